@@ -1,0 +1,81 @@
+// Command herald serves a static site and sends every page's critical assets
+// before the browser asks for them: HTTP/2 push, 103 Early Hints and
+// Link: rel=preload headers, all from one push manifest.
+//
+// Exit codes: 0 success, 1 findings or a failure the user must act on,
+// 2 a usage or configuration error.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+// exitError carries an exit code from a command to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks a mistake in how herald was called (exit 2).
+func usageError(format string, args ...any) error {
+	return &exitError{exitUsage, fmt.Errorf(format, args...)}
+}
+
+// findings marks a run that worked and found something to fix (exit 1).
+func findings(format string, args ...any) error {
+	return &exitError{exitFindings, fmt.Errorf(format, args...)}
+}
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:  "herald",
+		Usage: "serve a static site and send each page's critical assets early",
+		Description: `herald reads every HTML page of a site and the CSS it loads, and writes a
+push manifest: for each page, the stylesheets, scripts, fonts and hero image a
+browser needs before it can paint. herald serve delivers them early (HTTP/2
+push, 103 Early Hints, Link: rel=preload); herald export writes the same hints
+for other servers and CDNs.`,
+		HideHelpCommand: true,
+		Commands: []*cli.Command{
+			buildCommand,
+			checkCommand,
+		},
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return &exitError{exitUsage, err}
+		},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+func run(args []string) int {
+	err := newApp().Run(args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitFindings
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if err.Error() != "" {
+		fmt.Fprintf(os.Stderr, "herald: error: %v\n", err)
+	}
+	return code
+}

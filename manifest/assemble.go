@@ -1,0 +1,216 @@
+package manifest
+
+import (
+	"net/url"
+	"path"
+	"strings"
+)
+
+// placeholder origin for resolving a site's URLs when no origin is set; it
+// can never be the host of a real absolute URL.
+const siteless = "http://herald.invalid"
+
+// Manifest assembles the manifest from what the builder has read. It reads
+// no file, so it is cheap enough to call after every update.
+func (b *Builder) Manifest() *Manifest {
+	m := &Manifest{
+		Version: Version,
+		Origin:  b.opts.Origin,
+		Pages:   map[string]*Page{},
+		Files:   make(map[string]File, len(b.files)),
+	}
+	site := b.siteURL()
+	for p, e := range b.files {
+		m.Files[p] = e.File
+		if e.doc != nil {
+			m.Pages[p] = b.page(site, p, e.doc)
+		}
+	}
+	return m
+}
+
+func (b *Builder) siteURL() *url.URL {
+	if b.opts.Origin != "" {
+		if u, err := url.Parse(b.opts.Origin); err == nil && u.Host != "" {
+			return &url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host), Path: "/"}
+		}
+	}
+	u, _ := url.Parse(siteless + "/")
+	return u
+}
+
+// pageBuilder gathers one page's assets.
+type pageBuilder struct {
+	b      *Builder
+	site   *url.URL
+	from   string // the page's URL path
+	page   *Page
+	seen   map[string]bool // request paths already listed
+	sheets []sheetAt       // critical stylesheets, for fonts and backgrounds
+}
+
+type sheetAt struct {
+	sheet *sheet
+	url   *url.URL
+	path  string
+}
+
+// target is a resolved reference.
+type target struct {
+	request string // what the browser asks for: escaped path and query
+	file    string // the URL path of the file that answers it
+	url     *url.URL
+}
+
+// resolve resolves raw against base as a browser would. It reports external
+// URLs as such and ignores data:, javascript: and other schemes.
+func (pb *pageBuilder) resolve(base *url.URL, raw string) (t target, external string, ok bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return target{}, "", false
+	}
+	u = base.ResolveReference(u)
+	u.Fragment, u.RawFragment = "", ""
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return target{}, "", false
+	}
+	if u.Scheme != pb.site.Scheme || !strings.EqualFold(u.Host, pb.site.Host) {
+		return target{}, u.String(), false
+	}
+	t = target{request: u.EscapedPath(), file: path.Clean(u.Path), url: u}
+	if strings.HasSuffix(u.Path, "/") && t.file != "/" {
+		t.file += "/"
+	}
+	if u.RawQuery != "" {
+		t.request += "?" + u.RawQuery
+	}
+	if strings.HasSuffix(t.file, "/") {
+		t.file += "index.html"
+	}
+	return t, "", true
+}
+
+func (b *Builder) page(site *url.URL, p string, d *doc) *Page {
+	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}}
+	base := site.ResolveReference(&url.URL{Path: p})
+	if d.base != "" {
+		if u, err := url.Parse(strings.TrimSpace(d.base)); err == nil {
+			base = base.ResolveReference(u)
+		}
+	}
+	for _, r := range d.refs {
+		pb.add(base, r, p, map[string]bool{})
+	}
+	pb.fonts()
+	pb.hero(base, d)
+	return pb.page
+}
+
+// add lists one reference and, for a stylesheet, what it imports.
+// visiting holds the stylesheets on the current @import chain.
+func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[string]bool) *entry {
+	t, ext, ok := pb.resolve(base, r.url)
+	if !ok {
+		if ext != "" && !r.deferred && !contains(pb.page.External, ext) {
+			pb.page.External = append(pb.page.External, ext)
+		}
+		return nil
+	}
+	e := pb.b.files[t.file]
+	if e == nil {
+		if r.typ != "unsized" && r.why != "hero" {
+			pb.page.Missing = append(pb.page.Missing, Missing{Path: t.request, Why: r.why, From: from, Line: r.line})
+		}
+		return nil
+	}
+	if pb.seen[t.request] {
+		return e
+	}
+	pb.seen[t.request] = true
+	a := Asset{Path: t.request, As: r.as, Type: e.Type, Size: e.Size, Hash: e.Hash, Why: r.why,
+		CrossOrigin: r.crossOrigin, Media: r.media}
+	if r.typ != "" && r.typ != "unsized" {
+		a.Type = r.typ
+	}
+	if r.deferred {
+		pb.page.Deferred = append(pb.page.Deferred, a)
+	} else {
+		pb.page.Assets = append(pb.page.Assets, a)
+	}
+	if (r.why == "link" || r.why == "import" || r.why == "body-style") && e.sheet != nil && !visiting[t.file] {
+		visiting[t.file] = true
+		if !r.deferred {
+			pb.sheets = append(pb.sheets, sheetAt{e.sheet, t.url, t.file})
+		}
+		for _, imp := range e.sheet.imports {
+			imp.deferred = r.deferred
+			pb.add(t.url, imp, t.file, visiting)
+		}
+		delete(visiting, t.file)
+	}
+	return e
+}
+
+// fonts lists the @font-face sources of the families the critical CSS uses.
+func (pb *pageBuilder) fonts() {
+	used := map[string]bool{}
+	italic := false
+	for _, s := range pb.sheets {
+		for f := range s.sheet.families {
+			used[f] = true
+		}
+		italic = italic || s.sheet.italic
+	}
+	for _, s := range pb.sheets {
+		for _, f := range s.sheet.faces {
+			if used[f.family] && (!f.italic || italic) {
+				pb.add(s.url, f.src, s.path, nil)
+			}
+		}
+	}
+}
+
+// hero lists the image most likely to be the largest contentful paint: the
+// first candidate that names a file and, when the page gave no size, whose
+// own pixel size is large.
+func (pb *pageBuilder) hero(base *url.URL, d *doc) {
+	try := func(base *url.URL, r ref, from string) bool {
+		t, _, ok := pb.resolve(base, r.url)
+		if !ok {
+			return false
+		}
+		e := pb.b.files[t.file]
+		if e == nil || !strings.HasPrefix(e.Type, "image/") {
+			return false
+		}
+		if pb.seen[t.request] {
+			return true // already listed, as a preload
+		}
+		if r.typ == "unsized" && !bigArea(e.width, e.height) {
+			return false
+		}
+		pb.add(base, r, from, nil)
+		return true
+	}
+	for _, r := range d.heroes {
+		if try(base, r, pb.from) {
+			return
+		}
+	}
+	for _, s := range pb.sheets {
+		for _, bg := range s.sheet.backgrounds {
+			if d.early[bg.selector] && try(s.url, bg.src, s.path) {
+				return
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,298 @@
+package manifest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // image sizes for hero candidates without width/height
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Options tune a build.
+type Options struct {
+	// Origin is the site's own origin ("https://docs.example.com"): absolute
+	// URLs to it are same-origin. Empty: every absolute URL is external.
+	Origin string
+	// MaxPageBytes bounds the HTML and CSS files that are parsed; a larger
+	// one is still hashed and served, but not read for references.
+	// Zero means DefaultMaxPageBytes.
+	MaxPageBytes int64
+	// Workers is how many files are read at once; zero means GOMAXPROCS.
+	Workers int
+}
+
+// DefaultMaxPageBytes is the largest HTML or CSS file parsed by default.
+const DefaultMaxPageBytes = 16 << 20
+
+// Problem is a file the build could not use as it is. The rest of the site
+// is built all the same.
+type Problem struct {
+	Path string // URL path
+	Err  error
+	// Warning marks a problem that needs no action (the file is served,
+	// only not parsed).
+	Warning bool
+}
+
+func (p Problem) Error() string { return fmt.Sprintf("%s: %v", p.Path, p.Err) }
+
+// Builder crawls a site once and keeps what it read, so that Update can
+// apply changed files without reading the rest again. A Builder is not safe
+// for concurrent use: one goroutine owns it.
+type Builder struct {
+	fsys     fs.FS
+	opts     Options
+	files    map[string]*entry
+	problems map[string]Problem
+}
+
+// entry is what the builder knows of one file.
+type entry struct {
+	File
+	width, height int    // pixel size, for images the decoder knows
+	doc           *doc   // HTML pages
+	sheet         *sheet // stylesheets
+}
+
+// Build crawls fsys and returns its manifest and the problems met on the way.
+// The error is non-nil only when the site cannot be read at all.
+func Build(fsys fs.FS, opts Options) (*Manifest, []Problem, error) {
+	b, err := NewBuilder(fsys, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.Manifest(), b.Problems(), nil
+}
+
+// NewBuilder crawls fsys: every file is read and hashed once, HTML pages and
+// stylesheets are parsed, on all cores.
+func NewBuilder(fsys fs.FS, opts Options) (*Builder, error) {
+	if opts.MaxPageBytes == 0 {
+		opts.MaxPageBytes = DefaultMaxPageBytes
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	b := &Builder{fsys: fsys, opts: opts, files: map[string]*entry{}, problems: map[string]Problem{}}
+	if _, err := fs.Stat(fsys, "."); err != nil {
+		return nil, fmt.Errorf("manifest: cannot read the site: %w", err)
+	}
+	b.read(b.walk("."))
+	return b, nil
+}
+
+// Problems returns the problems of the last crawl or update, by path.
+func (b *Builder) Problems() []Problem {
+	out := make([]Problem, 0, len(b.problems))
+	for _, p := range b.problems {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// walk lists the files below dir (an fs.FS path), leaving out hidden ones.
+// Symbolic links are followed only to files: fsys decides whether their
+// target is inside the site (an os.Root refuses those that leave it).
+func (b *Builder) walk(dir string) []string {
+	var names []string
+	fs.WalkDir(b.fsys, dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			b.problems[urlPath(name)] = Problem{Path: urlPath(name), Err: err}
+			return nil
+		}
+		if name != "." && Hidden(urlPath(name)) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if info, err := fs.Stat(b.fsys, name); err == nil && info.IsDir() {
+				b.problems[urlPath(name)] = Problem{Path: urlPath(name), Warning: true,
+					Err: errors.New("a link to a folder is not followed: copy the folder in (cp -rL) to include it")}
+				return nil
+			}
+		}
+		if !d.IsDir() {
+			names = append(names, name)
+		}
+		return nil
+	})
+	return names
+}
+
+func urlPath(name string) string {
+	if name == "." {
+		return "/"
+	}
+	return "/" + name
+}
+
+type readResult struct {
+	name string
+	e    *entry
+	prob *Problem
+}
+
+// read reads, hashes and parses the named files in parallel and stores the
+// results. Each file is read once.
+func (b *Builder) read(names []string) {
+	work := make(chan string)
+	results := make(chan readResult)
+	var wg sync.WaitGroup
+	for range min(b.opts.Workers, max(1, len(names))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 64<<10)
+			for name := range work {
+				e, prob := b.readFile(name, buf)
+				results <- readResult{name, e, prob}
+			}
+		}()
+	}
+	go func() {
+		for _, n := range names {
+			work <- n
+		}
+		close(work)
+		wg.Wait()
+		close(results)
+	}()
+	for r := range results {
+		p := urlPath(r.name)
+		delete(b.problems, p)
+		delete(b.files, p)
+		if r.prob != nil {
+			b.problems[p] = *r.prob
+		}
+		if r.e != nil {
+			b.files[p] = r.e
+		}
+	}
+}
+
+// readFile reads one file. A page or stylesheet is read whole and parsed;
+// any other file is streamed through the hash.
+func (b *Builder) readFile(name string, buf []byte) (*entry, *Problem) {
+	p := urlPath(name)
+	fail := func(err error) (*entry, *Problem) {
+		return nil, &Problem{Path: p, Err: explain(err)}
+	}
+	f, err := b.fsys.Open(name)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil // sockets, devices: not site content
+	}
+	e := &entry{File: File{Size: info.Size(), Type: ContentType(name)}}
+	parse := IsPage(name) || isStylesheet(name)
+	var warn *Problem
+	if parse && info.Size() > b.opts.MaxPageBytes {
+		parse = false
+		warn = &Problem{Path: p, Warning: true, Err: fmt.Errorf("%d bytes, over the %d-byte limit for parsing: served, but its references are not read", info.Size(), b.opts.MaxPageBytes)}
+	}
+	h := sha256.New()
+	if parse {
+		data, err := io.ReadAll(io.LimitReader(f, b.opts.MaxPageBytes+1))
+		if err != nil {
+			return fail(err)
+		}
+		h.Write(data)
+		e.Size = int64(len(data))
+		if IsPage(name) {
+			e.doc = extractHTML(data)
+		} else {
+			e.sheet = scanCSS(string(data))
+		}
+	} else {
+		// The first block is kept to read an image's size from its header.
+		head, err := io.ReadFull(f, buf)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+			return fail(err)
+		}
+		h.Write(buf[:head])
+		if strings.HasPrefix(e.Type, "image/") {
+			if cfg, _, err := image.DecodeConfig(bytes.NewReader(buf[:head])); err == nil {
+				e.width, e.height = cfg.Width, cfg.Height
+			}
+		}
+		n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf) // our buffer, not a new one
+		if err != nil {
+			return fail(err)
+		}
+		e.Size = int64(head) + n
+	}
+	e.Hash = hex.EncodeToString(h.Sum(nil))
+	return e, warn
+}
+
+// explain turns the errors a crawl meets into what the user should do.
+func explain(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: make it readable (chmod) or remove it", err)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: it vanished while being read, or it is a broken link", err)
+	case strings.Contains(err.Error(), "escapes from parent") || strings.Contains(err.Error(), "path escapes"):
+		return fmt.Errorf("%w: a link out of the site is never served: copy the target in instead", err)
+	}
+	return err
+}
+
+// Update applies changes to the named URL paths (files or folders, added,
+// changed or removed) and returns nothing: call Manifest for the result.
+func (b *Builder) Update(paths ...string) {
+	var names []string
+	for _, p := range paths {
+		p = path.Clean("/" + p)
+		name := strings.TrimPrefix(p, "/")
+		if name == "" {
+			name = "."
+		}
+		info, err := fs.Stat(b.fsys, name)
+		switch {
+		case err != nil || Hidden(p) && name != ".":
+			b.remove(p)
+		case info.IsDir():
+			b.remove(p)
+			names = append(names, b.walk(name)...)
+		default:
+			names = append(names, name)
+		}
+	}
+	b.read(names)
+}
+
+// remove forgets the file at p and everything below it.
+func (b *Builder) remove(p string) {
+	prefix := strings.TrimSuffix(p, "/") + "/"
+	for k := range b.files {
+		if k == p || strings.HasPrefix(k, prefix) {
+			delete(b.files, k)
+		}
+	}
+	for k := range b.problems {
+		if k == p || strings.HasPrefix(k, prefix) {
+			delete(b.problems, k)
+		}
+	}
+}

@@ -1,0 +1,509 @@
+package manifest
+
+import (
+	"sort"
+	"strings"
+)
+
+// sheet is what scanning keeps of a stylesheet.
+type sheet struct {
+	imports []ref
+	faces   []fontFace
+	// families are the font families its rules use (lower case), and
+	// italic says whether any rule asks for an italic or oblique style.
+	families map[string]bool
+	italic   bool
+	// backgrounds are background images set by rules on a class or an id.
+	backgrounds []background
+}
+
+type fontFace struct {
+	family string // lower case
+	italic bool
+	src    ref
+}
+
+type background struct {
+	selector string // ".hero" or "#banner"
+	src      ref
+}
+
+// scanCSS reads a stylesheet the forgiving way a browser does: what it cannot
+// parse it skips. It never fails.
+func scanCSS(src string) *sheet {
+	s := &sheet{families: map[string]bool{}}
+	sc := &cssScanner{text: blankComments(src)}
+	sc.lines = lineStarts(sc.text)
+	sc.block(s, 0, len(sc.text), true)
+	return s
+}
+
+type cssScanner struct {
+	text  string
+	lines []int
+}
+
+// blankComments replaces every /* comment */ with spaces, keeping newlines so
+// offsets and line numbers stay those of the source.
+func blankComments(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\'':
+			j := skipString(s, i)
+			i = j - 1
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			if b == nil {
+				b = []byte(s)
+			}
+			end := strings.Index(s[i+2:], "*/")
+			stop := len(s)
+			if end >= 0 {
+				stop = i + 2 + end + 2
+			}
+			for k := i; k < stop; k++ {
+				if b[k] != '\n' {
+					b[k] = ' '
+				}
+			}
+			i = stop - 1
+		}
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+// skipString returns the offset just past the string starting at s[i].
+func skipString(s string, i int) int {
+	q := s[i]
+	for j := i + 1; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case q, '\n':
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+func lineStarts(s string) []int {
+	starts := []int{0}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+func (sc *cssScanner) line(off int) int {
+	return sort.Search(len(sc.lines), func(i int) bool { return sc.lines[i] > off })
+}
+
+// until returns the offset of the first of stops in text[i:end] at nesting
+// depth zero, outside strings and url(), or end.
+func (sc *cssScanner) until(i, end int, stops string) int {
+	depth := 0
+	for ; i < end; i++ {
+		c := sc.text[i]
+		switch {
+		case c == '"' || c == '\'':
+			i = skipString(sc.text, i) - 1
+		case c == '\\':
+			i++
+		case c == '(' || c == '[':
+			depth++
+		case (c == ')' || c == ']') && depth > 0:
+			depth--
+		case depth == 0 && strings.IndexByte(stops, c) >= 0:
+			return i
+		}
+	}
+	return end
+}
+
+// matching returns the offset of the '}' closing the block opened at text[i]
+// (exclusive end when unclosed).
+func (sc *cssScanner) matching(i, end int) int {
+	depth := 0
+	for ; i < end; i++ {
+		c := sc.text[i]
+		switch c {
+		case '"', '\'':
+			i = skipString(sc.text, i) - 1
+		case '\\':
+			i++
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return end
+}
+
+// block reads the rules in text[i:end]. top says whether @import may still
+// appear (only before any other rule, as CSS requires).
+func (sc *cssScanner) block(s *sheet, i, end int, top bool) {
+	for i < end {
+		for i < end && (isSpace(sc.text[i]) || sc.text[i] == ';' || sc.text[i] == '}') {
+			i++
+		}
+		if i >= end {
+			return
+		}
+		start := i
+		stop := sc.until(i, end, "{;")
+		prelude := strings.TrimSpace(sc.text[start:stop])
+		if stop >= end || sc.text[stop] == ';' {
+			if top && strings.HasPrefix(prelude, "@") {
+				top = sc.statement(s, prelude, start)
+			}
+			i = stop + 1
+			continue
+		}
+		close := sc.matching(stop, end)
+		sc.rule(s, prelude, stop+1, close)
+		if !strings.HasPrefix(strings.ToLower(prelude), "@charset") && !strings.HasPrefix(strings.ToLower(prelude), "@layer") {
+			top = false
+		}
+		i = close + 1
+	}
+}
+
+// statement handles an at-rule without a block; it reports whether
+// @import may still follow.
+func (sc *cssScanner) statement(s *sheet, prelude string, off int) bool {
+	name, rest := atName(prelude)
+	switch name {
+	case "import":
+		urls := cssURLs(rest)
+		if len(urls) == 0 {
+			return true
+		}
+		media := mediaAfterURL(rest)
+		if mediaCanMatchScreen(media) {
+			s.imports = append(s.imports, ref{url: urls[0], why: "import", as: "style", line: sc.line(off), media: media})
+		}
+		return true
+	case "charset", "layer":
+		return true
+	}
+	return false
+}
+
+// mediaAfterURL returns the media query list that follows an @import's URL,
+// leaving out layer() and supports() conditions.
+func mediaAfterURL(rest string) string {
+	rest = strings.TrimSpace(rest)
+	if rest != "" && (rest[0] == '"' || rest[0] == '\'') {
+		rest = rest[skipString(rest, 0):]
+	} else if strings.HasPrefix(strings.ToLower(rest), "url(") {
+		if j := strings.IndexByte(rest, ')'); j >= 0 {
+			rest = rest[j+1:]
+		}
+	}
+	for _, fn := range []string{"layer", "supports"} {
+		low := strings.ToLower(rest)
+		if k := strings.Index(low, fn+"("); k >= 0 {
+			if j := strings.IndexByte(rest[k:], ')'); j >= 0 {
+				rest = rest[:k] + rest[k+j+1:]
+			}
+		}
+	}
+	rest = strings.TrimSpace(rest)
+	if strings.EqualFold(rest, "layer") {
+		return ""
+	}
+	return rest
+}
+
+func atName(prelude string) (name, rest string) {
+	p := prelude[1:]
+	n := 0
+	for n < len(p) && (isNameChar(p[n])) {
+		n++
+	}
+	return strings.ToLower(p[:n]), p[n:]
+}
+
+func isNameChar(c byte) bool {
+	return c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
+
+// rule handles a rule with a block text[i:end].
+func (sc *cssScanner) rule(s *sheet, prelude string, i, end int) {
+	if strings.HasPrefix(prelude, "@") {
+		name, rest := atName(prelude)
+		switch name {
+		case "media":
+			if mediaCanMatchScreen(rest) {
+				sc.block(s, i, end, false)
+			}
+		case "supports", "layer", "container", "scope", "document", "-moz-document", "starting-style":
+			sc.block(s, i, end, false)
+		case "font-face":
+			sc.fontFace(s, i, end)
+		}
+		return // @keyframes, @page, @counter-style...: nothing critical
+	}
+	sc.declarations(s, prelude, i, end)
+}
+
+// decls splits text[i:end] into declarations, calling fn with each lower-case
+// property name, its value and its offset. Nested rules are handed to nested.
+func (sc *cssScanner) decls(i, end int, fn func(name, value string, off int), nested func(prelude string, i, end int)) {
+	for i < end {
+		stop := sc.until(i, end, ";{")
+		if stop < end && sc.text[stop] == '{' {
+			close := sc.matching(stop, end)
+			nested(strings.TrimSpace(sc.text[i:stop]), stop+1, close)
+			i = close + 1
+			continue
+		}
+		if name, value, ok := strings.Cut(sc.text[i:stop], ":"); ok {
+			fn(strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value), i)
+		}
+		i = stop + 1
+	}
+}
+
+func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
+	sc.decls(i, end, func(name, value string, off int) {
+		switch {
+		case name == "font-family" || strings.HasPrefix(name, "--"):
+			for _, f := range familyList(value) {
+				s.families[f] = true
+			}
+		case name == "font":
+			for _, f := range shorthandFamilies(value) {
+				s.families[f] = true
+			}
+			low := strings.ToLower(value)
+			if strings.Contains(low, "italic") || strings.Contains(low, "oblique") {
+				s.italic = true
+			}
+		case name == "font-style":
+			if v := strings.ToLower(value); strings.Contains(v, "italic") || strings.Contains(v, "oblique") {
+				s.italic = true
+			}
+		case name == "background" || name == "background-image":
+			if sel := simpleSelector(selector); sel != "" {
+				if urls := cssURLs(value); len(urls) > 0 {
+					s.backgrounds = append(s.backgrounds, background{sel, ref{url: urls[0], why: "hero", as: "image", line: sc.line(off), typ: "unsized"}})
+				}
+			}
+		}
+	}, func(prelude string, i, end int) { sc.rule(s, prelude, i, end) })
+}
+
+// simpleSelector returns the selector's subject when it is a single class
+// or id (".hero", "div#banner" → "#banner"), the only kind matched against a
+// page's early elements.
+func simpleSelector(sel string) string {
+	sel = strings.TrimSpace(sel)
+	if strings.ContainsAny(sel, " ,>+~:[*") {
+		return ""
+	}
+	if k := strings.IndexAny(sel, ".#"); k >= 0 && !strings.ContainsAny(sel[k+1:], ".#") {
+		return sel[k:]
+	}
+	return ""
+}
+
+func (sc *cssScanner) fontFace(s *sheet, i, end int) {
+	var f fontFace
+	var srcs []ref
+	sc.decls(i, end, func(name, value string, off int) {
+		switch name {
+		case "font-family":
+			if fams := familyList(value); len(fams) > 0 {
+				f.family = fams[0]
+			}
+		case "font-style":
+			v := strings.ToLower(value)
+			f.italic = strings.Contains(v, "italic") || strings.Contains(v, "oblique")
+		case "src":
+			srcs = fontSources(value, sc.line(off))
+		}
+	}, func(string, int, int) {})
+	if f.family == "" || len(srcs) == 0 {
+		return
+	}
+	f.src = srcs[0]
+	s.faces = append(s.faces, f)
+}
+
+// fontSources returns the url() entries of an @font-face src that a current
+// browser can use, in the order it would try them; local() entries and
+// formats no browser supports any more (embedded-opentype, svg) are left out.
+func fontSources(value string, line int) []ref {
+	var out []ref
+	for _, item := range splitTop(value, ',') {
+		low := strings.ToLower(item)
+		if !strings.Contains(low, "url(") {
+			continue
+		}
+		urls := cssURLs(item)
+		if len(urls) == 0 {
+			continue
+		}
+		if k := strings.Index(low, "format("); k >= 0 {
+			format := strings.Trim(strings.TrimSpace(strings.SplitN(low[k+len("format("):], ")", 2)[0]), `"'`)
+			if !supportedFontFormat[format] {
+				continue
+			}
+		} else if ext := strings.ToLower(pathExt(urls[0])); ext == ".eot" || ext == ".svg" {
+			continue
+		}
+		out = append(out, ref{url: urls[0], why: "font-face", as: "font", crossOrigin: "anonymous", line: line})
+	}
+	return out
+}
+
+var supportedFontFormat = map[string]bool{
+	"woff2": true, "woff": true, "truetype": true, "opentype": true, "collection": true,
+	"woff2-variations": true, "woff-variations": true, "truetype-variations": true, "opentype-variations": true,
+}
+
+func pathExt(u string) string {
+	if k := strings.IndexAny(u, "?#"); k >= 0 {
+		u = u[:k]
+	}
+	if k := strings.LastIndexByte(u, '.'); k >= 0 && !strings.Contains(u[k:], "/") {
+		return u[k:]
+	}
+	return ""
+}
+
+// splitTop splits s at sep outside strings and parentheses.
+func splitTop(s string, sep byte) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\'':
+			i = skipString(s, i) - 1
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == sep && depth == 0:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// familyList reads a font-family value into lower-case names without quotes.
+func familyList(value string) []string {
+	var out []string
+	for _, f := range splitTop(value, ',') {
+		f = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(f), "!important"))
+		f = strings.Trim(f, `"'`)
+		f = strings.Join(strings.Fields(f), " ")
+		if f != "" {
+			out = append(out, strings.ToLower(f))
+		}
+	}
+	return out
+}
+
+// shorthandFamilies reads the family list at the end of a font shorthand:
+// everything after the size (and line height) is the family list.
+func shorthandFamilies(value string) []string {
+	parts := splitTop(value, ',')
+	if len(parts) == 0 {
+		return nil
+	}
+	first := strings.Fields(parts[0])
+	for k, w := range first {
+		if w != "" && (w[0] >= '0' && w[0] <= '9' || w[0] == '.') && k+1 < len(first) {
+			rest := first[k+1:]
+			if strings.HasPrefix(rest[0], "/") {
+				rest = rest[1:]
+			}
+			if len(rest) > 0 && strings.HasPrefix(rest[0], "/") {
+				rest = rest[1:]
+			}
+			parts[0] = strings.Join(rest, " ")
+			return familyList(strings.Join(parts, ","))
+		}
+	}
+	if len(parts) > 1 || len(first) == 1 {
+		return familyList(strings.Join(parts, ","))
+	}
+	return nil
+}
+
+// cssURLs returns the URLs of every url(...) in a value, or of a lone
+// string (as in @import "a.css").
+func cssURLs(value string) []string {
+	var out []string
+	low := strings.ToLower(value)
+	for i := 0; i < len(value); {
+		k := strings.Index(low[i:], "url(")
+		if k < 0 {
+			break
+		}
+		j := i + k + len("url(")
+		for j < len(value) && isSpace(value[j]) {
+			j++
+		}
+		var u string
+		if j < len(value) && (value[j] == '"' || value[j] == '\'') {
+			e := skipString(value, j)
+			u = unescapeCSS(value[j+1 : max(j+1, e-1)])
+			i = e
+		} else {
+			e := strings.IndexByte(value[j:], ')')
+			if e < 0 {
+				e = len(value) - j
+			}
+			u = unescapeCSS(strings.TrimSpace(value[j : j+e]))
+			i = j + e
+		}
+		if u = strings.TrimSpace(u); u != "" && !strings.HasPrefix(strings.ToLower(u), "data:") {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		v := strings.TrimSpace(value)
+		if v != "" && (v[0] == '"' || v[0] == '\'') {
+			e := skipString(v, 0)
+			if u := unescapeCSS(v[1:max(1, e-1)]); u != "" {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// unescapeCSS removes backslash escapes of the simple kind (\" \' \\ \ );
+// hex escapes are rare in URLs and kept as written.
+func unescapeCSS(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && !isHex(s[i+1]) && s[i+1] != '\n' {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}

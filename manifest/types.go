@@ -1,0 +1,61 @@
+package manifest
+
+import (
+	"mime"
+	"path"
+	"strings"
+)
+
+// contentTypes fixes the types of the files a site is made of, so a manifest
+// does not depend on the machine's mime.types; other extensions fall back to
+// the mime package.
+var contentTypes = map[string]string{
+	".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+	".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+	".mjs": "text/javascript; charset=utf-8", ".json": "application/json",
+	".map": "application/json", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
+	".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+	".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/vnd.microsoft.icon",
+	".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf",
+	".eot": "application/vnd.ms-fontobject", ".wasm": "application/wasm", ".pdf": "application/pdf",
+	".zip": "application/zip", ".gz": "application/gzip", ".br": "application/x-brotli",
+	".zst": "application/zstd", ".mp4": "video/mp4", ".webm": "video/webm", ".mp3": "audio/mpeg",
+	".ogg": "audio/ogg", ".wav": "audio/wav", ".webmanifest": "application/manifest+json",
+	".csv": "text/csv; charset=utf-8", ".md": "text/markdown; charset=utf-8", ".rst": "text/plain; charset=utf-8",
+	".inv": "application/octet-stream",
+}
+
+// ContentType returns the Content-Type herald uses for a file name.
+func ContentType(name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if t, ok := contentTypes[ext]; ok {
+		return t
+	}
+	if t := mime.TypeByExtension(ext); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// IsPage reports whether a file is an HTML page of the site.
+func IsPage(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	return ext == ".html" || ext == ".htm"
+}
+
+func isStylesheet(name string) bool { return strings.EqualFold(path.Ext(name), ".css") }
+
+// Hidden reports whether a URL path ("/a/b.css") names something that is
+// never site content: a dotfile or anything in a dot folder, or the manifest
+// at the top of the site.
+func Hidden(urlPath string) bool {
+	if urlPath == "/"+FileName {
+		return true
+	}
+	for _, part := range strings.Split(urlPath, "/") {
+		if strings.HasPrefix(part, ".") {
+			return true
+		}
+	}
+	return false
+}

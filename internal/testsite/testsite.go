@@ -1,0 +1,55 @@
+// Package testsite finds the real sites and tools the tests run against:
+// Debian's documentation packages copied with their links resolved, and
+// programs such as nghttp or chromium. `make test` installs and prepares them.
+//
+// Outside CI a test whose site or tool is missing is skipped; with CI=true it
+// fails, so a missing install step can never pass unnoticed.
+package testsite
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Root is the folder holding the prepared sites: $HERALD_TEST_SITES, or
+// .cache/sites at the top of the repository (where `make testsites` puts them).
+func Root() string {
+	if d := os.Getenv("HERALD_TEST_SITES"); d != "" {
+		return d
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", ".cache", "sites")
+}
+
+// Dir returns the folder of a prepared site ("python", "postgres",
+// "reveal.js", "swagger-ui-dist"), or skips (fails under CI) when it is absent.
+func Dir(t testing.TB, name string) string {
+	t.Helper()
+	dir := filepath.Join(Root(), name)
+	if _, err := os.Stat(dir); err != nil {
+		missing(t, "site "+name+" is not prepared ("+dir+"): run make testsites")
+	}
+	return dir
+}
+
+// Tool returns the path of a program, or skips (fails under CI) when it is
+// not installed.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		missing(t, name+" is not installed: run make testdeps")
+	}
+	return p
+}
+
+func missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}

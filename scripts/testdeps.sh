@@ -1,0 +1,20 @@
+#!/bin/sh
+# testdeps.sh - install what the tests run against, when missing: Debian's
+# documentation sites, a push-capable HTTP/2 client (nghttp), a browser
+# (chromium), and the web servers the exports are checked with.
+set -eu
+pkgs="python3.11-doc postgresql-doc-15 nghttp2-client chromium nginx apache2 h2o caddy"
+need=""; SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"
+done
+if [ -n "$need" ]; then
+	echo "testdeps: installing$need"
+
+	$SUDO apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $need >/dev/null
+fi
+command -v npm >/dev/null || {
+	echo "testdeps: installing npm"
+	DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -q npm >/dev/null
+}

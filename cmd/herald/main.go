@@ -65,7 +65,8 @@ func main() {
 }
 
 func run(args []string) int {
-	err := newApp().Run(args)
+	app := newApp()
+	err := app.Run(flagsFirst(app, args))
 	if err == nil {
 		return exitOK
 	}

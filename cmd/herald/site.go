@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"herald/manifest"
+
+	"github.com/urfave/cli/v2"
+)
+
+// siteDir returns the site folder named by the first argument ("." when
+// none), checking that it is a folder.
+func siteDir(c *cli.Context) (string, error) {
+	if c.NArg() > 1 {
+		return "", usageError("one site folder at a time, got %d arguments", c.NArg())
+	}
+	dir := c.Args().First()
+	if dir == "" {
+		dir = "."
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", usageError("site folder %q does not exist", dir)
+	case err != nil:
+		return "", usageError("cannot read site folder: %v", err)
+	case !info.IsDir():
+		return "", usageError("%q is a file: give the folder that holds the site", dir)
+	}
+	return dir, nil
+}
+
+// buildSite builds the manifest of the site in dir, reading it through an
+// os.Root so that no link leads the crawl out of the folder.
+func buildSite(dir string, opts manifest.Options) (*manifest.Manifest, []manifest.Problem, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, usageError("cannot open site folder: %v", err)
+	}
+	defer root.Close()
+	return manifest.Build(root.FS(), opts)
+}
+
+// manifestPath is where a site's manifest lives unless -o/--manifest says.
+func manifestPath(dir, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(dir, manifest.FileName)
+}
+
+var originFlag = &cli.StringFlag{
+	Name:  "origin",
+	Usage: "the site's own origin (https://docs.example.com): absolute URLs to it count as same-origin",
+}
+
+func buildOptions(c *cli.Context) (manifest.Options, error) {
+	origin := c.String("origin")
+	if origin != "" && !strings.HasPrefix(origin, "http://") && !strings.HasPrefix(origin, "https://") {
+		return manifest.Options{}, usageError("--origin %q: give a scheme and host, such as https://docs.example.com", origin)
+	}
+	return manifest.Options{Origin: strings.TrimSuffix(origin, "/")}, nil
+}
+
+// parseBytes reads a size such as 300KiB, 1.5MB or 20000.
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		scale  float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"kB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}}
+	scale := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, scale = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size: write it like 300KiB, 2MB or 150000", s)
+	}
+	return int64(n * scale), nil
+}

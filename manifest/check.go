@@ -1,0 +1,164 @@
+package manifest
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Budget bounds what one page may ask for early. Zero means no bound.
+type Budget struct {
+	MaxBytes  int64
+	MaxAssets int
+}
+
+// Finding is one thing a site's owner must fix.
+type Finding struct {
+	// Kind is "stale", "missing", "budget" or "unreadable".
+	Kind string `json:"kind"`
+	// Page is the page concerned (or the file, for unreadable ones).
+	Page string `json:"page,omitempty"`
+	// File and Line locate the reference, for missing assets.
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+func (f Finding) String() string {
+	loc := f.Page
+	if f.File != "" {
+		loc = f.File
+	}
+	if f.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", loc, f.Line)
+	}
+	if loc == "" {
+		return f.Message
+	}
+	return loc + ": " + f.Message
+}
+
+// Check compares a fresh build of a site with the manifest stored beside it
+// (nil when there is none) and lists what must be fixed: a stale manifest,
+// critical assets that do not exist, pages over the budget, and files that
+// could not be read. Findings come sorted by page.
+func Check(built, stored *Manifest, problems []Problem, budget Budget) []Finding {
+	var out []Finding
+	if stored != nil {
+		out = append(out, stale(built, stored)...)
+	}
+	for _, p := range sortedPages(built) {
+		page := built.Pages[p]
+		for _, m := range page.Missing {
+			out = append(out, Finding{Kind: "missing", Page: p, File: m.From, Line: m.Line,
+				Message: fmt.Sprintf("%s %s does not exist: fix the reference or add the file", whatIs(m.Why), m.Path)})
+		}
+		var bytes int64
+		for _, a := range page.Assets {
+			bytes += a.Size
+		}
+		if budget.MaxBytes > 0 && bytes > budget.MaxBytes {
+			out = append(out, Finding{Kind: "budget", Page: p,
+				Message: fmt.Sprintf("critical assets weigh %d bytes, over the budget of %d: load some later (defer, async, media) or raise --max-bytes", bytes, budget.MaxBytes)})
+		}
+		if budget.MaxAssets > 0 && len(page.Assets) > budget.MaxAssets {
+			out = append(out, Finding{Kind: "budget", Page: p,
+				Message: fmt.Sprintf("%d critical assets, over the budget of %d: combine or defer some, or raise --max-assets", len(page.Assets), budget.MaxAssets)})
+		}
+	}
+	for _, pr := range problems {
+		if !pr.Warning {
+			out = append(out, Finding{Kind: "unreadable", Page: pr.Path, Message: pr.Err.Error()})
+		}
+	}
+	return out
+}
+
+// stale lists how a stored manifest differs from a fresh build.
+func stale(built, stored *Manifest) []Finding {
+	var out []Finding
+	add := func(page, format string, args ...any) {
+		out = append(out, Finding{Kind: "stale", Page: page,
+			Message: fmt.Sprintf(format, args...) + ": the manifest is stale, run herald build"})
+	}
+	if stored.Origin != built.Origin {
+		add("", "the manifest was built for origin %q, not %q", stored.Origin, built.Origin)
+	}
+	for _, p := range sortedPages(built) {
+		old, ok := stored.Pages[p]
+		if !ok {
+			add(p, "page is not in the manifest")
+			continue
+		}
+		staleAssets(p, old.Assets, built.Pages[p].Assets, add)
+	}
+	for _, p := range sortedPages(stored) {
+		if _, ok := built.Pages[p]; !ok {
+			add(p, "page is in the manifest but no longer in the site")
+		}
+	}
+	changed := 0
+	for p, f := range built.Files {
+		if old, ok := stored.Files[p]; !ok || old != f {
+			changed++
+		}
+	}
+	for p := range stored.Files {
+		if _, ok := built.Files[p]; !ok {
+			changed++
+		}
+	}
+	if len(out) == 0 && changed > 0 {
+		add("", "%d files were added, changed or removed since it was built", changed)
+	}
+	if len(out) == 0 {
+		if _, err := Marshal(built); err == nil && built.Hash != stored.Hash {
+			add("", "it differs from a fresh build (order or details of assets)")
+		}
+	}
+	return out
+}
+
+func staleAssets(page string, old, now []Asset, add func(page, format string, args ...any)) {
+	was := map[string]Asset{}
+	for _, a := range old {
+		was[a.Path] = a
+	}
+	for _, a := range now {
+		o, ok := was[a.Path]
+		switch {
+		case !ok:
+			add(page, "needs %s, which the manifest lacks", a.Path)
+		case o.Hash != a.Hash || o.Size != a.Size:
+			add(page, "%s changed (%d bytes, was %d)", a.Path, a.Size, o.Size)
+		}
+		delete(was, a.Path)
+	}
+	for _, a := range old {
+		if _, ok := was[a.Path]; ok {
+			add(page, "no longer needs %s", a.Path)
+		}
+	}
+}
+
+func whatIs(why string) string {
+	switch why {
+	case "link", "import", "body-style":
+		return "stylesheet"
+	case "head-script", "body-script":
+		return "script"
+	case "font-face":
+		return "font"
+	case "preload", "modulepreload":
+		return "preloaded file"
+	}
+	return "file"
+}
+
+func sortedPages(m *Manifest) []string {
+	keys := make([]string, 0, len(m.Pages))
+	for k := range m.Pages {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -156,7 +156,7 @@ func (b *Builder) read(names []string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 64<<10)
+			buf := &[]byte{} // reused by this worker for every page it parses
 			for name := range work {
 				e, prob := b.readFile(name, buf)
 				results <- readResult{name, e, prob}
@@ -186,7 +186,7 @@ func (b *Builder) read(names []string) {
 
 // readFile reads one file. A page or stylesheet is read whole and parsed;
 // any other file is streamed through the hash.
-func (b *Builder) readFile(name string, buf []byte) (*entry, *Problem) {
+func (b *Builder) readFile(name string, pbuf *[]byte) (*entry, *Problem) {
 	p := urlPath(name)
 	fail := func(err error) (*entry, *Problem) {
 		return nil, &Problem{Path: p, Err: explain(err)}
@@ -212,7 +212,7 @@ func (b *Builder) readFile(name string, buf []byte) (*entry, *Problem) {
 	}
 	h := sha256.New()
 	if parse {
-		data, err := io.ReadAll(io.LimitReader(f, b.opts.MaxPageBytes+1))
+		data, err := readAll(f, info.Size(), pbuf)
 		if err != nil {
 			return fail(err)
 		}
@@ -225,6 +225,7 @@ func (b *Builder) readFile(name string, buf []byte) (*entry, *Problem) {
 		}
 	} else {
 		// The first block is kept to read an image's size from its header.
+		buf := grow(pbuf, 64<<10)
 		head, err := io.ReadFull(f, buf)
 		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 			return fail(err)
@@ -243,6 +244,31 @@ func (b *Builder) readFile(name string, buf []byte) (*entry, *Problem) {
 	}
 	e.Hash = hex.EncodeToString(h.Sum(nil))
 	return e, warn
+}
+
+// grow returns *pbuf with a length of at least n, growing it if needed.
+func grow(pbuf *[]byte, n int) []byte {
+	if cap(*pbuf) < n {
+		*pbuf = make([]byte, n)
+	}
+	return (*pbuf)[:n]
+}
+
+// readAll reads a file of the given size into *pbuf, reused from call to
+// call: parsing keeps copies of what it needs, never the bytes themselves.
+// A file that grew while being read is read whole all the same.
+func readAll(f io.Reader, size int64, pbuf *[]byte) ([]byte, error) {
+	buf := grow(pbuf, max(int(size)+1, 64<<10))
+	n, err := io.ReadFull(f, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(f)
+	*pbuf = append(buf[:n], rest...)
+	return *pbuf, err
 }
 
 // explain turns the errors a crawl meets into what the user should do.

@@ -37,8 +37,8 @@ type doc struct {
 // must be (by its width and height) to be taken for the largest contentful
 // paint rather than an icon or a logo.
 const (
-	heroImgLimit     = 5      // the first five <img> of <body>
-	heroElementLimit = 40     // inline background images in the first forty elements
+	heroImgLimit     = 5      // the first five <img> of <body>...
+	heroElementLimit = 40     // ...within its first forty elements
 	heroMinArea      = 90_000 // 300×300 CSS pixels
 	heroMinWidth     = 400
 )
@@ -52,27 +52,56 @@ var inHead = map[atom.Atom]bool{
 
 // extractHTML finds the URLs a page's first paint depends on. It never fails:
 // malformed markup is read the way the tokenizer reads it, as a browser does.
+//
+// The head and the first elements of the body go through the tokenizer
+// whole; past them only three tags still matter (link, script, img), so the
+// rest of the page is scanned for those alone, each read by the tokenizer,
+// with comments and the text of raw-text elements skipped as it would.
 func extractHTML(src []byte) *doc {
-	d := &doc{early: map[string]bool{}}
+	x := &extractor{d: &doc{early: map[string]bool{}}}
+	off, line := x.top(src)
+	if off < len(src) {
+		x.rest(src[off:], line)
+	}
+	x.d.heroes = append(x.d.heroes, x.bigImg...)
+	x.d.heroes = append(x.d.heroes, x.unsized...)
+	return x.d
+}
+
+// extractor holds the state of one page's extraction.
+type extractor struct {
+	d              *doc
+	body           bool // past the end of <head>, explicit or implied
+	imgs, elements int  // <img> and elements seen in <body>
+	// hero candidates found by size, after explicit ones
+	bigImg, unsized []ref
+}
+
+var newline = []byte{'\n'}
+
+// top tokenizes the page until the body has gone past the elements the hero
+// image is looked for in. It returns the offset and line it stopped at.
+func (x *extractor) top(src []byte) (off, line int) {
 	z := html.NewTokenizer(bytes.NewReader(src))
-	line := 1
-	body := false
+	line = 1
 	templates := 0
 	rawText := false // inside <title>, <script>, <style>, ...: text is not content
-	imgs, elements := 0, 0
-	var bigImg, lazyish []ref
 	for {
+		if x.body && x.elements > heroElementLimit && templates == 0 && !rawText {
+			return off, line
+		}
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			break
+			return len(src), line
 		}
 		raw := z.Raw()
 		at := line
-		line += bytes.Count(raw, []byte{'\n'})
+		line += bytes.Count(raw, newline)
+		off += len(raw)
 		switch tt {
 		case html.TextToken:
-			if !body && templates == 0 && !rawText && len(bytes.TrimSpace(raw)) > 0 {
-				body = true
+			if !x.body && templates == 0 && !rawText && len(bytes.TrimSpace(raw)) > 0 {
+				x.body = true
 			}
 			continue
 		case html.EndTagToken:
@@ -80,7 +109,7 @@ func extractHTML(src []byte) *doc {
 			name, _ := z.TagName()
 			switch atom.Lookup(name) {
 			case atom.Head:
-				body = true
+				x.body = true
 			case atom.Template:
 				if templates > 0 {
 					templates--
@@ -103,71 +132,189 @@ func extractHTML(src []byte) *doc {
 		if templates > 0 {
 			continue // template contents are inert
 		}
-		if a == atom.Body || (!body && !inHead[a] && a != 0) || (!body && a == 0) {
-			body = true
+		if a == atom.Body || !x.body && !inHead[a] {
+			x.body = true
 		}
-		attrs := readAttrs(z, hasAttr)
-		if body && a != atom.Body {
-			elements++
+		if x.body && a != atom.Body {
+			x.elements++
 		}
+		if !x.body && a != atom.Base && a != atom.Link && a != atom.Script {
+			continue // nothing else in <head> matters
+		}
+		x.element(a, readAttrs(z, hasAttr), at)
+	}
+}
+
+// rest scans the remainder of a page (all of it in <body>) for the tags
+// that still matter. Lines are counted only up to the tags it reads.
+func (x *extractor) rest(src []byte, line int) {
+	pos, counted := 0, 0 // lines are counted in src[:counted]
+	lineAt := func(off int) int {
+		line += bytes.Count(src[counted:off], newline)
+		counted = off
+		return line
+	}
+	for {
+		i := bytes.IndexByte(src[pos:], '<')
+		if i < 0 {
+			return
+		}
+		pos += i
+		tag := src[pos+1:]
+		if bytes.HasPrefix(tag, []byte("!--")) {
+			end := bytes.Index(tag[3:], []byte("-->"))
+			if end < 0 {
+				return
+			}
+			pos += 1 + 3 + end + 3
+			continue
+		}
+		name := tagName(tag)
+		if name == nil {
+			pos++
+			continue
+		}
+		a := atom.Lookup(bytes.ToLower(name))
+		z := html.NewTokenizer(bytes.NewReader(src[pos:]))
+		tt := z.Next()
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			pos++
+			continue
+		}
+		_, hasAttr := z.TagName()
+		at := lineAt(pos)
+		pos += len(z.Raw())
 		switch a {
-		case atom.Base:
-			if _, ok := attrs["href"]; ok && d.base == "" && !body {
-				d.base = attrs["href"]
-			}
-		case atom.Link:
-			if r, ok := linkRef(attrs, at); ok {
-				r.deferred = body
-				if r.why == "body-style" || (r.why == "link" && body) {
-					r.why = "body-style"
-				}
-				d.refs = append(d.refs, r)
-				if r.as == "image" && (r.why == "preload") {
-					d.heroes = append(d.heroes, r) // a preloaded image is a hero candidate too
-				}
-			}
-		case atom.Script:
-			if r, ok := scriptRef(attrs, at); ok {
-				if body {
-					r.why, r.deferred = "body-script", true
-				}
-				d.refs = append(d.refs, r)
-			}
-		case atom.Img:
-			if !body {
-				break
-			}
-			imgs++
-			src := strings.TrimSpace(attrs["src"])
-			if src == "" || strings.HasPrefix(src, "data:") || strings.EqualFold(attrs["loading"], "lazy") {
-				break
-			}
-			r := ref{url: src, why: "hero", as: "image", line: at}
-			switch {
-			case strings.EqualFold(attrs["fetchpriority"], "high"):
-				d.heroes = append(d.heroes, r)
-			case imgs <= heroImgLimit && bigBySize(attrs):
-				bigImg = append(bigImg, r)
-			case imgs <= heroImgLimit && attrs["width"] == "" && attrs["height"] == "":
-				r.typ = "unsized" // sized later from the image file itself
-				lazyish = append(lazyish, r)
-			}
+		case atom.Plaintext:
+			return // the rest of the page is text
+		case atom.Link, atom.Script, atom.Img:
+			x.elements++
+			x.element(a, readAttrs(z, hasAttr), at)
 		}
-		if body && elements <= heroElementLimit {
-			for _, c := range strings.Fields(attrs["class"]) {
-				d.early["."+c] = true
+		if a == atom.Template || rawTextElement[a] {
+			end := indexEndTag(src[pos:], name)
+			if end < 0 {
+				return
 			}
-			if id := strings.TrimSpace(attrs["id"]); id != "" {
-				d.early["#"+id] = true
-			}
-			if u := backgroundURL(attrs["style"]); u != "" {
-				lazyish = append(lazyish, ref{url: u, why: "hero", as: "image", line: at, typ: "unsized"})
-			}
+			pos += end
 		}
 	}
-	d.heroes = append(d.heroes, bigImg...)
-	d.heroes = append(d.heroes, lazyish...)
-	return d
+}
+
+// tagName returns the lower-case name of the tag that b starts with (b
+// follows a '<') when it is one that rest looks at, else nil. Most tags are
+// turned away by their first letter.
+func tagName(b []byte) []byte {
+	if len(b) < 2 {
+		return nil
+	}
+	switch string([]byte{b[0] | 0x20, b[1] | 0x20}) {
+	case "li", "sc", "st", "im", "if", "te", "ti", "ta", "no", "xm", "pl":
+	default:
+		return nil
+	}
+	var buf [10]byte
+	n := 0
+	for n < len(b) && n < len(buf) {
+		c := b[n]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c < 'a' || c > 'z' {
+			break
+		}
+		buf[n] = c
+		n++
+	}
+	if n == len(buf) || n == len(b) {
+		return nil
+	}
+	switch string(buf[:n]) {
+	case "link", "script", "img", "template", "plaintext", "title", "style", "noscript",
+		"textarea", "xmp", "iframe", "noembed", "noframes":
+		return b[:n]
+	}
+	return nil
+}
+
+// indexEndTag returns the offset in b of the end tag </name, any case.
+func indexEndTag(b, name []byte) int {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte("</"))
+		if i < 0 {
+			return -1
+		}
+		at := off + i
+		if rest := b[at+2:]; len(rest) >= len(name) && bytes.EqualFold(rest[:len(name)], name) {
+			return at
+		}
+		off = at + 2
+	}
+}
+
+// element handles one start tag: a stylesheet, script or preload, the base
+// URL, or what may be the hero image.
+func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
+	d := x.d
+	switch a {
+	case atom.Base:
+		if href, ok := attrs.get("href"); ok && d.base == "" && !x.body {
+			d.base = href
+		}
+	case atom.Link:
+		if r, ok := linkRef(attrs, at); ok {
+			r.deferred = x.body
+			if r.why == "link" && x.body {
+				r.why = "body-style"
+			}
+			d.refs = append(d.refs, r)
+			if r.as == "image" && r.why == "preload" {
+				d.heroes = append(d.heroes, r) // a preloaded image is a hero candidate too
+			}
+		}
+	case atom.Script:
+		if r, ok := scriptRef(attrs, at); ok {
+			if x.body {
+				r.why, r.deferred = "body-script", true
+			}
+			d.refs = append(d.refs, r)
+		}
+	case atom.Img:
+		if x.body {
+			x.img(attrs, at)
+		}
+	}
+	if x.body && x.elements <= heroElementLimit {
+		for _, c := range strings.Fields(attrs.val("class")) {
+			d.early["."+c] = true
+		}
+		if id := strings.TrimSpace(attrs.val("id")); id != "" {
+			d.early["#"+id] = true
+		}
+		if u := backgroundURL(attrs.val("style")); u != "" {
+			x.unsized = append(x.unsized, ref{url: u, why: "hero", as: "image", line: at, typ: "unsized"})
+		}
+	}
+}
+
+// img weighs an <img> of the body as the hero image.
+func (x *extractor) img(attrs attrList, at int) {
+	x.imgs++
+	early := x.imgs <= heroImgLimit && x.elements <= heroElementLimit
+	src := strings.TrimSpace(attrs.val("src"))
+	if src == "" || strings.HasPrefix(src, "data:") || strings.EqualFold(attrs.val("loading"), "lazy") {
+		return
+	}
+	r := ref{url: src, why: "hero", as: "image", line: at}
+	switch {
+	case strings.EqualFold(attrs.val("fetchpriority"), "high"):
+		x.d.heroes = append(x.d.heroes, r)
+	case early && bigBySize(attrs):
+		x.bigImg = append(x.bigImg, r)
+	case early && attrs.val("width") == "" && attrs.val("height") == "":
+		r.typ = "unsized" // sized later from the image file itself
+		x.unsized = append(x.unsized, r)
+	}
 }
 
 // rawTextElement lists the elements whose text the tokenizer returns raw.
@@ -176,17 +323,34 @@ var rawTextElement = map[atom.Atom]bool{
 	atom.Xmp: true, atom.Iframe: true, atom.Noembed: true, atom.Noframes: true,
 }
 
-func readAttrs(z *html.Tokenizer, more bool) map[string]string {
-	attrs := map[string]string{}
+// attrList holds a tag's attributes in order; tags have few, so a list
+// searched from the front is cheaper than a map, and the first of duplicate
+// attributes wins, as in HTML.
+type attrList []attr
+
+type attr struct{ key, val string }
+
+func (l attrList) get(key string) (string, bool) {
+	for _, a := range l {
+		if a.key == key {
+			return a.val, true
+		}
+	}
+	return "", false
+}
+
+func (l attrList) val(key string) string { v, _ := l.get(key); return v }
+
+func (l attrList) has(key string) bool { _, ok := l.get(key); return ok }
+
+func readAttrs(z *html.Tokenizer, more bool) attrList {
+	var l attrList
 	for more {
 		var k, v []byte
 		k, v, more = z.TagAttr()
-		key := string(k)
-		if _, dup := attrs[key]; !dup { // the first of duplicate attributes wins
-			attrs[key] = string(v)
-		}
+		l = append(l, attr{string(k), string(v)})
 	}
-	return attrs
+	return l
 }
 
 func relTokens(rel string) map[string]bool {
@@ -198,13 +362,13 @@ func relTokens(rel string) map[string]bool {
 }
 
 // linkRef reads a <link>: a stylesheet that blocks rendering, or a preload.
-func linkRef(attrs map[string]string, line int) (ref, bool) {
-	href := strings.TrimSpace(attrs["href"])
+func linkRef(attrs attrList, line int) (ref, bool) {
+	href := strings.TrimSpace(attrs.val("href"))
 	if href == "" {
 		return ref{}, false
 	}
-	rel := relTokens(attrs["rel"])
-	r := ref{url: href, line: line, media: strings.TrimSpace(attrs["media"]), crossOrigin: crossOrigin(attrs)}
+	rel := relTokens(attrs.val("rel"))
+	r := ref{url: href, line: line, media: strings.TrimSpace(attrs.val("media")), crossOrigin: crossOrigin(attrs)}
 	switch {
 	case rel["stylesheet"]:
 		if rel["alternate"] || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) {
@@ -214,16 +378,16 @@ func linkRef(attrs map[string]string, line int) (ref, bool) {
 		return r, true
 	case rel["modulepreload"]:
 		r.why, r.as = "modulepreload", "script"
-		if _, ok := attrs["crossorigin"]; !ok {
+		if !attrs.has("crossorigin") {
 			r.crossOrigin = "anonymous"
 		}
 		return r, true
 	case rel["preload"]:
-		as := strings.ToLower(strings.TrimSpace(attrs["as"]))
+		as := strings.ToLower(strings.TrimSpace(attrs.val("as")))
 		if !validPreloadAs[as] || !mediaCanMatchScreen(r.media) {
 			return ref{}, false // a browser ignores a preload without a valid as
 		}
-		r.why, r.as, r.typ = "preload", as, strings.TrimSpace(attrs["type"])
+		r.why, r.as, r.typ = "preload", as, strings.TrimSpace(attrs.val("type"))
 		if as == "font" && r.crossOrigin == "" {
 			// Fonts are fetched in CORS mode; a preload without crossorigin
 			// is not reused by the font fetch. Record what the page says.
@@ -241,24 +405,23 @@ var validPreloadAs = map[string]bool{
 
 // scriptRef reads a <script>: only a classic script without async or defer
 // blocks the parser.
-func scriptRef(attrs map[string]string, line int) (ref, bool) {
-	src := strings.TrimSpace(attrs["src"])
+func scriptRef(attrs attrList, line int) (ref, bool) {
+	src := strings.TrimSpace(attrs.val("src"))
 	if src == "" || hasAttr(attrs, "async") || hasAttr(attrs, "defer") || hasAttr(attrs, "nomodule") {
 		return ref{}, false
 	}
-	if !classicScriptType(attrs["type"]) {
+	if !classicScriptType(attrs.val("type")) {
 		return ref{}, false // module scripts defer; other types are data
 	}
 	return ref{url: src, why: "head-script", as: "script", line: line, crossOrigin: crossOrigin(attrs)}, true
 }
 
-func hasAttr(attrs map[string]string, name string) bool {
-	_, ok := attrs[name]
-	return ok
+func hasAttr(attrs attrList, name string) bool {
+	return attrs.has(name)
 }
 
-func crossOrigin(attrs map[string]string) string {
-	v, ok := attrs["crossorigin"]
+func crossOrigin(attrs attrList) string {
+	v, ok := attrs.get("crossorigin")
 	if !ok {
 		return ""
 	}
@@ -332,8 +495,8 @@ func mediaCanMatchScreen(media string) bool {
 
 // bigBySize reports whether an <img>'s width and height attributes make it
 // large enough to be the largest contentful paint.
-func bigBySize(attrs map[string]string) bool {
-	w, h := pixels(attrs["width"]), pixels(attrs["height"])
+func bigBySize(attrs attrList) bool {
+	w, h := pixels(attrs.val("width")), pixels(attrs.val("height"))
 	return bigArea(w, h)
 }
 

@@ -1,0 +1,192 @@
+package manifest
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// assetList is the short form the tests compare: "why path".
+func assetList(assets []Asset) []string {
+	out := []string{}
+	for _, a := range assets {
+		s := a.Why + " " + a.Path
+		if a.CrossOrigin != "" {
+			s += " crossorigin=" + a.CrossOrigin
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func pngOf(w, h int) string {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h)))
+	return b.String()
+}
+
+func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+
+// TestRules pins every rule of what a page needs first, one small site each.
+func TestRules(t *testing.T) {
+	common := map[string]string{
+		"a.css": "body{}", "b.css": "p{}", "c.css": "i{}", "print.css": "x{}",
+		"a.js": "1", "b.js": "2", "m.js": "3", "big.png": pngOf(1200, 600), "icon.png": pngOf(16, 16),
+		"f.woff2": "w2", "f.woff": "w1", "f.eot": "e", "g.woff2": "g", "it.woff2": "i",
+	}
+	tests := []struct {
+		name     string
+		files    map[string]string // beside common
+		page     string            // index.html
+		want     []string
+		deferred []string
+		missing  []string
+		external []string
+	}{
+		{name: "head stylesheets in order",
+			page: `<link rel=stylesheet href=a.css><link rel="Stylesheet" href="/b.css">`,
+			want: []string{"link /a.css", "link /b.css"}},
+		{name: "alternate, disabled and print stylesheets do not block",
+			page: `<link rel="alternate stylesheet" href=a.css><link rel=stylesheet href=b.css disabled>
+<link rel=stylesheet href=print.css media=print><link rel=stylesheet href=c.css media="print, screen and (min-width: 40em)">`,
+			want: []string{"link /c.css"}},
+		{name: "media features and not-print may match a screen",
+			page: `<link rel=stylesheet href=a.css media="(max-width: 600px)"><link rel=stylesheet href=b.css media="not print"><link rel=stylesheet href=c.css media="speech">`,
+			want: []string{"link /a.css", "link /b.css"}},
+		{name: "sync classic head scripts only",
+			page: `<script src=a.js></script><script src=b.js async></script><script src=m.js type=module></script>
+<script src=c.js defer></script><script src=b.js type="text/template"></script><script src=m.js nomodule></script>
+<script type="text/javascript; charset=utf-8" src="b.js"></script>`,
+			files: map[string]string{"c.js": "c"},
+			want:  []string{"head-script /a.js", "head-script /b.js"}},
+		{name: "body stylesheets and scripts are deferred, never critical",
+			page:     `<link rel=stylesheet href=a.css></head><body><p>hi<link rel=stylesheet href=b.css><script src=a.js></script>`,
+			want:     []string{"link /a.css"},
+			deferred: []string{"body-style /b.css", "body-script /a.js"}},
+		{name: "content before head ends opens the body",
+			page:     `<title>x</title><link rel=stylesheet href=a.css><p>text</p><script src=a.js></script>`,
+			want:     []string{"link /a.css"},
+			deferred: []string{"body-script /a.js"}},
+		{name: "noscript and template contents are inert",
+			page: `<noscript><link rel=stylesheet href=a.css></noscript><template><link rel=stylesheet href=b.css></template><link rel=stylesheet href=c.css>`,
+			want: []string{"link /c.css"}},
+		{name: "import chain, depth first, with cycle and print import",
+			files: map[string]string{
+				"s/one.css":   `@charset "utf-8"; @import "two.css"; @import url(print.css) print; body{}`,
+				"s/two.css":   `@import url('../three.css') screen; @import "one.css";`,
+				"three.css":   `/* @import "nope.css"; */ @import "s/one.css"; a{}`,
+				"s/print.css": "x{}"},
+			page: `<link rel=stylesheet href=s/one.css>`,
+			want: []string{"link /s/one.css", "import /s/two.css", "import /three.css"}},
+		{name: "import after a rule is ignored, as CSS requires",
+			files: map[string]string{"late.css": `a{} @import "b.css";`},
+			page:  `<link rel=stylesheet href=late.css>`,
+			want:  []string{"link /late.css"}},
+		{name: "web fonts only when a rule uses the family, first usable src",
+			files: map[string]string{"fonts.css": `
+@font-face { font-family: "Body Font"; src: url(f.eot); src: local("Body"), url(f.eot) format("embedded-opentype"), url(f.woff2) format("woff2"), url(f.woff) format("woff"); }
+@font-face { font-family: Unused; src: url(g.woff2) format("woff2"); }
+@font-face { font-family: "Body Font"; font-style: italic; src: url(it.woff2) format("woff2"); }
+body { font: 16px/1.4 "Body Font", sans-serif }`},
+			page: `<link rel=stylesheet href=fonts.css>`,
+			want: []string{"link /fonts.css", "font-face /f.woff2 crossorigin=anonymous"}},
+		{name: "italic faces when a rule asks for italic; fonts used through a custom property",
+			files: map[string]string{"fonts.css": `
+@font-face { font-family: "Body Font"; src: url(f.woff2) format("woff2"); }
+@font-face { font-family: "Body Font"; font-style: italic; src: url(it.woff2) format("woff2"); }
+@font-face { font-family: G; src: url(g.woff2); }
+:root { --text: "Body Font", serif; --mono: G } em { font-style: italic } code { font-family: var(--mono) }`},
+			page: `<link rel=stylesheet href=fonts.css>`,
+			want: []string{"link /fonts.css", "font-face /f.woff2 crossorigin=anonymous", "font-face /it.woff2 crossorigin=anonymous", "font-face /g.woff2 crossorigin=anonymous"}},
+		{name: "font faces in a print block do not count",
+			files: map[string]string{"fonts.css": `@media print { @font-face { font-family: P; src: url(f.woff2) } body { font-family: P } }`},
+			page:  `<link rel=stylesheet href=fonts.css>`,
+			want:  []string{"link /fonts.css"}},
+		{name: "preloads and modulepreloads",
+			page: `<link rel=preload href=f.woff2 as=font type=font/woff2 crossorigin><link rel=preload href=a.js><link rel=modulepreload href=m.js>
+<link rel=preload href=b.css as=style>`,
+			want: []string{"preload /f.woff2 crossorigin=anonymous", "modulepreload /m.js crossorigin=anonymous", "preload /b.css"}},
+		{name: "hero: a large image near the top, not icons or lazy ones",
+			page: `</head><body><img src=icon.png><img src=big.png loading=lazy><img src=big.png width=800 height=400>`,
+			want: []string{"hero /big.png"}},
+		{name: "hero: sized from the file when the page gives no size",
+			page: `</head><body><img src=icon.png><img src=big.png>`,
+			want: []string{"hero /big.png"}},
+		{name: "hero: fetchpriority=high wins wherever it is",
+			files: map[string]string{"other.png": pngOf(10, 10)},
+			page:  `</head><body><img src=big.png width=900 height=900><p>x</p><img src=other.png fetchpriority=high>`,
+			want:  []string{"hero /other.png"}},
+		{name: "hero: a preloaded image is not listed twice",
+			page: `<link rel=preload as=image href=big.png></head><body><img src=big.png>`,
+			want: []string{"preload /big.png"}},
+		{name: "hero: background of an early element, inline or by class",
+			files: map[string]string{"bg.css": `.banner { background: #000 url("big.png") no-repeat }`},
+			page:  `<link rel=stylesheet href=bg.css></head><body><div class="x banner">hi</div>`,
+			want:  []string{"link /bg.css", "hero /big.png"}},
+		{name: "base href, dot segments, queries, percent-encoding",
+			files: map[string]string{"docs/x y.css": "a{}", "lib/z.js": "z"},
+			page:  `<base href="/docs/"><link rel=stylesheet href="x%20y.css?v=3#frag"><script src="../lib/./z.js"></script>`,
+			want:  []string{"link /docs/x%20y.css?v=3", "head-script /lib/z.js"}},
+		{name: "other origins are external; data and javascript URLs ignored",
+			page:     `<link rel=stylesheet href="https://cdn.example.com/a.css"><link rel=stylesheet href="//fonts.example.net/b.css"><script src="data:text/javascript,1"></script><link rel=stylesheet href=a.css>`,
+			want:     []string{"link /a.css"},
+			external: []string{"https://cdn.example.com/a.css", "http://fonts.example.net/b.css"}},
+		{name: "broken references are missing, with their line",
+			page:    "<link rel=stylesheet href=a.css>\n<link rel=stylesheet href=gone.css>\n<script src=gone.js></script>",
+			want:    []string{"link /a.css"},
+			missing: []string{"/gone.css link /index.html:2", "/gone.js head-script /index.html:3"}},
+		{name: "duplicates are listed once",
+			page: `<link rel=stylesheet href=a.css><link rel=stylesheet href=./a.css><script src=a.js></script><script src=/a.js></script>`,
+			want: []string{"link /a.css", "head-script /a.js"}},
+		{name: "malformed markup still yields what a browser would load",
+			// "<script" becomes an attribute of the link, as in a browser; a
+			// tag cut off by the end of the file is dropped.
+			page: `<html><head><link rel=stylesheet href=a.css <script src=a.js></script><link rel=stylesheet href="b.css`,
+			want: []string{"link /a.css"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"index.html": file(tt.page)}
+			for k, v := range common {
+				fsys[k] = file(v)
+			}
+			for k, v := range tt.files {
+				fsys[k] = file(v)
+			}
+			m, problems, err := Build(fsys, Options{})
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("Build: %v %v", err, problems)
+			}
+			page := m.Pages["/index.html"]
+			if got := assetList(page.Assets); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("assets\n got %q\nwant %q", got, tt.want)
+			}
+			if got := assetList(page.Deferred); len(got)+len(tt.deferred) > 0 && !reflect.DeepEqual(got, tt.deferred) {
+				t.Errorf("deferred\n got %q\nwant %q", got, tt.deferred)
+			}
+			var missing []string
+			for _, x := range page.Missing {
+				missing = append(missing, x.Path+" "+x.Why+" "+x.From+":"+strconv.Itoa(x.Line))
+			}
+			if !reflect.DeepEqual(missing, tt.missing) {
+				t.Errorf("missing\n got %q\nwant %q", missing, tt.missing)
+			}
+			if !reflect.DeepEqual(page.External, tt.external) {
+				t.Errorf("external\n got %q\nwant %q", page.External, tt.external)
+			}
+			for _, a := range page.Assets {
+				f := m.Files[strings.SplitN(unescape(a.Path), "?", 2)[0]]
+				if a.Hash != f.Hash || a.Size != f.Size || a.Hash == "" {
+					t.Errorf("%s: hash/size %s/%d, file has %s/%d", a.Path, a.Hash, a.Size, f.Hash, f.Size)
+				}
+			}
+		})
+	}
+}
+
+func unescape(p string) string { return strings.ReplaceAll(p, "%20", " ") }

@@ -1,0 +1,183 @@
+package manifest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func exampleFS() fstest.MapFS {
+	return fstest.MapFS{
+		"index.html":         file(`<link rel=stylesheet href=css/a.css><script src=js/a.js></script>`),
+		"sub/index.html":     file(`<link rel=stylesheet href=../css/a.css>`),
+		"css/a.css":          file(`@import "b.css"; body{}`),
+		"css/b.css":          file(`p{}`),
+		"js/a.js":            file(`1`),
+		".git/config":        file(`secret`),
+		"push-manifest.json": file(`{}`),
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	var first []byte
+	for _, workers := range []int{1, 2, 8, 1} {
+		m, _, err := Build(exampleFS(), Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = data
+		} else if !bytes.Equal(first, data) {
+			t.Fatalf("workers=%d: manifest bytes differ", workers)
+		}
+	}
+}
+
+func TestHiddenFilesAreNotContent(t *testing.T) {
+	m, _, err := Build(exampleFS(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range m.Files {
+		if strings.Contains(p, ".git") || strings.Contains(p, FileName) {
+			t.Errorf("%s listed as site content", p)
+		}
+	}
+	if len(m.Files) != 5 || len(m.Pages) != 2 {
+		t.Errorf("got %d files, %d pages; want 5, 2", len(m.Files), len(m.Pages))
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	m, _, _ := Build(exampleFS(), Options{Origin: "https://example.org"})
+	if err := Write(path, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Hash != m.Hash || got.Origin != m.Origin || len(got.Pages) != len(m.Pages) {
+		t.Errorf("read back %+v, wrote %+v", got, m)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left beside the manifest: %v", entries)
+	}
+}
+
+func TestReadRejects(t *testing.T) {
+	m, _, _ := Build(exampleFS(), Options{})
+	good, _ := Marshal(m)
+	tests := []struct {
+		name, data, want string
+	}{
+		{"cut short", string(good[:len(good)/2]), "unexpected end"},
+		{"edited by hand", strings.Replace(string(good), `"/css/a.css"`, `"/css/z.css"`, 1), "does not match its hash"},
+		{"other version", strings.Replace(string(good), `"version": 1`, `"version": 9`, 1), "version 9"},
+		{"not json", "<html>", "invalid character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), FileName)
+			os.WriteFile(path, []byte(tt.data), 0o644)
+			_, err := Read(path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("Read: %v, want an error naming the file and %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Read(filepath.Join(t.TempDir(), "none.json")); err == nil || !strings.Contains(err.Error(), "herald build") {
+		t.Errorf("missing manifest: %v, want a hint to run herald build", err)
+	}
+}
+
+// TestBadInput: links out of the site, broken links and oversized pages are
+// reported by name, and the rest of the site is still built.
+func TestBadInput(t *testing.T) {
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "secret.css"), []byte("body{}"), 0o644)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte(`<link rel=stylesheet href=out.css><link rel=stylesheet href=ok.css>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "ok.css"), []byte("p{}"), 0o644)
+	os.WriteFile(filepath.Join(dir, "huge.html"), bytes.Repeat([]byte("<p>x</p>"), 200), 0o644)
+	os.Symlink(filepath.Join(outside, "secret.css"), filepath.Join(dir, "out.css"))
+	os.Symlink("nowhere", filepath.Join(dir, "broken.js"))
+	os.Symlink(outside, filepath.Join(dir, "linkout"))
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.Symlink("sub", filepath.Join(dir, "alias"))
+
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	m, problems, err := Build(root.FS(), Options{MaxPageBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"/out.css":   "never served",
+		"/broken.js": "broken link",
+		"/huge.html": "limit for parsing",
+		"/linkout":   "never served",
+		"/alias":     "not followed",
+	}
+	for _, p := range problems {
+		w, ok := want[p.Path]
+		if !ok || !strings.Contains(p.Err.Error(), w) {
+			t.Errorf("unexpected problem %v", p)
+		}
+		delete(want, p.Path)
+	}
+	for p := range want {
+		t.Errorf("no problem reported for %s", p)
+	}
+	if _, ok := m.Files["/out.css"]; ok {
+		t.Error("a file outside the site was listed")
+	}
+	if got := assetList(m.Pages["/index.html"].Assets); len(got) != 1 || got[0] != "link /ok.css" {
+		t.Errorf("index assets: %v", got)
+	}
+	if _, ok := m.Files["/huge.html"]; !ok {
+		t.Error("an oversized page must still be served")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	site := exampleFS()
+	stored, _, _ := Build(site, Options{})
+	Marshal(stored)
+
+	site["css/b.css"] = file(`p{color:red}`)
+	site["new.html"] = file(`<script src=gone.js></script>`)
+	delete(site, "sub/index.html")
+	built, _, _ := Build(site, Options{})
+
+	got := []string{}
+	for _, f := range Check(built, stored, nil, Budget{MaxAssets: 2}) {
+		got = append(got, f.Kind+" "+f.String())
+	}
+	want := []string{
+		"stale /index.html: /css/b.css changed (12 bytes, was 3): the manifest is stale, run herald build",
+		"stale /new.html: page is not in the manifest: the manifest is stale, run herald build",
+		"stale /sub/index.html: page is in the manifest but no longer in the site: the manifest is stale, run herald build",
+		"budget /index.html: 3 critical assets, over the budget of 2: combine or defer some, or raise --max-assets",
+		"missing /new.html:1: script /gone.js does not exist: fix the reference or add the file",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if f := Check(stored, stored, nil, Budget{}); len(f) != 0 {
+		t.Errorf("a current manifest has findings: %v", f)
+	}
+}

@@ -1,0 +1,118 @@
+package manifest
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"herald/internal/testsite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestRealSites pins what herald finds on pages of real sites nobody here
+// wrote (Debian's documentation packages, npm's reveal.js and swagger-ui-dist).
+// The golden files list "why as path" per critical and deferred asset;
+// sizes and hashes are left out so a package update of the same pages does
+// not break them. Refresh with go test -update after checking the diff.
+func TestRealSites(t *testing.T) {
+	pages := []struct{ site, page string }{
+		{"python", "/index.html"},
+		{"python", "/library/os.html"},
+		{"python", "/search.html"},
+		{"postgres", "/index.html"},
+		{"postgres", "/sql-select.html"},
+		{"reveal.js", "/index.html"},
+		{"reveal.js", "/demo.html"},
+		{"swagger-ui-dist", "/index.html"},
+	}
+	built := map[string]*Manifest{}
+	for _, p := range pages {
+		t.Run(p.site+p.page, func(t *testing.T) {
+			m := built[p.site]
+			if m == nil {
+				root, err := os.OpenRoot(testsite.Dir(t, p.site))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer root.Close()
+				var problems []Problem
+				m, problems, err = Build(root.FS(), Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, pr := range problems {
+					if !pr.Warning {
+						t.Errorf("problem: %v", pr)
+					}
+				}
+				built[p.site] = m
+			}
+			page := m.Pages[p.page]
+			if page == nil {
+				t.Fatalf("no page %s", p.page)
+			}
+			var b strings.Builder
+			for _, a := range page.Assets {
+				b.WriteString(a.Why + " " + a.As + " " + a.Path + "\n")
+			}
+			for _, a := range page.Deferred {
+				b.WriteString("deferred: " + a.Why + " " + a.As + " " + a.Path + "\n")
+			}
+			for _, e := range page.External {
+				b.WriteString("external: " + e + "\n")
+			}
+			for _, x := range page.Missing {
+				b.WriteString("missing: " + x.Path + "\n")
+			}
+			golden(t, filepath.Join("testdata", "golden", p.site+strings.ReplaceAll(p.page, "/", "_")+".txt"), b.String())
+		})
+	}
+}
+
+// TestPythonIndex states the figures the python docs' front page is known
+// for: 5 stylesheets (two linked, three behind a chain of @imports) and 9
+// head scripts.
+func TestPythonIndex(t *testing.T) {
+	root, err := os.OpenRoot(testsite.Dir(t, "python"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	m, _, err := Build(root.FS(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, a := range m.Pages["/index.html"].Assets {
+		count[a.Why]++
+	}
+	if count["link"] != 2 || count["import"] != 3 || count["head-script"] != 9 || len(m.Pages["/index.html"].Assets) != 14 {
+		t.Errorf("python /index.html: got %v, want 2 link, 3 import, 9 head-script", count)
+	}
+	if len(m.Pages) != 530 {
+		t.Errorf("python docs: %d pages, want 530", len(m.Pages))
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}

@@ -88,7 +88,7 @@ func NewBuilder(fsys fs.FS, opts Options) (*Builder, error) {
 	if _, err := fs.Stat(fsys, "."); err != nil {
 		return nil, fmt.Errorf("manifest: cannot read the site: %w", err)
 	}
-	b.read(b.walk("."))
+	b.read(func(emit func(string), problem func(Problem)) { b.walk(".", emit, problem) })
 	return b, nil
 }
 
@@ -102,14 +102,14 @@ func (b *Builder) Problems() []Problem {
 	return out
 }
 
-// walk lists the files below dir (an fs.FS path), leaving out hidden ones.
-// Symbolic links are followed only to files: fsys decides whether their
-// target is inside the site (an os.Root refuses those that leave it).
-func (b *Builder) walk(dir string) []string {
-	var names []string
+// walk calls emit with each file below dir (an fs.FS path), leaving out
+// hidden ones. Symbolic links are followed only to files: fsys decides
+// whether their target is inside the site (an os.Root refuses those that
+// leave it).
+func (b *Builder) walk(dir string, emit func(string), problem func(Problem)) {
 	fs.WalkDir(b.fsys, dir, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
-			b.problems[urlPath(name)] = Problem{Path: urlPath(name), Err: err}
+			problem(Problem{Path: urlPath(name), Err: explain(err)})
 			return nil
 		}
 		if name != "." && Hidden(urlPath(name)) {
@@ -120,17 +120,16 @@ func (b *Builder) walk(dir string) []string {
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			if info, err := fs.Stat(b.fsys, name); err == nil && info.IsDir() {
-				b.problems[urlPath(name)] = Problem{Path: urlPath(name), Warning: true,
-					Err: errors.New("a link to a folder is not followed: copy the folder in (cp -rL) to include it")}
+				problem(Problem{Path: urlPath(name), Warning: true,
+					Err: errors.New("a link to a folder is not followed: copy the folder in (cp -rL) to include it")})
 				return nil
 			}
 		}
 		if !d.IsDir() {
-			names = append(names, name)
+			emit(name)
 		}
 		return nil
 	})
-	return names
 }
 
 func urlPath(name string) string {
@@ -146,13 +145,15 @@ type readResult struct {
 	prob *Problem
 }
 
-// read reads, hashes and parses the named files in parallel and stores the
+// read reads, hashes and parses in parallel the files that feed names (as
+// it finds them, so reading starts before a walk ends) and stores the
 // results. Each file is read once.
-func (b *Builder) read(names []string) {
-	work := make(chan string)
-	results := make(chan readResult)
+func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
+	work := make(chan string, 64)
+	results := make(chan readResult, 64)
+	var found []Problem // written by the feeding goroutine until results closes
 	var wg sync.WaitGroup
-	for range min(b.opts.Workers, max(1, len(names))) {
+	for range b.opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -164,9 +165,7 @@ func (b *Builder) read(names []string) {
 		}()
 	}
 	go func() {
-		for _, n := range names {
-			work <- n
-		}
+		feed(func(n string) { work <- n }, func(p Problem) { found = append(found, p) })
 		close(work)
 		wg.Wait()
 		close(results)
@@ -181,6 +180,9 @@ func (b *Builder) read(names []string) {
 		if r.e != nil {
 			b.files[p] = r.e
 		}
+	}
+	for _, p := range found {
+		b.problems[p.Path] = p
 	}
 }
 
@@ -287,7 +289,7 @@ func explain(err error) error {
 // Update applies changes to the named URL paths (files or folders, added,
 // changed or removed) and returns nothing: call Manifest for the result.
 func (b *Builder) Update(paths ...string) {
-	var names []string
+	var names, dirs []string
 	for _, p := range paths {
 		p = path.Clean("/" + p)
 		name := strings.TrimPrefix(p, "/")
@@ -300,12 +302,19 @@ func (b *Builder) Update(paths ...string) {
 			b.remove(p)
 		case info.IsDir():
 			b.remove(p)
-			names = append(names, b.walk(name)...)
+			dirs = append(dirs, name)
 		default:
 			names = append(names, name)
 		}
 	}
-	b.read(names)
+	b.read(func(emit func(string), problem func(Problem)) {
+		for _, n := range names {
+			emit(n)
+		}
+		for _, d := range dirs {
+			b.walk(d, emit, problem)
+		}
+	})
 }
 
 // remove forgets the file at p and everything below it.

@@ -23,7 +23,17 @@ func Marshal(m *Manifest) ([]byte, error) {
 	}
 	sum := sha256.Sum256(body)
 	m.Hash = hex.EncodeToString(sum[:])
-	return encode(m)
+	// The hash is the second field: write it into the bytes rather than
+	// encoding the whole manifest again.
+	empty := []byte(`"hash": ""`)
+	i := bytes.Index(body, empty)
+	if i < 0 {
+		return encode(m)
+	}
+	out := make([]byte, 0, len(body)+len(m.Hash))
+	out = append(out, body[:i+len(empty)-1]...)
+	out = append(out, m.Hash...)
+	return append(out, body[i+len(empty)-1:]...), nil
 }
 
 func encode(m *Manifest) ([]byte, error) {

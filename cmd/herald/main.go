@@ -9,6 +9,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -41,7 +42,7 @@ func findings(format string, args ...any) error {
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "herald",
 		Usage: "serve a static site and send each page's critical assets early",
 		Description: `herald reads every HTML page of a site and the CSS it loads, and writes a
@@ -54,18 +55,36 @@ for other servers and CDNs.`,
 			buildCommand,
 			checkCommand,
 		},
-		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
-			return &exitError{exitUsage, err}
-		},
+		OnUsageError: onUsageError,
+	}
+	for _, c := range app.Commands {
+		setUsageError(c)
+	}
+	return app
+}
+
+// onUsageError makes a mistake in flags or arguments exit with status 2.
+func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
+	return &exitError{exitUsage, err}
+}
+
+func setUsageError(c *cli.Command) {
+	if c.OnUsageError == nil {
+		c.OnUsageError = onUsageError
+	}
+	for _, sub := range c.Subcommands {
+		setUsageError(sub)
 	}
 }
 
 func main() {
-	os.Exit(run(os.Args))
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run runs herald with args and returns its exit code.
+func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp()
+	app.Writer, app.ErrWriter = stdout, stderr
 	err := app.Run(flagsFirst(app, args))
 	if err == nil {
 		return exitOK
@@ -76,7 +95,7 @@ func run(args []string) int {
 		code = ee.code
 	}
 	if err.Error() != "" {
-		fmt.Fprintf(os.Stderr, "herald: error: %v\n", err)
+		fmt.Fprintf(stderr, "herald: error: %v\n", err)
 	}
 	return code
 }

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// site writes a small site into a temporary folder.
+func site(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func herald(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(append([]string{"herald"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBuildAndCheck(t *testing.T) {
+	dir := site(t, map[string]string{
+		"index.html": `<link rel=stylesheet href=a.css><script src=a.js></script>`,
+		"a.css":      `body{}`, "a.js": `1`,
+	})
+	steps := []struct {
+		name     string
+		args     []string
+		edit     func()
+		code     int
+		out, err string // substrings
+	}{
+		{name: "check before any build", args: []string{"check", dir}, code: 1, out: "push-manifest.json does not exist: run herald build"},
+		{name: "build", args: []string{"build", dir}, code: 0, out: "1 pages, 3 files; 2 critical assets"},
+		{name: "check a fresh manifest", args: []string{"check", dir}, code: 0, out: "ok: 1 pages"},
+		{name: "budget", args: []string{"check", dir, "--max-assets", "1", "--max-bytes", "1KiB"}, code: 1, out: "/index.html: 2 critical assets, over the budget of 1"},
+		{name: "stale after an edit", edit: func() { os.WriteFile(filepath.Join(dir, "a.css"), []byte("body{color:red}"), 0o644) },
+			args: []string{"check", dir}, code: 1, out: "/index.html: /a.css changed (15 bytes, was 6): the manifest is stale, run herald build"},
+		{name: "broken reference", edit: func() { os.WriteFile(filepath.Join(dir, "b.html"), []byte("\n<script src=gone.js></script>"), 0o644) },
+			args: []string{"build", dir, "-o", filepath.Join(dir, "elsewhere.json")}, code: 0},
+		{name: "missing asset named with page and line", args: []string{"check", "--manifest", filepath.Join(dir, "elsewhere.json"), dir}, code: 1, out: "/b.html:2: script /gone.js does not exist"},
+		{name: "json", args: []string{"check", dir, "--format", "json", "--manifest", filepath.Join(dir, "elsewhere.json")}, code: 1, out: `"kind": "missing"`},
+		{name: "no such folder", args: []string{"build", filepath.Join(dir, "nope")}, code: 2, err: "herald: error: site folder"},
+		{name: "bad format", args: []string{"check", dir, "--format", "xml"}, code: 2, err: "--format"},
+		{name: "bad size", args: []string{"check", dir, "--max-bytes", "lots"}, code: 2, err: "is not a size"},
+		{name: "unknown flag", args: []string{"build", dir, "--nope"}, code: 2, err: "flag provided but not defined"},
+		{name: "bad origin", args: []string{"build", dir, "--origin", "example.com"}, code: 2, err: "give a scheme and host"},
+	}
+	for _, s := range steps {
+		if s.edit != nil {
+			s.edit()
+		}
+		code, out, errs := herald(t, s.args...)
+		if code != s.code || !strings.Contains(out, s.out) || !strings.Contains(errs, s.err) {
+			t.Errorf("%s: herald %v\nexit %d (want %d)\nstdout:\n%s\nstderr:\n%s", s.name, s.args, code, s.code, out, errs)
+		}
+	}
+}
+
+func TestCheckJSONIsParseable(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": `<link rel=stylesheet href=gone.css>`})
+	herald(t, "build", dir)
+	code, out, _ := herald(t, "check", dir, "--format", "json")
+	var v struct {
+		Findings []struct{ Kind, Page, File, Message string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 1 || len(v.Findings) != 1 || v.Findings[0].Kind != "missing" {
+		t.Errorf("exit %d, %v, %+v\n%s", code, err, v, out)
+	}
+}

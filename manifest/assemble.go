@@ -11,7 +11,10 @@ import (
 const siteless = "http://herald.invalid"
 
 // Manifest assembles the manifest from what the builder has read. It reads
-// no file, so it is cheap enough to call after every update.
+// no file, and a page is assembled again only when a file it looked up has
+// changed since the last call, so it is cheap enough to call after every
+// update. The manifests it returns share unchanged pages: treat them as
+// read-only.
 func (b *Builder) Manifest() *Manifest {
 	m := &Manifest{
 		Version: Version,
@@ -22,11 +25,49 @@ func (b *Builder) Manifest() *Manifest {
 	site := b.siteURL()
 	for p, e := range b.files {
 		m.Files[p] = e.File
-		if e.doc != nil {
-			m.Pages[p] = b.page(site, p, e.doc)
+		if e.doc == nil {
+			continue
+		}
+		if c, ok := b.pages[p]; ok && !b.touches(c.deps) {
+			m.Pages[p] = c.page
+			continue
+		}
+		page, deps := b.page(site, p, e.doc)
+		b.pages[p] = assembled{page, deps}
+		m.Pages[p] = page
+	}
+	for p := range b.pages {
+		if e := b.files[p]; e == nil || e.doc == nil {
+			delete(b.pages, p)
 		}
 	}
+	clear(b.changed)
 	return m
+}
+
+// assembled is a page as Manifest last put it together, with the files it
+// looked up (whether they existed or not).
+type assembled struct {
+	page *Page
+	deps []string
+}
+
+func (b *Builder) touches(deps []string) bool {
+	if len(b.changed) == 0 {
+		return false
+	}
+	for _, d := range deps {
+		if b.changed[d] {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the file at a URL path, noting that the page depends on it.
+func (pb *pageBuilder) lookup(p string) *entry {
+	pb.deps = append(pb.deps, p)
+	return pb.b.files[p]
 }
 
 func (b *Builder) siteURL() *url.URL {
@@ -47,6 +88,7 @@ type pageBuilder struct {
 	page   *Page
 	seen   map[string]bool // request paths already listed
 	sheets []sheetAt       // critical stylesheets, for fonts and backgrounds
+	deps   []string        // every file path looked up
 }
 
 type sheetAt struct {
@@ -62,9 +104,40 @@ type target struct {
 	url     *url.URL
 }
 
+// resolved is a memoized answer of resolve.
+type resolved struct {
+	t        target
+	external string
+	ok       bool
+}
+
 // resolve resolves raw against base as a browser would. It reports external
-// URLs as such and ignores data:, javascript: and other schemes.
-func (pb *pageBuilder) resolve(base *url.URL, raw string) (t target, external string, ok bool) {
+// URLs as such and ignores data:, javascript: and other schemes. Answers are
+// kept: most references of a site are the same few URLs written in pages of
+// the same few folders, and a relative one depends only on the folder.
+func (pb *pageBuilder) resolve(base *url.URL, raw string) (target, string, bool) {
+	key := base.Scheme + "://" + base.Host + base.Path
+	if raw != "" && raw[0] != '?' && raw[0] != '#' && base.RawQuery == "" {
+		key = key[:strings.LastIndexByte(key, '/')+1] // the answer depends on the folder only
+	} else {
+		key += "?" + base.RawQuery
+	}
+	key += "\x00" + raw
+	if r, ok := pb.b.resolved[key]; ok {
+		return r.t, r.external, r.ok
+	}
+	t, external, ok := pb.resolveURL(base, raw)
+	if len(pb.b.resolved) >= maxResolved {
+		clear(pb.b.resolved)
+	}
+	pb.b.resolved[key] = resolved{t, external, ok}
+	return t, external, ok
+}
+
+// maxResolved bounds the memo of resolved URLs.
+const maxResolved = 1 << 16
+
+func (pb *pageBuilder) resolveURL(base *url.URL, raw string) (t target, external string, ok bool) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return target{}, "", false
@@ -90,8 +163,8 @@ func (pb *pageBuilder) resolve(base *url.URL, raw string) (t target, external st
 	return t, "", true
 }
 
-func (b *Builder) page(site *url.URL, p string, d *doc) *Page {
-	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}}
+func (b *Builder) page(site *url.URL, p string, d *doc) (*Page, []string) {
+	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}, deps: []string{p}}
 	base := site.ResolveReference(&url.URL{Path: p})
 	if d.base != "" {
 		if u, err := url.Parse(strings.TrimSpace(d.base)); err == nil {
@@ -103,7 +176,7 @@ func (b *Builder) page(site *url.URL, p string, d *doc) *Page {
 	}
 	pb.fonts()
 	pb.hero(base, d)
-	return pb.page
+	return pb.page, pb.deps
 }
 
 // add lists one reference and, for a stylesheet, what it imports.
@@ -116,7 +189,7 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 		}
 		return nil
 	}
-	e := pb.b.files[t.file]
+	e := pb.lookup(t.file)
 	if e == nil {
 		if r.typ != "unsized" && r.why != "hero" {
 			pb.page.Missing = append(pb.page.Missing, Missing{Path: t.request, Why: r.why, From: from, Line: r.line})
@@ -179,7 +252,7 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 		if !ok {
 			return false
 		}
-		e := pb.b.files[t.file]
+		e := pb.lookup(t.file)
 		if e == nil || !strings.HasPrefix(e.Type, "image/") {
 			return false
 		}

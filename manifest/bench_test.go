@@ -76,3 +76,27 @@ func hashAll(b *testing.B, fsys fs.FS) {
 	close(names)
 	wg.Wait()
 }
+
+// BenchmarkUpdatePython: the incremental path on the python docs, from a
+// changed file to the new manifest: one page (only it is assembled again),
+// and the stylesheet every page imports (all 530 are).
+func BenchmarkUpdatePython(b *testing.B) {
+	root, err := os.OpenRoot(testsite.Dir(b, "python"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer root.Close()
+	builder, err := NewBuilder(root.FS(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	builder.Manifest()
+	for _, c := range []struct{ name, path string }{{"page", "/library/os.html"}, {"shared-css", "/_static/basic.css"}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				builder.Update(c.path)
+				builder.Manifest()
+			}
+		})
+	}
+}

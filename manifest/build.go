@@ -55,6 +55,11 @@ type Builder struct {
 	opts     Options
 	files    map[string]*entry
 	problems map[string]Problem
+	// pages caches assembled pages; changed holds the file paths read or
+	// removed since the last assembly.
+	pages    map[string]assembled
+	changed  map[string]bool
+	resolved map[string]resolved // memo of URL resolution, see resolve
 }
 
 // entry is what the builder knows of one file.
@@ -84,7 +89,8 @@ func NewBuilder(fsys fs.FS, opts Options) (*Builder, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	b := &Builder{fsys: fsys, opts: opts, files: map[string]*entry{}, problems: map[string]Problem{}}
+	b := &Builder{fsys: fsys, opts: opts, files: map[string]*entry{}, problems: map[string]Problem{},
+		pages: map[string]assembled{}, changed: map[string]bool{}, resolved: map[string]resolved{}}
 	if _, err := fs.Stat(fsys, "."); err != nil {
 		return nil, fmt.Errorf("manifest: cannot read the site: %w", err)
 	}
@@ -174,6 +180,7 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
 		p := urlPath(r.name)
 		delete(b.problems, p)
 		delete(b.files, p)
+		b.changed[p] = true
 		if r.prob != nil {
 			b.problems[p] = *r.prob
 		}
@@ -323,6 +330,7 @@ func (b *Builder) remove(p string) {
 	for k := range b.files {
 		if k == p || strings.HasPrefix(k, prefix) {
 			delete(b.files, k)
+			b.changed[k] = true
 		}
 	}
 	for k := range b.problems {

@@ -1,0 +1,55 @@
+package manifest
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"testing/fstest"
+)
+
+// TestUpdateMatchesBuild: after any sequence of edits, a Builder updated
+// with the changed paths gives the same bytes as a build from scratch.
+func TestUpdateMatchesBuild(t *testing.T) {
+	fsys := fstest.MapFS{
+		"index.html":   file(`<link rel=stylesheet href=css/a.css><script src=js/a.js></script></head><body><img src=img/h.png>`),
+		"b/index.html": file(`<link rel=stylesheet href=../css/b.css>`),
+		"css/a.css":    file(`@import "b.css"; @font-face{font-family:F;src:url(../f.woff2)} p{font-family:F}`),
+		"css/b.css":    file(`p{}`),
+		"js/a.js":      file(`1`),
+		"f.woff2":      file(`font`),
+		"img/h.png":    file(pngOf(800, 600)),
+	}
+	b, err := NewBuilder(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Manifest()
+	contents := []string{
+		`@import "a.css"; p{}`, `@import url(c.css) print; x{}`, `@font-face{font-family:G;src:url(/f.woff2)} b{font:1em G}`,
+		`<link rel=stylesheet href=/css/c.css><script src=/js/b.js></script>`, `<link rel=stylesheet href=css/b.css>`,
+		`2`, pngOf(10, 10), pngOf(900, 900), `.hero{background:url(/img/h.png)}`,
+	}
+	names := []string{"index.html", "b/index.html", "c/index.html", "css/a.css", "css/b.css", "css/c.css",
+		"js/a.js", "js/b.js", "f.woff2", "img/h.png"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 300 {
+		var changed []string
+		for range 1 + rng.IntN(3) {
+			name := names[rng.IntN(len(names))]
+			if rng.IntN(4) == 0 {
+				delete(fsys, name)
+			} else {
+				fsys[name] = file(contents[rng.IntN(len(contents))] + strconv.Itoa(rng.IntN(2)))
+			}
+			changed = append(changed, "/"+name)
+		}
+		b.Update(changed...)
+		got, _ := Marshal(b.Manifest())
+		full, _, _ := Build(fsys, Options{})
+		want, _ := Marshal(full)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("step %d (changed %v): incremental manifest differs from a full build\n got %s\nwant %s", step, changed, got, want)
+		}
+	}
+}

@@ -141,7 +141,13 @@ func (x *extractor) top(src []byte) (off, line int) {
 		if !x.body && a != atom.Base && a != atom.Link && a != atom.Script {
 			continue // nothing else in <head> matters
 		}
-		x.element(a, readAttrs(z, hasAttr), at)
+		var attrs attrList
+		if a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img {
+			attrs = readAttrs(z, hasAttr)
+		} else {
+			attrs = readSomeAttrs(z, hasAttr) // an early element of the body
+		}
+		x.element(a, attrs, at)
 	}
 }
 
@@ -342,6 +348,21 @@ func (l attrList) get(key string) (string, bool) {
 func (l attrList) val(key string) string { v, _ := l.get(key); return v }
 
 func (l attrList) has(key string) bool { _, ok := l.get(key); return ok }
+
+// readSomeAttrs reads only what matters of an ordinary element: what CSS
+// may select it by, and an inline background.
+func readSomeAttrs(z *html.Tokenizer, more bool) attrList {
+	var l attrList
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		switch string(k) {
+		case "class", "id", "style":
+			l = append(l, attr{string(k), string(v)})
+		}
+	}
+	return l
+}
 
 func readAttrs(z *html.Tokenizer, more bool) attrList {
 	var l attrList

@@ -54,6 +54,7 @@ for other servers and CDNs.`,
 		Commands: []*cli.Command{
 			buildCommand,
 			checkCommand,
+			exportCommand,
 		},
 		OnUsageError: onUsageError,
 	}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"herald/manifest"
+	"herald/manifest/export"
+
+	"github.com/urfave/cli/v2"
+)
+
+var exportCommand = &cli.Command{
+	Name:      "export",
+	Usage:     "write the site's hints as another server's or CDN's configuration",
+	ArgsUsage: "[DIR]",
+	Description: `Writes, for every page of DIR with critical assets, its Link: rel=preload
+headers in the configuration language of another front end, at both URLs of
+an index page (/dir/ and /dir/index.html), with push or 103 Early Hints where
+that server sends them. Reads DIR/push-manifest.json when it is up to date
+with the files, and builds the manifest in memory otherwise.
+
+Formats:
+    netlify      _headers file
+    cloudflare   _headers file (Cloudflare Pages also sends 103 Early Hints)
+    nginx        location blocks to include in a server block
+    caddy        Caddyfile snippet to import in a site block
+    apache       <If> sections for a virtual host or .htaccess
+    h2o          mruby handler (mruby.handler-file)
+    firebase     "headers" of firebase.json's "hosting" section
+
+Exit status: 0 written (warnings name what the format cannot express);
+1 the site cannot be read; 2 usage error.
+
+Examples:
+    herald export ./public --to netlify -o ./public/_headers
+    herald export ./public --to nginx > /etc/nginx/herald-links.conf`,
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "to", Usage: "the format: " + strings.Join(export.Formats, ", ")},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (default: standard output)"},
+		&cli.StringFlag{Name: "manifest", Usage: "the manifest to read (default DIR/push-manifest.json)"},
+		originFlag,
+	},
+	Action: runExport,
+}
+
+func runExport(c *cli.Context) error {
+	dir, err := siteDir(c)
+	if err != nil {
+		return err
+	}
+	format := c.String("to")
+	if format == "" {
+		return usageError("--to is required: one of %s", strings.Join(export.Formats, ", "))
+	}
+	if !validFormat(format) {
+		return usageError("--to %q: use one of %s", format, strings.Join(export.Formats, ", "))
+	}
+	m, err := exportManifest(c, dir)
+	if err != nil {
+		return err
+	}
+	data, warnings, err := export.Export(m, format)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %s\n", w)
+	}
+	out := c.String("output")
+	if out == "" {
+		_, err := c.App.Writer.Write(data)
+		return err
+	}
+	if err := manifest.WriteFileAtomic(out, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.ErrWriter, "wrote %s (%s, manifest %.12s)\n", out, format, m.Hash)
+	return nil
+}
+
+func validFormat(f string) bool {
+	for _, g := range export.Formats {
+		if f == g {
+			return true
+		}
+	}
+	return false
+}
+
+// exportManifest returns the manifest on disk when it is fresh, and builds
+// one in memory otherwise; it tells which on standard error when it builds.
+func exportManifest(c *cli.Context, dir string) (*manifest.Manifest, error) {
+	path := manifestPath(dir, c.String("manifest"))
+	m, err := manifest.Read(path)
+	why := ""
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		why = "does not exist"
+	case err != nil:
+		why = "cannot be read"
+	default:
+		if why = staleness(dir, path, m); why == "" {
+			return m, nil
+		}
+	}
+	opts, err := buildOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(c.App.ErrWriter, "herald: %s %s: building the manifest in memory\n", path, why)
+	m, problems, err := buildSite(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := manifest.Marshal(m); err != nil { // sets m.Hash
+		return nil, err
+	}
+	for _, p := range problems {
+		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %s: %v\n", p.Path, p.Err)
+	}
+	return m, nil
+}
+
+// staleness says why the manifest at path no longer describes the site in
+// dir ("" when it does): a file was added, removed, resized or changed
+// after the manifest was written. It looks at names, sizes and times only.
+func staleness(dir, path string, m *manifest.Manifest) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "cannot be read"
+	}
+	written := info.ModTime()
+	seen := 0
+	why := ""
+	err = filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || name == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, name)
+		u := "/" + filepath.ToSlash(rel)
+		if manifest.Hidden(u) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		fi, err := os.Stat(name) // follows links, as the build does
+		if err != nil || fi.IsDir() {
+			return nil
+		}
+		f, ok := m.Files[u]
+		switch {
+		case !ok:
+			why = "is out of date (" + u + " is new)"
+		case f.Size != fi.Size():
+			why = "is out of date (" + u + " changed size)"
+		case fi.ModTime().After(written):
+			why = "is out of date (" + u + " changed since)"
+		}
+		seen++
+		if why != "" {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "cannot be checked against the site"
+	case why != "":
+		return why
+	case seen != len(m.Files):
+		return "is out of date (files were removed)"
+	}
+	return ""
+}

@@ -1,0 +1,117 @@
+package export
+
+import (
+	"mime"
+	"strings"
+
+	"herald/manifest"
+)
+
+// LinkValue formats the Link header field value that announces one asset,
+// the same for every front end: herald serve and each exported
+// configuration. For example
+//
+//	</css/a.css>; rel=preload; as=style
+//	</fonts/x.woff2>; rel=preload; as=font; type="font/woff2"; crossorigin
+//	</js/app.mjs>; rel=modulepreload; crossorigin
+//
+// The URL is the request target the browser sends, inside <> as RFC 8288
+// requires; bytes a URI cannot hold (space, quotes, <>, non-ASCII, ...) are
+// percent-encoded so the value is always a valid header field.
+func LinkValue(a manifest.Asset) string {
+	var b strings.Builder
+	b.WriteByte('<')
+	b.WriteString(escapeURL(a.Path))
+	b.WriteByte('>')
+	if a.Why == "modulepreload" {
+		// A module preload's destination is script; it takes no "as".
+		b.WriteString("; rel=modulepreload")
+	} else {
+		b.WriteString("; rel=preload")
+		if a.As != "" {
+			b.WriteString("; as=")
+			b.WriteString(token(a.As))
+		}
+	}
+	if t := linkType(a); t != "" {
+		b.WriteString("; type=")
+		b.WriteString(quoted(t))
+	}
+	if a.Media != "" {
+		b.WriteString("; media=")
+		b.WriteString(quoted(a.Media))
+	}
+	switch a.CrossOrigin {
+	case "":
+	case "use-credentials":
+		b.WriteString("; crossorigin=use-credentials")
+	default:
+		b.WriteString("; crossorigin")
+	}
+	return b.String()
+}
+
+// linkType is the type attribute a browser needs to decide whether a preload
+// is of use to it before fetching: always for fonts (a browser skips formats
+// it cannot read), and for explicit preloads, whose author may have offered
+// the choice. The media type goes without parameters: charset means nothing
+// to a preload.
+func linkType(a manifest.Asset) string {
+	if a.Type == "" || (a.As != "font" && a.Why != "preload") {
+		return ""
+	}
+	t, _, err := mime.ParseMediaType(a.Type)
+	if err != nil {
+		return ""
+	}
+	return t
+}
+
+// escapeURL percent-encodes the bytes of a request target that RFC 3986 does
+// not allow anywhere in a URI. Existing escapes are kept as they are.
+func escapeURL(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"<>\^`+"`"+`{|}`, c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// token returns s if it is an RFC 9110 token, else s as a quoted-string.
+func token(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return quoted(s)
+		}
+	}
+	return s
+}
+
+// quoted returns s as an RFC 9110 quoted-string; control characters, which a
+// header field cannot carry, are dropped.
+func quoted(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' && c != '\t' || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

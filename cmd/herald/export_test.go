@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/manifest"
+)
+
+func TestExport(t *testing.T) {
+	dir := site(t, map[string]string{
+		"index.html":      `<link rel=stylesheet href=a.css><script src=a.js></script>`,
+		"docs/index.html": `<link rel=stylesheet href=../a.css>`,
+		"a.css":           `body{}`, "a.js": `1`,
+	})
+	out := filepath.Join(t.TempDir(), "herald.conf")
+	var built string // the hash of the manifest herald build wrote
+	steps := []struct {
+		name     string
+		args     []string
+		edit     func()
+		code     int
+		out, err string // substrings
+		noErr    string // must not appear on stderr
+	}{
+		{name: "no manifest: built in memory", args: []string{"export", dir, "--to", "nginx"}, code: 0,
+			out: `location = "/docs/" {`, err: "push-manifest.json does not exist: building the manifest in memory"},
+		{name: "build", args: []string{"build", dir}, code: 0},
+		{name: "fresh manifest is read", edit: func() {
+			m, err := manifest.Read(filepath.Join(dir, manifest.FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			built = m.Hash
+		}, args: []string{"export", dir, "--to", "caddy"}, code: 0,
+			out: `header @herald1 +Link "</a.css>; rel=preload; as=style"`, noErr: "building"},
+		{name: "to a file", args: []string{"export", dir, "--to", "netlify", "-o", out}, code: 0, err: "wrote " + out},
+		{name: "stale after an edit", edit: func() {
+			p := filepath.Join(dir, "a.js")
+			os.WriteFile(p, []byte("2"), 0o644)
+			later := time.Now().Add(time.Hour)
+			os.Chtimes(p, later, later)
+		}, args: []string{"export", dir, "--to", "apache"}, code: 0, err: "is out of date (/a.js changed since): building"},
+		{name: "stale after a new file", edit: func() { os.WriteFile(filepath.Join(dir, "new.html"), []byte("<link rel=stylesheet href=a.css>"), 0o644) },
+			args: []string{"build", dir}, code: 0},
+		{name: "no format", args: []string{"export", dir}, code: 2, err: "--to is required"},
+		{name: "bad format", args: []string{"export", dir, "--to", "iis"}, code: 2, err: `--to "iis": use one of netlify`},
+		{name: "no such folder", args: []string{"export", filepath.Join(dir, "nope"), "--to", "h2o"}, code: 2, err: "does not exist"},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if s.edit != nil {
+				s.edit()
+			}
+			code, stdout, stderr := herald(t, s.args...)
+			if code != s.code || !strings.Contains(stdout, s.out) || !strings.Contains(stderr, s.err) ||
+				(s.noErr != "" && strings.Contains(stderr, s.noErr)) {
+				t.Errorf("herald %s: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", strings.Join(s.args, " "), code, s.code, stdout, stderr)
+			}
+		})
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "from push manifest "+built+".\n") ||
+		!strings.Contains(string(data), "/docs/index.html\n  Link: </a.css>; rel=preload; as=style\n") {
+		t.Errorf("-o file:\n%s", data)
+	}
+}

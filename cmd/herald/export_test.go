@@ -44,7 +44,9 @@ func TestExport(t *testing.T) {
 			later := time.Now().Add(time.Hour)
 			os.Chtimes(p, later, later)
 		}, args: []string{"export", dir, "--to", "apache"}, code: 0, err: "is out of date (/a.js changed since): building"},
-		{name: "stale after a new file", edit: func() { os.WriteFile(filepath.Join(dir, "new.html"), []byte("<link rel=stylesheet href=a.css>"), 0o644) },
+		{name: "stale after a new file", edit: func() {
+			os.WriteFile(filepath.Join(dir, "new.html"), []byte("<link rel=stylesheet href=a.css>"), 0o644)
+		},
 			args: []string{"build", dir}, code: 0},
 		{name: "no format", args: []string{"export", dir}, code: 2, err: "--to is required"},
 		{name: "bad format", args: []string{"export", dir, "--to", "iis"}, code: 2, err: `--to "iis": use one of netlify`},

@@ -15,7 +15,9 @@ func writeNginx(b *strings.Builder, m *manifest.Manifest, rules []rule) ([]strin
 		"Include inside the server { } block that serves the site (listen ... ssl http2;):",
 		"    include /etc/nginx/herald-links.conf;",
 		"Each location below takes over its exact URL from your other locations, and",
-		"add_header in it replaces the server's own add_header lines for that URL.")
+		"add_header in it replaces the server's own add_header lines for that URL.",
+		"nginx 1.13.9 to 1.25.0 push the preloads (at most http2_max_concurrent_pushes,",
+		"10 by default, per connection); later versions ignore http2_push_preload.")
 	var warnings []string
 	for _, r := range rules {
 		for _, l := range r.links {

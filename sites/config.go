@@ -1,0 +1,840 @@
+package sites
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is a herald.toml file: settings of the server and the sites it
+// serves. Paths in it are relative to the file's folder.
+type Config struct {
+	File   string
+	Server Server
+	Sites  []*Site
+
+	lines keyLines
+}
+
+// Server holds the settings shared by every site and listener.
+type Server struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	AccessLog         bool
+	// Listen is where sites that give no listen addresses listen.
+	Listen []string
+	// LocalCertDir keeps the local development CA of sites with
+	// tls.local = true; empty means herald's folder in the user config dir.
+	LocalCertDir string
+}
+
+// Site is one [[site]] of the file, checked and with defaults applied.
+type Site struct {
+	Index  int      // position among the [[site]] tables, from 0
+	Name   string   // the name given, or the first host name
+	Hosts  []string // lower case; "*.example.com" matches one more label; empty: any host
+	Root   string   // the site's folder, or
+	Bundle string   // an executable made by herald bundle
+	Origin string
+	Listen []string
+	TLS    *TLS // nil: plain HTTP
+
+	Push              string // "auto" or "off"
+	Hints, Preload    bool
+	PushMaxBytes      int64 // 0: the server's default
+	PushMaxCount      int   // 0: the server's default
+	HTMLCacheControl  string
+	AssetCacheControl string
+	Immutable         *regexp.Regexp // nil: the server's default rule
+	Headers           http.Header
+	NotFoundPage      string
+}
+
+// TLS is where a site's certificate comes from.
+type TLS struct {
+	Cert, Key string // PEM files, or
+	Local     bool   // a localhost certificate from herald's local CA
+}
+
+// ConfigError is one mistake in a configuration file, at a line and key.
+type ConfigError struct {
+	File string
+	Line int    // 0 when unknown
+	Key  string // dotted, as in the file: "site.push.mode"
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		b.WriteString(": " + e.Key)
+	}
+	return b.String() + ": " + e.Msg
+}
+
+// ConfigErrors lists every mistake found in a file, in line order.
+type ConfigErrors []*ConfigError
+
+func (es ConfigErrors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// LoadConfig reads and checks a configuration file. Every mistake found is
+// returned at once, as ConfigErrors, each with its line and key. It does not
+// look at the sites' folders, certificates or bundles: Open does.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig is LoadConfig of data read from path.
+func ParseConfig(path string, data []byte) (*Config, error) {
+	c := &Config{File: path, lines: indexKeys(string(data))}
+	p := &parser{c: c, dir: filepath.Dir(path)}
+	var raw rawConfig
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg := pe.Message
+			if pe.Usage != "" {
+				msg += " (" + strings.Join(strings.Fields(firstParagraph(pe.Usage)), " ") + ")"
+			}
+			return nil, ConfigErrors{{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: msg}}
+		}
+		// A value of the wrong kind where a table or list was expected;
+		// the library's message has the line.
+		return nil, ConfigErrors{{File: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}}
+	}
+	p.unknown(md.Undecoded())
+	p.server(&raw.Server)
+	if len(raw.Site) == 0 {
+		p.errorf("site", "no [[site]]: add one with a root folder, such as\n\t[[site]]\n\troot = \"public\"")
+	}
+	for i := range raw.Site {
+		p.site(i, &raw.Site[i])
+	}
+	p.listeners()
+	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *ConfigError) int { return a.Line - b.Line })
+		return nil, p.errs
+	}
+	return c, nil
+}
+
+func firstParagraph(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\n\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// The file as decoded. Leaves are `any` so that a value of the wrong type
+// is reported here, with its line, rather than by the decoder.
+type rawConfig struct {
+	Server rawServer `toml:"server"`
+	Site   []rawSite `toml:"site"`
+}
+
+type rawServer struct {
+	Listen            any `toml:"listen"`
+	ReadHeaderTimeout any `toml:"read_header_timeout"`
+	ReadTimeout       any `toml:"read_timeout"`
+	WriteTimeout      any `toml:"write_timeout"`
+	IdleTimeout       any `toml:"idle_timeout"`
+	MaxHeaderBytes    any `toml:"max_header_bytes"`
+	AccessLog         any `toml:"access_log"`
+	LocalCertDir      any `toml:"local_cert_dir"`
+}
+
+type rawSite struct {
+	Name     any            `toml:"name"`
+	Hosts    any            `toml:"hosts"`
+	Root     any            `toml:"root"`
+	Bundle   any            `toml:"bundle"`
+	Origin   any            `toml:"origin"`
+	Listen   any            `toml:"listen"`
+	NotFound any            `toml:"not_found"`
+	TLS      rawTLS         `toml:"tls"`
+	Push     rawPush        `toml:"push"`
+	Cache    rawCache       `toml:"cache"`
+	Headers  map[string]any `toml:"headers"`
+}
+
+type rawTLS struct {
+	Cert  any `toml:"cert"`
+	Key   any `toml:"key"`
+	Local any `toml:"local"`
+}
+
+type rawPush struct {
+	Mode     any `toml:"mode"`
+	Hints    any `toml:"hints"`
+	Preload  any `toml:"preload"`
+	MaxBytes any `toml:"max_bytes"`
+	MaxCount any `toml:"max_count"`
+}
+
+type rawCache struct {
+	HTML      any `toml:"html"`
+	Assets    any `toml:"assets"`
+	Immutable any `toml:"immutable"`
+}
+
+// tables names the keys each table may hold, for the message about an
+// unknown key.
+var tables = map[string]reflect.Type{
+	"":           reflect.TypeFor[rawConfig](),
+	"server":     reflect.TypeFor[rawServer](),
+	"site":       reflect.TypeFor[rawSite](),
+	"site.tls":   reflect.TypeFor[rawTLS](),
+	"site.push":  reflect.TypeFor[rawPush](),
+	"site.cache": reflect.TypeFor[rawCache](),
+}
+
+func validKeys(table string) []string {
+	t, ok := tables[table]
+	if !ok {
+		return nil
+	}
+	var keys []string
+	for f := range t.Fields() {
+		if tag := f.Tag.Get("toml"); tag != "" {
+			keys = append(keys, tag)
+		}
+	}
+	return keys
+}
+
+// parser checks the decoded file and collects its mistakes.
+type parser struct {
+	c    *Config
+	dir  string
+	errs ConfigErrors
+}
+
+// errorf records a mistake at key, an indexed path such as
+// "site[1].push.mode".
+func (p *parser) errorf(key, format string, args ...any) {
+	p.errs = append(p.errs, &ConfigError{File: p.c.File, Line: p.c.lines.line(key), Key: unindex(key),
+		Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) unknown(keys []toml.Key) {
+	reported := map[string]int{}
+	for _, k := range keys {
+		key := k.String()
+		table := strings.Join(k[:len(k)-1], ".")
+		if table == "site.headers" {
+			continue // reported by the header checks, as a value of the wrong type
+		}
+		// Find the indexed path of this occurrence: the first not yet
+		// reported among those that read the same without indexes.
+		indexed, n := key, 0
+		for _, at := range p.c.lines.order {
+			if unindex(at) == key {
+				if n == reported[key] {
+					indexed = at
+					break
+				}
+				n++
+			}
+		}
+		reported[key]++
+		name := k[len(k)-1]
+		valid := validKeys(table)
+		msg := "unknown key"
+		if table == "" {
+			msg += " at the top of the file"
+		} else {
+			msg += " in [" + table + "]"
+		}
+		if near := closest(name, valid); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		if valid != nil {
+			msg += " (valid: " + strings.Join(valid, ", ") + ")"
+		}
+		p.errs = append(p.errs, &ConfigError{File: p.c.File, Line: p.c.lines.line(indexed), Key: key, Msg: msg})
+	}
+}
+
+func (p *parser) server(r *rawServer) {
+	s := &p.c.Server
+	s.ReadHeaderTimeout = p.duration("server.read_header_timeout", r.ReadHeaderTimeout, 10*time.Second)
+	s.ReadTimeout = p.duration("server.read_timeout", r.ReadTimeout, time.Minute)
+	s.WriteTimeout = p.duration("server.write_timeout", r.WriteTimeout, 2*time.Minute)
+	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 2*time.Minute)
+	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 1<<20))
+	s.AccessLog = p.boolean("server.access_log", r.AccessLog, false)
+	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
+		s.LocalCertDir = p.path(dir)
+	}
+	s.Listen = p.addrs("server.listen", r.Listen)
+}
+
+func (p *parser) site(i int, r *rawSite) {
+	at := func(key string) string { return fmt.Sprintf("site[%d].%s", i, key) }
+	s := &Site{Index: i}
+	s.Name = p.str(at("name"), r.Name)
+	s.Hosts = p.hosts(at("hosts"), r.Hosts)
+	if s.Name == "" && len(s.Hosts) > 0 {
+		s.Name = s.Hosts[0]
+	}
+	if s.Name == "" {
+		s.Name = fmt.Sprintf("site %d", i+1)
+	}
+	root, bundle := p.str(at("root"), r.Root), p.str(at("bundle"), r.Bundle)
+	switch {
+	case r.Root == nil && r.Bundle == nil:
+		p.errorf(fmt.Sprintf("site[%d]", i), "the site needs root = \"FOLDER\" (its files) or bundle = \"FILE\" (made by herald bundle)")
+	case r.Root != nil && r.Bundle != nil:
+		p.errorf(at("bundle"), "give root or bundle, not both")
+	case root != "":
+		s.Root = p.path(root)
+	case bundle != "":
+		s.Bundle = p.path(bundle)
+	}
+	if s.Origin = strings.TrimSuffix(p.str(at("origin"), r.Origin), "/"); s.Origin != "" {
+		if u, err := url.Parse(s.Origin); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			p.errorf(at("origin"), "%q is not an origin: write a scheme and host, such as \"https://docs.example.com\"", s.Origin)
+		}
+	}
+	s.Listen = p.addrs(at("listen"), r.Listen)
+	if r.Listen == nil {
+		s.Listen = p.c.Server.Listen
+	}
+	s.TLS = p.tls(i, &r.TLS)
+	if len(s.Listen) == 0 {
+		s.Listen = []string{":8080"}
+		if s.TLS != nil {
+			s.Listen = []string{":8443"}
+		}
+	}
+	s.Push = "auto"
+	if mode := p.str(at("push.mode"), r.Push.Mode); mode != "" {
+		if mode != "auto" && mode != "off" {
+			p.errorf(at("push.mode"), "%q is not a push mode: use \"auto\" (push what the client does not have) or \"off\"", mode)
+		}
+		s.Push = mode
+	}
+	s.Hints = p.boolean(at("push.hints"), r.Push.Hints, true)
+	s.Preload = p.boolean(at("push.preload"), r.Push.Preload, true)
+	s.PushMaxBytes = p.size(at("push.max_bytes"), r.Push.MaxBytes, 0)
+	s.PushMaxCount = int(p.integer(at("push.max_count"), r.Push.MaxCount, 0))
+	s.HTMLCacheControl = p.headerValue(at("cache.html"), r.Cache.HTML)
+	s.AssetCacheControl = p.headerValue(at("cache.assets"), r.Cache.Assets)
+	if pat := p.str(at("cache.immutable"), r.Cache.Immutable); pat != "" {
+		re, err := regexp.Compile(pat)
+		if err != nil {
+			p.errorf(at("cache.immutable"), "not a regular expression (Go syntax, matched against the file name): %v", err)
+		}
+		s.Immutable = re
+	}
+	s.Headers = p.headers(i, r.Headers)
+	if nf := p.str(at("not_found"), r.NotFound); nf != "" {
+		if !strings.HasPrefix(nf, "/") {
+			p.errorf(at("not_found"), "%q: give the page's path in the site, starting with /, such as \"/404.html\"", nf)
+		}
+		s.NotFoundPage = nf
+	}
+	p.c.Sites = append(p.c.Sites, s)
+}
+
+func (p *parser) tls(i int, r *rawTLS) *TLS {
+	at := func(key string) string { return fmt.Sprintf("site[%d].tls.%s", i, key) }
+	cert, key := p.str(at("cert"), r.Cert), p.str(at("key"), r.Key)
+	local := p.boolean(at("local"), r.Local, false)
+	switch {
+	case local && (cert != "" || key != ""):
+		p.errorf(at("local"), "local = true makes a development certificate: remove cert and key, or local")
+		return nil
+	case local:
+		return &TLS{Local: true}
+	case cert == "" && key == "":
+		return nil
+	case cert == "":
+		p.errorf(at("key"), "a key needs its certificate: add cert = \"FILE.pem\"")
+		return nil
+	case key == "":
+		p.errorf(at("cert"), "a certificate needs its private key: add key = \"FILE.pem\"")
+		return nil
+	}
+	return &TLS{Cert: p.path(cert), Key: p.path(key)}
+}
+
+// listeners checks the sites that share a listen address: all use TLS or
+// none does, no host name is claimed twice, and a site that answers any
+// host is alone.
+func (p *parser) listeners() {
+	byAddr := map[string][]*Site{}
+	var addrs []string
+	for _, s := range p.c.Sites {
+		for _, a := range s.Listen {
+			if byAddr[a] == nil {
+				addrs = append(addrs, a)
+			}
+			byAddr[a] = append(byAddr[a], s)
+		}
+	}
+	for _, a := range addrs {
+		list := byAddr[a]
+		first := list[0]
+		hosts := map[string]*Site{}
+		for _, s := range list {
+			at := fmt.Sprintf("site[%d]", s.Index)
+			if (s.TLS != nil) != (first.TLS != nil) {
+				p.errorf(at+".listen", "%s shares %s with %s, but one uses TLS and the other does not: give them different listen addresses, or [site.tls] to both", s.Name, a, first.Name)
+			}
+			if len(s.Hosts) == 0 && len(list) > 1 {
+				p.errorf(at+".hosts", "%s answers any host name but shares %s with other sites: list its hosts = [...]", s.Name, a)
+			}
+			for _, h := range s.Hosts {
+				if other, ok := hosts[h]; ok && other != s {
+					p.errorf(at+".hosts", "%q is already a host of %s on %s: each host name belongs to one site", h, other.Name, a)
+				}
+				hosts[h] = s
+			}
+		}
+	}
+}
+
+// The value checks: each reports a mistake at key and returns the zero
+// value (or def when the key is absent).
+
+func (p *parser) str(key string, v any) string {
+	if v == nil {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		p.errorf(key, "%s is %s: write a quoted string", tomlValue(v), aType(v))
+	}
+	return s
+}
+
+func (p *parser) boolean(key string, v any, def bool) bool {
+	if v == nil {
+		return def
+	}
+	b, ok := v.(bool)
+	if !ok {
+		p.errorf(key, "%s is %s: write true or false", tomlValue(v), aType(v))
+	}
+	return b
+}
+
+func (p *parser) integer(key string, v any, def int64) int64 {
+	if v == nil {
+		return def
+	}
+	n, ok := v.(int64)
+	if !ok || n < 0 {
+		p.errorf(key, "%s is not a count: write a whole number, 0 or more", tomlValue(v))
+	}
+	return n
+}
+
+func (p *parser) duration(key string, v any, def time.Duration) time.Duration {
+	if v == nil {
+		return def
+	}
+	s, _ := v.(string)
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		p.errorf(key, "%s is not a duration: write it like \"30s\", \"2m\" or \"1m30s\"", tomlValue(v))
+	}
+	return d
+}
+
+// size reads a byte count: an integer, or a string such as "300KiB".
+func (p *parser) size(key string, v any, def int64) int64 {
+	switch v := v.(type) {
+	case nil:
+		return def
+	case int64:
+		if v >= 0 {
+			return v
+		}
+	case string:
+		if n, ok := parseSize(v); ok {
+			return n
+		}
+	}
+	p.errorf(key, "%s is not a size: write it like \"300KiB\", \"2MB\" or 150000", tomlValue(v))
+	return 0
+}
+
+func parseSize(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		scale  float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"kB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	scale := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, scale = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n < 0 || n*scale > 1<<62 {
+		return 0, false
+	}
+	return int64(n * scale), true
+}
+
+func (p *parser) list(key string, v any, what string) []string {
+	if v == nil {
+		return nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		p.errorf(key, "%s is %s: write a list of %s, such as [%q]", tomlValue(v), aType(v), what, exampleOf(what))
+		return nil
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			p.errorf(key, "%s in the list is %s: write each of the %s as a quoted string", tomlValue(it), aType(it), what)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func exampleOf(what string) string {
+	if what == "addresses" {
+		return ":443"
+	}
+	return "docs.example.com"
+}
+
+func (p *parser) addrs(key string, v any) []string {
+	list := p.list(key, v, "addresses")
+	for _, a := range list {
+		host, port, err := net.SplitHostPort(a)
+		if err == nil {
+			_, err = strconv.ParseUint(port, 10, 16)
+		}
+		if err != nil || strings.ContainsAny(host, "/ ") {
+			p.errorf(key, "%q is not a listen address: write host:port or :port, such as \":443\" or \"127.0.0.1:8080\"", a)
+		}
+	}
+	return list
+}
+
+var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+func (p *parser) hosts(key string, v any) []string {
+	list := p.list(key, v, "host names")
+	out := list[:0]
+	for _, h := range list {
+		name := strings.TrimSuffix(strings.ToLower(h), ".")
+		ok := name != ""
+		for i, label := range strings.Split(name, ".") {
+			if !(hostLabel.MatchString(label) || (i == 0 && label == "*" && strings.Contains(name, "."))) {
+				ok = false
+			}
+		}
+		if ip := net.ParseIP(strings.Trim(name, "[]")); ip != nil {
+			name, ok = ip.String(), true
+		}
+		if !ok {
+			p.errorf(key, "%q is not a host name: write names only, without scheme, port or path, such as \"docs.example.com\" or \"*.example.com\"", h)
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func (p *parser) headerValue(key string, v any) string {
+	s := p.str(key, v)
+	if !validHeaderValue(s) {
+		p.errorf(key, "%q cannot be sent in a header: remove control characters and line breaks", s)
+	}
+	return s
+}
+
+func (p *parser) headers(i int, raw map[string]any) http.Header {
+	if len(raw) == 0 {
+		return nil
+	}
+	h := http.Header{}
+	for name, v := range raw {
+		key := fmt.Sprintf("site[%d].headers.%s", i, name)
+		if !validHeaderName(name) {
+			p.errorf(key, "%q is not a header name: use letters, digits and -, such as \"Strict-Transport-Security\"", name)
+			continue
+		}
+		h.Set(name, p.headerValue(key, v))
+	}
+	return h
+}
+
+// path resolves a file name from the config against the config's folder.
+func (p *parser) path(name string) string {
+	if strings.HasPrefix(name, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			name = filepath.Join(home, name[2:])
+		}
+	}
+	if filepath.IsAbs(name) {
+		return filepath.Clean(name)
+	}
+	return filepath.Join(p.dir, name)
+}
+
+func tomlType(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case int64:
+		return "integer"
+	case float64:
+		return "float"
+	case bool:
+		return "boolean"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "table"
+	case time.Time:
+		return "date"
+	}
+	return "value"
+}
+
+// aType is tomlType with its article: "an integer".
+func aType(v any) string {
+	t := tomlType(v)
+	if strings.IndexByte("aeiou", t[0]) >= 0 {
+		return "an " + t
+	}
+	return "a " + t
+}
+
+func tomlValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case []any, map[string]any:
+		return "the " + tomlType(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// closest returns the valid key nearest to name, if it is near enough to
+// be a typo.
+func closest(name string, valid []string) string {
+	best, bestD := "", 3
+	for _, v := range valid {
+		if d := editDistance(name, v); d < bestD {
+			best, bestD = v, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// keyLines maps the keys and tables of a TOML file to their lines, with
+// the [[site]] tables numbered: "site[1].push.mode". The TOML library
+// reports positions of syntax errors only; this finds the line of a key
+// whose value is wrong. It reads the usual layout (one key per line, tables
+// and arrays of tables by header); a key it cannot place gets the line of
+// its table.
+type keyLines struct {
+	at    map[string]int
+	order []string // keys in the order they appear
+}
+
+var keyLine = regexp.MustCompile(`^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=`)
+
+func indexKeys(text string) keyLines {
+	k := keyLines{at: map[string]int{}}
+	counts := map[string]int{} // arrays of tables: how many so far
+	table := ""
+	for n, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "[["):
+			name := dotted(strings.TrimSuffix(strings.TrimSpace(strings.Trim(cutComment(t), "[] \t")), "]"))
+			parent := k.resolve(name, counts)
+			table = fmt.Sprintf("%s[%d]", parent, counts[name])
+			counts[name]++
+			k.add(table, n+1)
+		case strings.HasPrefix(t, "["):
+			table = k.resolve(dotted(strings.Trim(cutComment(t), "[] \t")), counts)
+			k.add(table, n+1)
+		default:
+			if m := keyLine.FindStringSubmatch(line); m != nil {
+				key := dotted(m[1])
+				if table != "" {
+					key = table + "." + key
+				}
+				k.add(key, n+1)
+			}
+		}
+	}
+	return k
+}
+
+// resolve numbers the arrays of tables inside a dotted table name: with
+// one [[site]] so far, "site.tls" is "site[0].tls".
+func (k *keyLines) resolve(name string, counts map[string]int) string {
+	parts := strings.Split(name, ".")
+	out := make([]string, 0, len(parts))
+	for i := range parts {
+		prefix := strings.Join(parts[:i+1], ".")
+		part := parts[i]
+		if c := counts[prefix]; c > 0 && i < len(parts)-1 {
+			part = fmt.Sprintf("%s[%d]", part, c-1)
+		}
+		out = append(out, part)
+	}
+	return strings.Join(out, ".")
+}
+
+func (k *keyLines) add(key string, line int) {
+	if _, ok := k.at[key]; !ok {
+		k.at[key] = line
+		k.order = append(k.order, key)
+	}
+}
+
+// line returns the line of key, or of the nearest table holding it.
+func (k *keyLines) line(key string) int {
+	for key != "" {
+		if n, ok := k.at[key]; ok {
+			return n
+		}
+		i := strings.LastIndexByte(key, '.')
+		if i < 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return 0
+}
+
+func cutComment(s string) string {
+	if i := strings.IndexByte(s, '#'); i >= 0 && !strings.ContainsAny(s[:i], `"'`) {
+		return s[:i]
+	}
+	return s
+}
+
+// dotted normalizes a TOML key: unquoted parts, no spaces around dots.
+func dotted(key string) string {
+	var parts []string
+	for _, p := range splitKey(key) {
+		p = strings.TrimSpace(p)
+		if len(p) >= 2 && (p[0] == '"' || p[0] == '\'') {
+			if u, err := strconv.Unquote(`"` + p[1:len(p)-1] + `"`); err == nil && p[0] == '"' {
+				p = u
+			} else {
+				p = p[1 : len(p)-1]
+			}
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ".")
+}
+
+func splitKey(key string) []string {
+	var parts []string
+	var quote byte
+	start := 0
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '.':
+			parts = append(parts, key[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, key[start:])
+}
+
+var indexes = regexp.MustCompile(`\[\d+\]`)
+
+// unindex turns "site[1].push.mode" into "site.push.mode".
+func unindex(key string) string { return indexes.ReplaceAllString(key, "") }
+
+// validHeaderName reports whether name is an HTTP token (RFC 9110 5.1).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v holds no control character but tab.
+func validHeaderValue(v string) bool {
+	for _, c := range []byte(v) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

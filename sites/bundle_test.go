@@ -1,0 +1,221 @@
+package sites
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"herald/manifest"
+
+	"github.com/andybalholm/brotli"
+)
+
+// testExecutable is a real program to append sites to: the test binary.
+func testExecutable(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+func siteDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var smallSite = map[string]string{
+	"index.html":          `<!doctype html><link rel=stylesheet href=css/site.css><script src=app.js></script>` + strings.Repeat("<p>text ", 200),
+	"css/site.css":        `body{font:16px serif}` + strings.Repeat(".a{color:red}", 100),
+	"app.js":              `console.log(1)`,
+	"img/logo.png":        "\x89PNG\r\n\x1a\n" + strings.Repeat("\x00\x01\x02", 50),
+	"dir with space/a b":  "spaces",
+	".hidden/secret":      "never bundled",
+	manifest.FileName:     `{"stale": true}`,
+	"docs/index.html":     `<h1>docs</h1>`,
+	"already/there.js":    strings.Repeat("x=1;", 100),
+	"already/there.js.gz": "the site's own",
+}
+
+func TestBundleRoundTrip(t *testing.T) {
+	dir := siteDir(t, smallSite)
+	out := filepath.Join(t.TempDir(), "site")
+	stats, err := MakeBundle(testExecutable(t), dir, out, BundleOptions{Precompress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenBundle(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.Manifest().Hash != stats.Manifest.Hash {
+		t.Errorf("bundled manifest %s, built %s", b.Manifest().Hash, stats.Manifest.Hash)
+	}
+	if page := b.Manifest().Pages["/index.html"]; page == nil || len(page.Assets) != 2 {
+		t.Errorf("bundled manifest's /index.html: %+v", page)
+	}
+	// Every file of the site, byte for byte; nothing hidden.
+	for name, body := range smallSite {
+		if name == manifest.FileName {
+			continue // the bundle's own, below
+		}
+		got, err := fs.ReadFile(b.FS(), name)
+		hidden := manifest.Hidden("/" + name)
+		switch {
+		case hidden && err == nil:
+			t.Errorf("%s is bundled: %q", name, got)
+		case !hidden && (err != nil || string(got) != body):
+			t.Errorf("%s: %v, %d bytes, want %d", name, err, len(got), len(body))
+		}
+	}
+	// The manifest at manifest.FileName is the new one, not the site's.
+	if data, _ := fs.ReadFile(b.FS(), manifest.FileName); bytes.Contains(data, []byte("stale")) {
+		t.Error("the site's old manifest was bundled")
+	}
+	// Files seek, and read at offsets, as ServeContent needs for ranges.
+	f, err := b.FS().Open("css/site.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, ok := f.(io.ReadSeeker)
+	if !ok {
+		t.Fatalf("%T is not an io.ReadSeeker", f)
+	}
+	if _, err := rs.Seek(5, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	part := make([]byte, 10)
+	if _, err := io.ReadFull(rs, part); err != nil || string(part) != smallSite["css/site.css"][5:15] {
+		t.Errorf("range 5-15: %q, %v", part, err)
+	}
+	if info, _ := f.Stat(); info.Size() != int64(len(smallSite["css/site.css"])) || info.IsDir() {
+		t.Errorf("stat: %v", info)
+	}
+	// Folders list their files.
+	entries, err := fs.ReadDir(b.FS(), "css")
+	if err != nil || len(entries) == 0 {
+		t.Errorf("ReadDir css: %v %v", entries, err)
+	}
+	// Precompressed siblings decode to the file; the site's own .gz stays.
+	for _, name := range []string{"index.html", "css/site.css"} {
+		for _, enc := range []string{".br", ".gz"} {
+			data, err := fs.ReadFile(b.FS(), name+enc)
+			if err != nil {
+				t.Errorf("%s%s: %v", name, enc, err)
+				continue
+			}
+			var r io.Reader = brotli.NewReader(bytes.NewReader(data))
+			if enc == ".gz" {
+				if r, err = gzip.NewReader(bytes.NewReader(data)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := io.ReadAll(r); err != nil || string(got) != smallSite[name] {
+				t.Errorf("%s%s does not decode to the file: %v", name, enc, err)
+			}
+		}
+	}
+	for _, name := range []string{"app.js.br", "img/logo.png.gz"} {
+		if _, err := fs.Stat(b.FS(), name); err == nil {
+			t.Errorf("%s was made: too small to gain, or not compressible", name)
+		}
+	}
+	if data, _ := fs.ReadFile(b.FS(), "already/there.js.gz"); string(data) != "the site's own" {
+		t.Errorf("the site's own .gz was replaced: %q", data)
+	}
+}
+
+// TestBundleOfABundle: bundling from a bundle appends to the program only,
+// not to the site it already carries.
+func TestBundleOfABundle(t *testing.T) {
+	exe := testExecutable(t)
+	tmp := t.TempDir()
+	first, second := filepath.Join(tmp, "first"), filepath.Join(tmp, "second")
+	s1, err := MakeBundle(exe, siteDir(t, smallSite), first, BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := MakeBundle(first, siteDir(t, map[string]string{"index.html": "other"}), second, BundleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(second)
+	if s2.Executable != s1.Executable || info.Size() != s1.Executable+s2.Appended {
+		t.Errorf("second bundle: program %d bytes (first %d), file %d", s2.Executable, s1.Executable, info.Size())
+	}
+	b, err := OpenBundle(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := fs.Stat(b.FS(), "css/site.css"); err == nil {
+		t.Error("the first site leaked into the second bundle")
+	}
+}
+
+// TestBundleDamaged: a bundle that lost bytes or had some changed does not
+// open, and says so; a plain program has no bundle.
+func TestBundleDamaged(t *testing.T) {
+	exe := testExecutable(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := MakeBundle(exe, siteDir(t, smallSite), out, BundleOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exeInfo, _ := os.Stat(exe)
+	middle := int(exeInfo.Size()) + (len(good)-int(exeInfo.Size()))/2
+	tests := []struct {
+		name   string
+		damage func([]byte) []byte
+		want   string
+	}{
+		{"truncated", func(b []byte) []byte { return b[:len(b)-100] }, "the bundle is truncated or corrupted"},
+		{"truncated to the trailer", func(b []byte) []byte { return b[:len(b)-1] }, "the bundle is truncated or corrupted"},
+		{"truncated in the middle", func(b []byte) []byte { return b[:middle] }, "the bundle is truncated or corrupted"},
+		{"a byte changed", func(b []byte) []byte { b[middle] ^= 0xff; return b }, "corrupted (its sha256 does not match)"},
+		{"length too large", func(b []byte) []byte { b[len(b)-trailerLen+sha256Len] = 0x7f; return b }, "the bundle trailer claims"},
+		{"head cut off", func(b []byte) []byte { return b[middle:] }, "the bundle trailer claims"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "damaged")
+			if err := os.WriteFile(p, tt.damage(bytes.Clone(good)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			b, err := OpenBundle(p)
+			if err == nil {
+				b.Close()
+				t.Fatal("a damaged bundle opened")
+			}
+			if errors.Is(err, ErrNoBundle) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p) {
+				t.Errorf("error %q, want one naming the file and saying %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := OpenBundle(exe); !errors.Is(err, ErrNoBundle) {
+		t.Errorf("plain program: %v, want ErrNoBundle", err)
+	}
+}
+
+const sha256Len = 32

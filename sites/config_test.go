@@ -1,0 +1,164 @@
+package sites
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestExampleConfig loads the example shipped with herald and checks that
+// what it documents is what is read.
+func TestExampleConfig(t *testing.T) {
+	c, err := LoadConfig("testdata/herald.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Sites) != 3 {
+		t.Fatalf("%d sites, want 3", len(c.Sites))
+	}
+	docs, blog, preview := c.Sites[0], c.Sites[1], c.Sites[2]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"server.read_header_timeout", c.Server.ReadHeaderTimeout, 10 * time.Second},
+		{"server.max_header_bytes", c.Server.MaxHeaderBytes, 1 << 20},
+		{"server.access_log", c.Server.AccessLog, true},
+		{"docs.name", docs.Name, "docs"},
+		{"docs.hosts", strings.Join(docs.Hosts, ","), "docs.example.com,www.docs.example.com"},
+		{"docs.root (relative to the file)", docs.Root, filepath.Join("testdata", "public")},
+		{"docs.tls.cert", docs.TLS.Cert, filepath.Join("testdata", "certs", "docs.example.com.pem")},
+		{"docs.push.max_bytes", docs.PushMaxBytes, int64(300 << 10)},
+		{"docs.push.max_count", docs.PushMaxCount, 20},
+		{"docs.cache.immutable", docs.Immutable.MatchString("app.3f2a9c1d.js"), true},
+		{"docs.cache.immutable, plain name", docs.Immutable.MatchString("app.js"), false},
+		{"docs.headers", docs.Headers.Get("X-Content-Type-Options"), "nosniff"},
+		{"blog: name from the host", blog.Name, "blog.example.com"},
+		{"blog: listen from [server]", strings.Join(blog.Listen, ","), ":443"},
+		{"blog.bundle", blog.Bundle, filepath.Join("testdata", "blog.bundle")},
+		{"blog.push.mode", blog.Push, "off"},
+		{"blog: hints default on", blog.Hints, true},
+		{"preview: plain HTTP", preview.TLS == nil, true},
+		{"preview: any host", len(preview.Hosts), 0},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+// TestConfigErrors: each bad file gives one error (at least) naming the
+// line and key, and saying what would be valid.
+func TestConfigErrors(t *testing.T) {
+	const site = "[[site]]\nroot = \"public\"\n"
+	tests := []struct {
+		name string
+		toml string
+		line int
+		key  string
+		msg  string // substring
+	}{
+		{"syntax", "[[site]\nroot = \"x\"\n", 2, "", "expected end of table array name"},
+		{"unterminated string", "[[site]]\nroot = \"x\n", 2, "site.root", "strings cannot contain newlines"},
+		{"duplicate key", "[[site]]\nroot = \"x\"\nroot = \"y\"\n", 3, "site.root", "has already been defined"},
+		{"no site", "[server]\naccess_log = true\n", 0, "site", "no [[site]]"},
+		{"unknown top key", "sites = 1\n" + site, 1, "sites", "unknown key at the top of the file; did you mean site?"},
+		{"unknown site key", site + "hostz = [\"a.com\"]\n", 3, "site.hostz", "did you mean hosts?"},
+		{"unknown key in the second site", site + site + "[site.push]\nmax_byts = 1\n", 6, "site.push.max_byts", "valid: mode, hints, preload, max_bytes, max_count"},
+		{"unknown table", site + "[site.tsl]\ncert = \"a\"\n", 4, "site.tsl.cert", "unknown key in [site.tsl]"},
+		{"unknown server key", "[server]\ntimeout = \"5s\"\n" + site, 2, "server.timeout", "unknown key in [server]"},
+		{"neither root nor bundle", "[[site]]\nhosts = [\"a.com\"]\n", 1, "site", `needs root = "FOLDER"`},
+		{"root and bundle", site + "bundle = \"b\"\n", 3, "site.bundle", "give root or bundle, not both"},
+		{"root not a string", "[[site]]\nroot = 1\n", 2, "site.root", "1 is an integer: write a quoted string"},
+		{"hosts not a list", site + "hosts = \"a.com\"\n", 3, "site.hosts", `write a list of host names, such as ["docs.example.com"]`},
+		{"host with scheme", site + "hosts = [\"https://a.com/\"]\n", 3, "site.hosts", "without scheme, port or path"},
+		{"host with port", site + "hosts = [\"a.com:443\"]\n", 3, "site.hosts", "is not a host name"},
+		{"bad listen", site + "listen = [\"443\"]\n", 3, "site.listen", `write host:port or :port`},
+		{"bad port", site + "listen = [\":https\"]\n", 3, "site.listen", "is not a listen address"},
+		{"bad server listen", "[server]\nlisten = [\"localhost\"]\n" + site, 2, "server.listen", "is not a listen address"},
+		{"bad duration", "[server]\nread_timeout = 30\n" + site, 2, "server.read_timeout", `write it like "30s"`},
+		{"negative duration", "[server]\nidle_timeout = \"-1s\"\n" + site, 2, "server.idle_timeout", "is not a duration"},
+		{"bad size", "[server]\nmax_header_bytes = \"lots\"\n" + site, 2, "server.max_header_bytes", `write it like "300KiB"`},
+		{"bad bool", "[server]\naccess_log = \"yes\"\n" + site, 2, "server.access_log", "write true or false"},
+		{"bad push mode", site + "[site.push]\nmode = \"always\"\n", 4, "site.push.mode", `use "auto"`},
+		{"bad push count", site + "[site.push]\nmax_count = -3\n", 4, "site.push.max_count", "whole number"},
+		{"bad push bytes in the second site", site + "[[site]]\nroot = \"b\"\n[site.push]\nmax_bytes = \"1 furlong\"\n", 6, "site.push.max_bytes", "is not a size"},
+		{"bad regexp", site + "[site.cache]\nimmutable = \"[0-9\"\n", 4, "site.cache.immutable", "not a regular expression"},
+		{"bad header name", site + "[site.headers]\n\"X Bad\" = \"1\"\n", 4, "site.headers.X Bad", "is not a header name"},
+		{"bad header value", site + "[site.headers]\nX-A = \"a\\nb\"\n", 4, "site.headers.X-A", "cannot be sent in a header"},
+		{"header value not a string", site + "[site.headers]\nX-A = 1\n", 4, "site.headers.X-A", "write a quoted string"},
+		{"cert without key", site + "[site.tls]\ncert = \"c.pem\"\n", 4, "site.tls.cert", "needs its private key"},
+		{"key without cert", site + "[site.tls]\nkey = \"k.pem\"\n", 4, "site.tls.key", "needs its certificate"},
+		{"local and files", site + "[site.tls]\nlocal = true\ncert = \"c.pem\"\nkey = \"k.pem\"\n", 4, "site.tls.local", "remove cert and key, or local"},
+		{"inline table", site + "tls = { cert = \"c.pem\" }\n", 3, "site.tls.cert", "needs its private key"},
+		{"bad origin", site + "origin = \"docs.example.com\"\n", 3, "site.origin", "write a scheme and host"},
+		{"not_found without slash", site + "not_found = \"404.html\"\n", 3, "site.not_found", `starting with /`},
+		{"same host twice", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[[site]]\nroot = \"b\"\nhosts = [\"A.com\"]\n", 6, "site.hosts", `"a.com" is already a host of a.com on :8080`},
+		{"any-host site shares its address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[[site]]\nroot = \"b\"\n", 4, "site.hosts", "answers any host name but shares :8080"},
+		{"TLS and plain on one address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\nlisten = [\":8443\"]\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n[site.tls]\nlocal = true\n", 5, "site.listen", "one uses TLS and the other does not"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("herald.toml", []byte(tt.toml))
+			var list ConfigErrors
+			if !errors.As(err, &list) {
+				t.Fatalf("error %v (%T), want ConfigErrors", err, err)
+			}
+			for _, e := range list {
+				if e.Line == tt.line && e.Key == tt.key && strings.Contains(e.Msg, tt.msg) {
+					if !strings.HasPrefix(e.Error(), "herald.toml") {
+						t.Errorf("%q does not name the file", e.Error())
+					}
+					return
+				}
+			}
+			t.Errorf("want line %d, key %q, message with %q; got:\n%v", tt.line, tt.key, tt.msg, err)
+		})
+	}
+}
+
+// TestConfigDefaults: the smallest file is one site with a root.
+func TestConfigDefaults(t *testing.T) {
+	c, err := ParseConfig("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.tls]\nlocal = true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Sites[0]
+	if s.Root != "/etc/herald/public" || s.Push != "auto" || !s.Hints || !s.Preload || len(s.Listen) != 1 || s.Listen[0] != ":8443" || !s.TLS.Local {
+		t.Errorf("defaults: %+v", s)
+	}
+	if c.Server.ReadHeaderTimeout <= 0 || c.Server.IdleTimeout <= 0 || c.Server.MaxHeaderBytes <= 0 {
+		t.Errorf("server defaults: %+v", c.Server)
+	}
+}
+
+// FuzzLoadConfig: any input gives a config or ConfigErrors, never a panic,
+// and every error names the file and has a line within the input.
+func FuzzLoadConfig(f *testing.F) {
+	f.Add([]byte("[[site]]\nroot = \"public\"\n"))
+	f.Add([]byte("[server]\nlisten = [\":443\"]\n[[site]]\nhosts = [\"a.com\", \"*.b.com\"]\nbundle = \"x\"\n[site.tls]\nlocal = true\n[site.headers]\nX-A = \"1\"\n"))
+	f.Add([]byte("[[site]]\n[site.push]\nmax_bytes = \"1KiB\"\n[[site]]\n'root' . \"x\" = 1\n"))
+	f.Add([]byte("a.b.c = 1\n[[x.y]]\n[x.y.z]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig("f.toml", data)
+		if err == nil {
+			if len(c.Sites) == 0 {
+				t.Fatal("a config without sites was accepted")
+			}
+			return
+		}
+		var list ConfigErrors
+		if !errors.As(err, &list) || len(list) == 0 {
+			t.Fatalf("error %v (%T), want ConfigErrors", err, err)
+		}
+		lines := strings.Count(string(data), "\n") + 1
+		for _, e := range list {
+			if e.File != "f.toml" || e.Line < 0 || e.Line > lines {
+				t.Fatalf("error %q: line %d of %d", e, e.Line, lines)
+			}
+		}
+	})
+}

@@ -1,0 +1,246 @@
+package sites
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"herald/manifest"
+)
+
+// Running is a configuration opened: each site's files, manifest, handler
+// and certificate, grouped by listen address.
+type Running struct {
+	Config    *Config
+	Sites     []*Opened
+	Listeners []*Listener
+}
+
+// Opened is one site ready to serve.
+type Opened struct {
+	*Site
+	FS       fs.FS
+	Manifest *manifest.Manifest
+	Handler  http.Handler
+	Problems []manifest.Problem // what the manifest build could not use
+	cert     func(*tls.ClientHelloInfo) (*tls.Certificate, error)
+	close    func() error
+}
+
+// Listener is one listen address and the sites it answers for.
+type Listener struct {
+	Addr   string
+	Router *Router
+	TLS    *tls.Config // nil: plain HTTP
+}
+
+// Backend is what Open needs from the server: the handler of one site and
+// the loading of certificates (herald's serve package provides them).
+type Backend struct {
+	Handler   func(s *Site, fsys fs.FS, m *manifest.Manifest) http.Handler
+	LoadCert  func(certFile, keyFile string) (*tls.Config, error)
+	LocalCert func(dir string) (*tls.Config, error)
+}
+
+// Open opens every site of the configuration: its folder (read through an
+// os.Root, with a manifest built now) or its bundle (with the manifest made
+// at bundle time), its certificate, and its handler. Mistakes found here
+// are ConfigErrors at the key that named the file.
+func (c *Config) Open(srv Backend) (*Running, error) {
+	r := &Running{Config: c}
+	var errs ConfigErrors
+	for _, s := range c.Sites {
+		o, key, err := c.open(s, srv)
+		if err != nil {
+			at := fmt.Sprintf("site[%d].%s", s.Index, key)
+			errs = append(errs, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at), Msg: err.Error()})
+			continue
+		}
+		r.Sites = append(r.Sites, o)
+	}
+	if len(errs) > 0 {
+		r.Close()
+		return nil, errs
+	}
+	r.Listeners = listeners(r.Sites)
+	return r, nil
+}
+
+// open opens one site; on error it names the key at fault.
+func (c *Config) open(s *Site, srv Backend) (o *Opened, key string, err error) {
+	o = &Opened{Site: s, close: func() error { return nil }}
+	if s.Bundle != "" {
+		b, err := OpenBundle(s.Bundle)
+		if err != nil {
+			return nil, "bundle", err
+		}
+		o.FS, o.Manifest, o.close = b.FS(), b.Manifest(), b.Close
+	} else {
+		root, err := os.OpenRoot(s.Root)
+		if err != nil {
+			return nil, "root", fmt.Errorf("cannot open the site folder: %w", err)
+		}
+		o.FS, o.close = root.FS(), root.Close
+		o.Manifest, o.Problems, err = manifest.Build(o.FS, manifest.Options{Origin: s.Origin})
+		if err != nil {
+			root.Close()
+			return nil, "root", fmt.Errorf("build the manifest: %w", err)
+		}
+		if _, err := manifest.Marshal(o.Manifest); err != nil { // sets its hash
+			root.Close()
+			return nil, "root", err
+		}
+	}
+	if s.TLS != nil {
+		if o.cert, key, err = c.certificate(s.TLS, srv); err != nil {
+			o.close()
+			return nil, key, err
+		}
+	}
+	o.Handler = srv.Handler(s, o.FS, o.Manifest)
+	return o, "", nil
+}
+
+// certificate loads a site's certificate and returns how to choose it for a
+// TLS handshake.
+func (c *Config) certificate(t *TLS, srv Backend) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), string, error) {
+	var cfg *tls.Config
+	var err error
+	key := "tls.cert"
+	if t.Local {
+		key = "tls.local"
+		dir := c.Server.LocalCertDir
+		if dir == "" {
+			if dir, err = os.UserConfigDir(); err != nil {
+				return nil, key, err
+			}
+			dir = filepath.Join(dir, "herald")
+		}
+		cfg, err = srv.LocalCert(dir)
+	} else {
+		cfg, err = srv.LoadCert(t.Cert, t.Key)
+	}
+	switch {
+	case err != nil:
+		return nil, key, err
+	case cfg.GetCertificate != nil:
+		return cfg.GetCertificate, "", nil
+	case len(cfg.Certificates) > 0:
+		cert := &cfg.Certificates[0]
+		return func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cert, nil }, "", nil
+	}
+	return nil, key, errors.New("no certificate was loaded")
+}
+
+// listeners groups the sites by listen address, in the order the file
+// first names each address.
+func listeners(sites []*Opened) []*Listener {
+	var out []*Listener
+	byAddr := map[string]*Listener{}
+	for _, s := range sites {
+		for _, a := range s.Listen {
+			l := byAddr[a]
+			if l == nil {
+				l = &Listener{Addr: a, Router: &Router{exact: map[string]*Opened{}, wild: map[string]*Opened{}}}
+				byAddr[a] = l
+				out = append(out, l)
+			}
+			l.Router.add(s)
+		}
+	}
+	for _, l := range out {
+		if l.Router.tls {
+			l.TLS = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: l.Router.certificate}
+		}
+	}
+	return out
+}
+
+// Close closes the sites' folders and bundles.
+func (r *Running) Close() error {
+	var errs []error
+	for _, s := range r.Sites {
+		errs = append(errs, s.close())
+	}
+	return errors.Join(errs...)
+}
+
+// Router sends each request to the site its Host names. A host no site
+// lists gets 404; over TLS, a request whose Host names another site than
+// the connection's SNI gets 421 Misdirected Request (a client reusing a
+// connection made for one site retries on a new one). Never is a request
+// answered from another site's files.
+type Router struct {
+	exact map[string]*Opened // host name → site
+	wild  map[string]*Opened // "example.com" → the site of "*.example.com"
+	any   *Opened            // a site listing no hosts, alone on its address
+	first *Opened            // the certificate for a handshake without SNI
+	tls   bool
+}
+
+func (rt *Router) add(s *Opened) {
+	if len(s.Hosts) == 0 {
+		rt.any = s
+	}
+	for _, h := range s.Hosts {
+		if rest, ok := strings.CutPrefix(h, "*."); ok {
+			rt.wild[rest] = s
+		} else {
+			rt.exact[h] = s
+		}
+	}
+	if s.TLS != nil {
+		rt.tls = true
+		if rt.first == nil {
+			rt.first = s
+		}
+	}
+}
+
+// site returns the site of a host name (no port, any case), or nil.
+func (rt *Router) site(host string) *Opened {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if s := rt.exact[host]; s != nil {
+		return s
+	}
+	if _, parent, ok := strings.Cut(host, "."); ok {
+		if s := rt.wild[parent]; s != nil {
+			return s
+		}
+	}
+	return rt.any
+}
+
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	s := rt.site(strings.Trim(host, "[]"))
+	if s == nil {
+		http.Error(w, "404 not found: no site is served here for this host name", http.StatusNotFound)
+		return
+	}
+	if r.TLS != nil && r.TLS.ServerName != "" && rt.site(r.TLS.ServerName) != s {
+		http.Error(w, "421 misdirected request: this connection was made for another host name; connect again", http.StatusMisdirectedRequest)
+		return
+	}
+	s.Handler.ServeHTTP(w, r)
+}
+
+// certificate chooses the certificate by SNI; a handshake naming no site
+// (or no name at all) gets the first site's, and its requests then get
+// 404 or 421 from ServeHTTP.
+func (rt *Router) certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	s := rt.site(hello.ServerName)
+	if s == nil || s.cert == nil {
+		s = rt.first
+	}
+	return s.cert(hello)
+}

@@ -1,0 +1,229 @@
+package sites
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/manifest"
+)
+
+// WriteTestCert writes a self-signed certificate for hosts and its key as
+// PEM files in dir, and returns their paths and the certificate.
+func writeTestCert(t testing.TB, dir string, hosts ...string) (certFile, keyFile string, cert *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: hosts[0]},
+		DNSNames:     hosts,
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:        true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, hosts[0]+".pem"), filepath.Join(dir, hosts[0]+".key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	cert, _ = x509.ParseCertificate(der)
+	return certFile, keyFile, cert
+}
+
+// fileBackend serves a site with http.FileServerFS and names the manifest
+// it was given in a header: enough to see which site answered.
+var fileBackend = Backend{
+	Handler: func(s *Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
+		files := http.FileServerFS(fsys)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Site", s.Name)
+			w.Header().Set("X-Manifest", m.Hash)
+			files.ServeHTTP(w, r)
+		})
+	},
+	LoadCert: func(certFile, keyFile string) (*tls.Config, error) {
+		c, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		return &tls.Config{Certificates: []tls.Certificate{c}}, nil
+	},
+}
+
+// TestRouterTLS: two sites on one address, each with its own certificate
+// chosen by SNI; each host gets only its own files; an unknown host gets
+// 404 and a Host that is not the connection's SNI gets 421.
+func TestRouterTLS(t *testing.T) {
+	dir := t.TempDir()
+	a := siteDir(t, map[string]string{"index.html": "site a", "only-a.txt": "a's file"})
+	b := siteDir(t, map[string]string{"index.html": "site b", "only-b.txt": "b's file", "sub/x.css": "b{}"})
+	aCert, aKey, aX509 := writeTestCert(t, dir, "a.test", "www.a.test")
+	bCert, bKey, bX509 := writeTestCert(t, dir, "b.test", "*.b.test")
+	cfgFile := filepath.Join(dir, "herald.toml")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`
+[[site]]
+hosts = ["a.test", "www.a.test"]
+root = %q
+listen = ["127.0.0.1:0"]
+[site.tls]
+cert = %q
+key = %q
+
+[[site]]
+hosts = ["b.test", "*.b.test"]
+root = %q
+listen = ["127.0.0.1:0"]
+[site.tls]
+cert = %q
+key = %q
+`, a, aCert, aKey, b, bCert, bKey)), 0o644)
+	cfg, err := LoadConfig(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := cfg.Open(fileBackend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
+	if len(running.Listeners) != 1 {
+		t.Fatalf("%d listeners, want one shared address", len(running.Listeners))
+	}
+	l := running.Listeners[0]
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: l.Router, TLSConfig: l.TLS}
+	go srv.ServeTLS(ln, "", "")
+	defer srv.Close()
+
+	roots := x509.NewCertPool()
+	roots.AddCert(aX509)
+	roots.AddCert(bX509)
+	// client connects to the listener, whatever the URL's host, with sni
+	// as the TLS server name ("" sends none and skips verification).
+	client := func(sni string) *http.Client {
+		return &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
+			},
+			TLSClientConfig:   &tls.Config{RootCAs: roots, ServerName: sni, InsecureSkipVerify: sni == ""},
+			ForceAttemptHTTP2: true,
+		}}
+	}
+	manifestOf := map[string]string{"a.test": running.Sites[0].Manifest.Hash, "b.test": running.Sites[1].Manifest.Hash}
+	if manifestOf["a.test"] == manifestOf["b.test"] {
+		t.Fatal("both sites have the same manifest")
+	}
+	tests := []struct {
+		name, sni, host, path string
+		code                  int
+		body, site            string
+	}{
+		{"a's page", "a.test", "a.test", "/only-a.txt", 200, "a's file", "a.test"},
+		{"a's other name", "www.a.test", "www.a.test", "/", 200, "site a", "a.test"},
+		{"b's page", "b.test", "b.test", "/only-b.txt", 200, "b's file", "b.test"},
+		{"b by wildcard", "cdn.b.test", "cdn.b.test", "/sub/x.css", 200, "b{}", "b.test"},
+		{"host with port and upper case", "b.test", "B.TEST:443", "/", 200, "site b", "b.test"},
+		{"a has no b's files", "a.test", "a.test", "/only-b.txt", 404, "", "a.test"},
+		{"b has no a's files", "b.test", "b.test", "/only-a.txt", 404, "", "b.test"},
+		{"Host of the other site on a's connection", "a.test", "b.test", "/only-b.txt", 421, "misdirected", ""},
+		{"unknown SNI, known Host", "c.test", "a.test", "/only-a.txt", 421, "misdirected", ""},
+		{"unknown host", "a.test", "c.test", "/only-a.txt", 404, "no site is served here", ""},
+		{"wildcard is one label", "x.y.b.test", "x.y.b.test", "/", 404, "no site", ""},
+		{"no SNI, known Host", "", "a.test", "/only-a.txt", 200, "a's file", "a.test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := client(tt.sni)
+			if strings.HasPrefix(tt.sni, "c.") || strings.HasPrefix(tt.sni, "x.y.") {
+				// no certificate names it: trust what comes (a's, the default)
+				c.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+			}
+			req, _ := http.NewRequest("GET", "https://"+tt.host+tt.path, nil)
+			req.Host = tt.host
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.code || !strings.Contains(string(body), tt.body) {
+				t.Errorf("%d %q, want %d with %q", resp.StatusCode, body, tt.code, tt.body)
+			}
+			if got := resp.Header.Get("X-Site"); got != tt.site {
+				t.Errorf("answered by %q, want %q", got, tt.site)
+			}
+			if tt.site != "" && resp.Header.Get("X-Manifest") != manifestOf[tt.site] {
+				t.Errorf("manifest %s, want %s's", resp.Header.Get("X-Manifest"), tt.site)
+			}
+			if tt.sni != "" && !strings.HasPrefix(tt.sni, "c.") && !strings.HasPrefix(tt.sni, "x.y.") {
+				if err := resp.TLS.PeerCertificates[0].VerifyHostname(tt.sni); err != nil {
+					t.Errorf("certificate for SNI %s: %v", tt.sni, err)
+				}
+			}
+			if resp.ProtoMajor != 2 {
+				t.Errorf("protocol %s, want HTTP/2", resp.Proto)
+			}
+		})
+	}
+}
+
+// TestOpenErrors: a folder, bundle or certificate that cannot be used is
+// reported at the line of the key that names it.
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	root := siteDir(t, map[string]string{"index.html": "x"})
+	notBundle := filepath.Join(dir, "plain")
+	os.WriteFile(notBundle, []byte("not a program"), 0o755)
+	tests := []struct {
+		name, toml string
+		line       int
+		key, msg   string
+	}{
+		{"missing root", "[[site]]\nroot = \"nowhere\"\n", 2, "site.root", "cannot open the site folder"},
+		{"not a bundle", "[[site]]\nbundle = \"plain\"\n", 2, "site.bundle", ErrNoBundle.Error()},
+		{"missing cert", fmt.Sprintf("[[site]]\nroot = %q\n[site.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n", root), 4, "site.tls.cert", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(filepath.Join(dir, "herald.toml"), []byte(tt.toml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cfg.Open(fileBackend)
+			var list ConfigErrors
+			if !errors.As(err, &list) || len(list) != 1 || list[0].Line != tt.line || list[0].Key != tt.key || !strings.Contains(list[0].Msg, tt.msg) {
+				t.Errorf("got %v, want line %d, key %s, %q", err, tt.line, tt.key, tt.msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,175 @@
+//go:build herald_serve
+
+// This file needs package serve: when it is in the tree, remove the build
+// constraint above (in bundle.go, config.go, serve_config.go and their
+// tests) and list bundleCommand and configCommand in main.go.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"herald/serve"
+	"herald/sites"
+
+	"github.com/urfave/cli/v2"
+)
+
+var bundleCommand = &cli.Command{
+	Name:      "bundle",
+	Usage:     "make one executable that serves a site: herald, the site's files and its manifest",
+	ArgsUsage: "DIR",
+	Description: `Copies this herald executable and appends the site in DIR and its push
+manifest (built now) to the copy. The result needs nothing beside it: run it
+to serve the site. No Go toolchain is needed, and the files are stored as
+they are, so they are served with ranges straight from the executable.
+--precompress adds brotli and gzip forms of text files, made once here.
+
+The bundle checks its own sha256 when it starts, and refuses to run if it
+was truncated or changed.
+
+Exit status: 0 written; 1 written, but some files could not be read
+(listed); 2 usage error.
+
+Examples:
+    herald bundle ./public -o mysite --precompress
+    ./mysite --addr :443 --cert cert.pem --key key.pem
+    ./mysite --addr 127.0.0.1:8080`,
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the executable to `FILE` (required)"},
+		&cli.BoolFlag{Name: "precompress", Usage: "add .br and .gz forms of compressible files"},
+		originFlag,
+	},
+	Action: runBundle,
+}
+
+func runBundle(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageError("give the site folder: herald bundle ./public -o mysite")
+	}
+	dir, err := siteDir(c)
+	if err != nil {
+		return err
+	}
+	out := c.String("output")
+	if out == "" {
+		return usageError("give the executable to write with -o, such as -o mysite")
+	}
+	if info, err := os.Stat(out); err == nil && info.IsDir() {
+		return usageError("-o %q is a folder: name the executable to write, such as %s", out, filepath.Join(out, "mysite"))
+	}
+	opts, err := buildOptions(c)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("cannot find this executable to copy: %w", err)
+	}
+	stats, err := sites.MakeBundle(exe, dir, out, sites.BundleOptions{Precompress: c.Bool("precompress"), Manifest: opts})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "wrote %s: %d files (%s) and manifest %.12s", out, stats.Files, human(stats.SiteBytes), stats.Manifest.Hash)
+	if stats.Compressed > 0 {
+		fmt.Fprintf(c.App.Writer, ", %d precompressed forms", stats.Compressed)
+	}
+	fmt.Fprintf(c.App.Writer, "; %s in all\nrun it: ./%s --addr :8080\n", human(stats.Executable+stats.Appended), filepath.Base(out))
+	return reportProblems(c.App.ErrWriter, stats.Problems)
+}
+
+// runBundled serves the site bundled in this executable, if there is one;
+// ok is false for a plain herald. A bundle that is truncated or corrupted
+// does not start.
+func runBundled(args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	b, err := sites.OpenExecutable()
+	if errors.Is(err, sites.ErrNoBundle) {
+		return 0, false
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "herald: error: %v\n", err)
+		return exitFindings, true
+	}
+	defer b.Close()
+	app := bundledApp(b)
+	app.Writer, app.ErrWriter = stdout, stderr
+	err = app.Run(args)
+	if err == nil {
+		return exitOK, true
+	}
+	code = exitFindings
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintf(stderr, "herald: error: %v\n", err)
+	return code, true
+}
+
+// bundledApp is the command line of a bundle: it only serves its site.
+func bundledApp(b *sites.Bundle) *cli.App {
+	return &cli.App{
+		Name:      filepath.Base(os.Args[0]),
+		Usage:     "serve the site bundled in this executable (made by herald bundle)",
+		UsageText: filepath.Base(os.Args[0]) + " [--addr :443 --cert cert.pem --key key.pem]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
+			&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key; enables HTTP/2 and push)"},
+			&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE`"},
+			&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 push: auto or off"},
+			&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
+			&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
+			&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
+		},
+		HideHelpCommand: true,
+		OnUsageError:    onUsageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("a bundle serves its own site and takes no folder, got %q", c.Args().First())
+			}
+			opts := serve.DefaultOptions()
+			opts.Push = serve.PushMode(c.String("push"))
+			if opts.Push != serve.PushAuto && opts.Push != serve.PushOff {
+				return usageError("--push %q: use auto or off", c.String("push"))
+			}
+			var err error
+			if opts.Hints, err = onOff("hints", c.String("hints")); err != nil {
+				return err
+			}
+			if opts.Preload, err = onOff("preload", c.String("preload")); err != nil {
+				return err
+			}
+			opts.AccessLog = c.Bool("access-log")
+			srv := serve.ServerOptions{Addr: c.String("addr")}
+			switch cert, key := c.String("cert"), c.String("key"); {
+			case cert != "" && key != "":
+				if srv.TLS, err = serve.LoadCert(cert, key); err != nil {
+					return usageError("%v", err)
+				}
+			case cert != "" || key != "":
+				return usageError("--cert and --key go together")
+			}
+			h := serve.New(b.FS(), b.Manifest(), opts)
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+		},
+	}
+}
+
+func onOff(flag, v string) (bool, error) {
+	switch v {
+	case "on", "true":
+		return true, nil
+	case "off", "false":
+		return false, nil
+	}
+	return false, usageError("--%s %q: use on or off", flag, v)
+}

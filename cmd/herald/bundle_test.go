@@ -1,0 +1,276 @@
+//go:build herald_serve
+
+// This file needs package serve: when it is in the tree, remove the build
+// constraint above (in bundle.go, config.go, serve_config.go and their
+// tests) and list bundleCommand and configCommand in main.go.
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"herald/internal/testsite"
+	"herald/manifest"
+)
+
+// buildHerald builds the herald executable into a temporary folder.
+func buildHerald(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "herald")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// testCert writes a self-signed certificate for hosts (and 127.0.0.1) and
+// its key into dir; the pool trusts it.
+func testCert(t *testing.T, dir string, hosts ...string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: hosts[0]},
+		DNSNames: hosts, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, hosts[0]+".pem"), filepath.Join(dir, hosts[0]+".key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+// startServer runs a server process and returns the URL it prints first.
+// The process is stopped (SIGINT, then killed) when the test ends.
+func startServer(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		<-done
+		t.Fatalf("%s printed no URL: %v\nstderr:\n%s", name, err, stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	return strings.TrimSpace(line)
+}
+
+func h2Client(pool *x509.CertPool, host string, dial string) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool, ServerName: host},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, dial)
+		},
+		MaxIdleConnsPerHost: 16,
+	}}
+}
+
+// TestBundlePython bundles the python docs with a freshly built herald, runs
+// the bundle as its own process and fetches every file of the site from it,
+// byte for byte, with the page's hints from the bundled manifest. The same
+// bundle cut short refuses to start.
+func TestBundlePython(t *testing.T) {
+	site := testsite.Dir(t, "python")
+	bin := buildHerald(t)
+	tmp := t.TempDir()
+	bundle := filepath.Join(tmp, "pydocs")
+	out, err := exec.Command(bin, "bundle", site, "-o", bundle).CombinedOutput()
+	if err != nil {
+		t.Fatalf("herald bundle: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "wrote "+bundle) {
+		t.Errorf("herald bundle said:\n%s", out)
+	}
+	certFile, keyFile, pool := testCert(t, tmp, "localhost")
+	base := startServer(t, bundle, "--addr", "127.0.0.1:0", "--cert", certFile, "--key", keyFile)
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" {
+		t.Fatalf("the bundle printed %q, want its https URL", base)
+	}
+	client := h2Client(pool, "localhost", u.Host)
+
+	// Every file of the site, eight at a time.
+	root, err := os.OpenRoot(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	var names []string
+	fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !manifest.Hidden("/"+p) {
+			names = append(names, p)
+		}
+		return nil
+	})
+	if len(names) < 1000 {
+		t.Fatalf("%d files in the python docs: the site is not prepared right", len(names))
+	}
+	work := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed []string
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range work {
+				if err := fetchSame(client, root.FS(), "https://localhost/", name); err != nil {
+					mu.Lock()
+					failed = append(failed, err.Error())
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, n := range names {
+		work <- n
+	}
+	close(work)
+	wg.Wait()
+	if len(failed) > 0 {
+		t.Errorf("%d of %d files differ; first: %s", len(failed), len(names), strings.Join(failed[:min(5, len(failed))], "\n"))
+	}
+
+	// The index page names its critical assets, from the bundled manifest,
+	// in Link headers of the 103 and of the response.
+	m, _, err := manifest.Build(root.FS(), manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hints []string
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		if code == http.StatusEarlyHints {
+			hints = append(hints, h["Link"]...)
+		}
+		return nil
+	}}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", "https://localhost/index.html", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	links := strings.Join(resp.Header.Values("Link"), ", ")
+	assets := m.Pages["/index.html"].Assets
+	if len(assets) == 0 {
+		t.Fatal("the manifest lists no critical assets for /index.html")
+	}
+	for _, a := range assets {
+		if !strings.Contains(links, "<"+a.Path+">") {
+			t.Errorf("Link headers of /index.html lack %s: %s", a.Path, links)
+		}
+		if !strings.Contains(strings.Join(hints, ", "), "<"+a.Path+">") {
+			t.Errorf("103 Early Hints of /index.html lack %s: %q", a.Path, hints)
+		}
+	}
+
+	// A range comes straight from the executable.
+	req, _ = http.NewRequest("GET", "https://localhost/_static/pygments.css", nil)
+	req.Header.Set("Range", "bytes=10-29")
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	whole, _ := fs.ReadFile(root.FS(), "_static/pygments.css")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(part, whole[10:30]) {
+		t.Errorf("range: %d %q, want 206 %q", resp.StatusCode, part, whole[10:30])
+	}
+
+	// Cut short, the same bundle does not start.
+	data, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(tmp, "cut")
+	if err := os.WriteFile(cut, data[:len(data)-4096], 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(cut, "--addr", "127.0.0.1:0")
+	outb, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != exitFindings ||
+		!strings.Contains(string(outb), "herald: error: bundle "+cut+": ") || !strings.Contains(string(outb), "the bundle is truncated or corrupted") {
+		t.Errorf("truncated bundle: exit %d, output:\n%s", code, outb)
+	}
+}
+
+// fetchSame fetches a file of the site and compares it with the file.
+func fetchSame(c *http.Client, fsys fs.FS, base, name string) error {
+	want, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	u := base + (&url.URL{Path: name}).EscapedPath()
+	resp, err := c.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+		return fmt.Errorf("%s: %d, %d bytes, want 200 and %d bytes", name, resp.StatusCode, len(got), len(want))
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+//go:build herald_serve
+
+// This file needs package serve: when it is in the tree, remove the build
+// constraint above (in bundle.go, config.go, serve_config.go and their
+// tests) and list bundleCommand and configCommand in main.go.
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"herald/sites"
+
+	"github.com/urfave/cli/v2"
+)
+
+var configCommand = &cli.Command{
+	Name:  "config",
+	Usage: "work with a configuration file of several sites (herald.toml)",
+	Subcommands: []*cli.Command{{
+		Name:      "check",
+		Usage:     "check a configuration file and the sites, certificates and bundles it names",
+		ArgsUsage: "FILE",
+		Description: `Reads FILE as herald serve --config would, and opens every site it names:
+its folder (and builds its manifest) or its bundle, and its certificate.
+Lists every mistake with its file, line and key, and what would be valid.
+
+Exit status: 0 nothing to fix; 1 mistakes (listed); 2 usage error.
+
+Examples:
+    herald config check herald.toml`,
+		Action: runConfigCheck,
+	}},
+}
+
+func runConfigCheck(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usageError("give one configuration file: herald config check herald.toml")
+	}
+	file := c.Args().First()
+	if info, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		return usageError("%s does not exist", file)
+	} else if err == nil && info.IsDir() {
+		return usageError("%s is a folder: give the configuration file, such as %s/herald.toml", file, file)
+	}
+	cfg, err := sites.LoadConfig(file)
+	if err == nil {
+		var running *sites.Running
+		if running, err = cfg.Open(backend(cfg, slog.New(slog.DiscardHandler))); err == nil {
+			defer running.Close()
+			fmt.Fprintf(c.App.Writer, "ok: %d sites on %d addresses\n", len(running.Sites), len(running.Listeners))
+			return nil
+		}
+	}
+	var list sites.ConfigErrors
+	if !errors.As(err, &list) {
+		return err
+	}
+	for _, e := range list {
+		fmt.Fprintln(c.App.Writer, e)
+	}
+	return &exitError{exitFindings, errors.New("")} // the list is the message
+}

@@ -1,0 +1,137 @@
+//go:build herald_serve
+
+// This file needs package serve: when it is in the tree, remove the build
+// constraint above (in bundle.go, config.go, serve_config.go and their
+// tests) and list bundleCommand and configCommand in main.go.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"herald/internal/testsite"
+	"herald/manifest"
+)
+
+func TestConfigCheck(t *testing.T) {
+	dir := site(t, map[string]string{"public/index.html": "<h1>hi</h1>"})
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	good := write("good.toml", "[[site]]\nroot = \"public\"\nlisten = [\"127.0.0.1:0\"]\n")
+	bad := write("bad.toml", "[[site]]\nroot = \"public\"\n\n[site.push]\nmode = \"always\"\nmax_byts = 3\n")
+	missing := write("missing.toml", "[[site]]\nroot = \"nowhere\"\n")
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"good", []string{"config", "check", good}, 0, "ok: 1 sites on 1 addresses", ""},
+		{"mistakes listed with lines", []string{"config", "check", bad}, 1, bad + `:5: site.push.mode: "always" is not a push mode`, ""},
+		{"second mistake", []string{"config", "check", bad}, 1, bad + ":6: site.push.max_byts: unknown key in [site.push]; did you mean max_bytes?", ""},
+		{"folder that does not exist", []string{"config", "check", missing}, 1, missing + ":2: site.root: cannot open the site folder", ""},
+		{"no such file", []string{"config", "check", filepath.Join(dir, "nope.toml")}, 2, "", "does not exist"},
+		{"no file", []string{"config", "check"}, 2, "", "give one configuration file"},
+		{"a folder", []string{"config", "check", dir}, 2, "", "is a folder"},
+		{"example shipped with herald", []string{"config", "check", "../../sites/testdata/herald.example.toml"}, 1, "site.root: cannot open the site folder", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := herald(t, tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errs, tt.err) {
+				t.Errorf("herald %v\nexit %d (want %d)\nstdout:\n%s\nstderr:\n%s", tt.args, code, tt.code, out, errs)
+			}
+		})
+	}
+}
+
+// TestServeConfigTwoSites runs herald serve --config with two sites on one
+// TLS address: each host gets its own certificate by SNI, its own files and
+// the hints of its own manifest, and nothing of the other's.
+func TestServeConfigTwoSites(t *testing.T) {
+	python := testsite.Dir(t, "python")
+	bin := buildHerald(t)
+	dir := t.TempDir()
+	small := site(t, map[string]string{
+		"index.html": `<!doctype html><link rel=stylesheet href=/own.css><h1>small</h1>`,
+		"own.css":    `h1{color:red}`,
+	})
+	pyCert, pyKey, pool := testCert(t, dir, "docs.test")
+	smCert, smKey, smPool := testCert(t, dir, "small.test")
+	cfg := filepath.Join(dir, "herald.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+[server]
+listen = ["127.0.0.1:0"]
+
+[[site]]
+hosts = ["docs.test"]
+root = %q
+[site.tls]
+cert = %q
+key = %q
+
+[[site]]
+hosts = ["small.test"]
+root = %q
+[site.tls]
+cert = %q
+key = %q
+`, python, pyCert, pyKey, small, smCert, smKey)), 0o644)
+	base := startServer(t, bin, "serve", "--config", cfg)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("printed %q: %v", base, err)
+	}
+	pyRoot, _ := os.OpenRoot(python)
+	defer pyRoot.Close()
+	pyManifest, _, err := manifest.Build(pyRoot.FS(), manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := h2Client(pool, "docs.test", u.Host)
+	smallClient := h2Client(smPool, "small.test", u.Host)
+
+	check := func(name string, host string, path string, code int, body string, links []string) {
+		t.Run(name, func(t *testing.T) {
+			c := docs
+			if host == "small.test" {
+				c = smallClient
+			}
+			resp, err := c.Get("https://" + host + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != code || !strings.Contains(string(b), body) {
+				t.Errorf("%d, %d bytes, want %d with %q", resp.StatusCode, len(b), code, body)
+			}
+			got := strings.Join(resp.Header.Values("Link"), ", ")
+			for _, l := range links {
+				if !strings.Contains(got, "<"+l+">") {
+					t.Errorf("Link lacks %s: %s", l, got)
+				}
+			}
+			if strings.Contains(got, "own.css") != (host == "small.test" && code == 200 && len(links) > 0) {
+				t.Errorf("Link headers of another site's manifest: %s", got)
+			}
+		})
+	}
+	var pyLinks []string
+	for _, a := range pyManifest.Pages["/index.html"].Assets {
+		pyLinks = append(pyLinks, a.Path)
+	}
+	check("docs index with its hints", "docs.test", "/index.html", 200, "Python", pyLinks)
+	check("small index with its hints", "small.test", "/index.html", 200, "<h1>small</h1>", []string{"/own.css"})
+	check("small has no docs files", "small.test", "/_static/pygments.css", 404, "", nil)
+	check("docs has no small files", "docs.test", "/own.css", 404, "", nil)
+}

@@ -1,0 +1,283 @@
+package watch
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"herald/manifest"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// loop turns fsnotify's events into events for the debouncer. It owns the
+// fsnotify watcher and the sets below; nothing else touches them once run
+// has started.
+type loop struct {
+	w   *Watcher
+	log *slog.Logger
+	// watched holds the folders with a watch, by absolute path.
+	watched map[string]bool
+	// unwatched holds the folders the watch limit kept out, with what they
+	// held when last listed; rescan compares against it.
+	unwatched map[string]map[string]stamp
+	warnedLimit bool
+}
+
+// stamp is what a rescan compares to tell that a file changed.
+type stamp struct {
+	size  int64
+	mtime time.Time
+	dir   bool
+}
+
+func newLoop(w *Watcher) *loop {
+	return &loop{w: w, log: w.log, watched: map[string]bool{}, unwatched: map[string]map[string]stamp{}}
+}
+
+// run handles events until the watcher is closed, then closes the fsnotify
+// watcher and the debouncer's input.
+func (l *loop) run() {
+	defer close(l.w.events)
+	defer l.w.fsw.Close()
+	tick := time.NewTicker(l.w.opts.Rescan)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.w.done:
+			return
+		case ev, ok := <-l.w.fsw.Events:
+			if !ok {
+				return
+			}
+			l.handle(ev)
+		case err, ok := <-l.w.fsw.Errors:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				l.log.Warn("too many file events at once; building the whole site again", "path", l.w.dir)
+				l.emit(event{full: true})
+				continue
+			}
+			l.log.Error("watching files", "path", l.w.dir, "err", err)
+		case <-tick.C:
+			l.rescan()
+		}
+	}
+}
+
+// emit hands an event to the debouncer, unless the watcher is closing.
+func (l *loop) emit(e event) {
+	select {
+	case l.w.events <- e:
+	case <-l.w.done:
+	}
+}
+
+// urlPath returns the URL path of a file under the site folder, and false
+// for anything outside it.
+func (l *loop) urlPath(name string) (string, bool) {
+	rel, err := filepath.Rel(l.w.dir, name)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return "", false
+	}
+	if rel == "." {
+		return "/", true
+	}
+	return "/" + filepath.ToSlash(rel), true
+}
+
+// ignored reports the files whose changes are never worth a rebuild: hidden
+// ones (which the manifest leaves out, push-manifest.json among them) and
+// editor temporary files.
+func ignored(urlPath string) bool {
+	if manifest.Hidden(urlPath) {
+		return true
+	}
+	base := urlPath[strings.LastIndexByte(urlPath, '/')+1:]
+	switch {
+	case base == "4913", // vim's test of whether it may write in the folder
+		strings.HasSuffix(base, "~"), // backup files of vim, emacs and others
+		strings.HasSuffix(base, ".swp"), strings.HasSuffix(base, ".swx"),
+		strings.HasPrefix(base, ".#"): // emacs lock files
+		return true
+	}
+	return false
+}
+
+// handle turns one fsnotify event into events for the debouncer, and keeps
+// the watches in step with the folders.
+func (l *loop) handle(ev fsnotify.Event) {
+	if ev.Op == fsnotify.Chmod {
+		return // a mode change alone changes no byte served
+	}
+	p, ok := l.urlPath(ev.Name)
+	if !ok || ignored(p) {
+		return
+	}
+	if p == "/" && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+		l.log.Error("the site folder was removed or moved away; the last manifest stays in service", "path", l.w.dir)
+		return
+	}
+	if _, unwatched := l.unwatched[ev.Name]; (l.watched[ev.Name] || unwatched) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+		l.forget(ev.Name)
+	}
+	if ev.Has(fsnotify.Create) {
+		// A folder created, or renamed into place (a rename-save of a whole
+		// folder): watch it and everything below, and report its files, whose
+		// own events came before the watch and are lost.
+		if info, err := os.Lstat(ev.Name); err == nil && info.IsDir() {
+			l.addTree(ev.Name, true)
+			return
+		}
+	}
+	l.emit(event{path: p})
+}
+
+// addTree watches dir and every folder below it. With report set it also
+// emits an event for every file found, for a folder that appeared after the
+// watch of its parent.
+func (l *loop) addTree(dir string, report bool) {
+	filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
+		p, ok := l.urlPath(name)
+		if !ok {
+			return filepath.SkipDir
+		}
+		if name != l.w.dir && ignored(p) {
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if err != nil {
+			// A folder that went away or cannot be read: the build reports
+			// the files it cannot read; here only the watch is missing.
+			if !errors.Is(err, fs.ErrNotExist) {
+				l.log.Warn("cannot watch folder", "path", name, "err", err)
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			if report {
+				l.emit(event{path: p})
+			}
+			return nil
+		}
+		// The watch is added before the folder is listed (WalkDir reads the
+		// entries after this call), so a file created meanwhile is seen by one
+		// or the other, or both.
+		l.watch(name)
+		if report {
+			l.emit(event{path: p}) // lets the build notice the folder's removal too
+		}
+		return nil
+	})
+}
+
+// watch adds a watch on one folder, or leaves it to the rescans when the
+// watch limit is reached.
+func (l *loop) watch(dir string) {
+	if l.watched[dir] {
+		return
+	}
+	err := l.w.add(dir)
+	switch {
+	case err == nil:
+		l.watched[dir] = true
+		delete(l.unwatched, dir)
+	case errors.Is(err, syscall.ENOSPC):
+		if !l.warnedLimit {
+			l.warnedLimit = true
+			l.log.Error("inotify watch limit reached: raise it with sudo sysctl fs.inotify.max_user_watches=524288; until then, folders without a watch are rescanned",
+				"path", dir, "every", l.w.opts.Rescan)
+		}
+		if _, ok := l.unwatched[dir]; !ok {
+			l.unwatched[dir] = list(dir)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		// gone already: its parent's event reports it
+	default:
+		l.log.Warn("cannot watch folder", "path", dir, "err", err)
+	}
+}
+
+// forget drops the watches of a folder removed or renamed away, and of the
+// folders below it: inotify keeps a moved folder's watch under its old name.
+func (l *loop) forget(name string) {
+	prefix := name + string(filepath.Separator)
+	for d := range l.watched {
+		if d == name || strings.HasPrefix(d, prefix) {
+			delete(l.watched, d)
+			l.w.fsw.Remove(d) // the watch may be gone already; nothing to do then
+		}
+	}
+	for d := range l.unwatched {
+		if d == name || strings.HasPrefix(d, prefix) {
+			delete(l.unwatched, d)
+		}
+	}
+}
+
+// list reads what a folder holds, for rescans.
+func list(dir string) map[string]stamp {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]stamp, len(entries))
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		out[e.Name()] = stamp{size: info.Size(), mtime: info.ModTime(), dir: e.IsDir()}
+	}
+	return out
+}
+
+// rescan lists each folder without a watch and reports what changed since
+// the last listing. A folder that can be watched now is watched instead.
+func (l *loop) rescan() {
+	for dir, before := range l.unwatched {
+		p, _ := l.urlPath(dir)
+		if _, err := os.Stat(dir); err != nil {
+			delete(l.unwatched, dir)
+			l.emit(event{path: p})
+			continue
+		}
+		l.watch(dir) // the limit may have been raised, or watches freed
+		now := list(dir)
+		if _, still := l.unwatched[dir]; still {
+			l.unwatched[dir] = now
+		}
+		for name, st := range now {
+			if b, ok := before[name]; ok && b == st {
+				continue
+			}
+			child := filepath.Join(dir, name)
+			if st.dir {
+				if _, ok := before[name]; !ok {
+					l.addTree(child, true)
+				}
+				continue
+			}
+			if cp, ok := l.urlPath(child); ok && !ignored(cp) {
+				l.emit(event{path: cp})
+			}
+		}
+		for name := range before {
+			if _, ok := now[name]; !ok {
+				if cp, ok := l.urlPath(filepath.Join(dir, name)); ok && !ignored(cp) {
+					l.forget(filepath.Join(dir, name))
+					l.emit(event{path: cp})
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,266 @@
+// Package watch keeps a site's push manifest current while its files change.
+//
+// A Watcher watches every folder of a site with fsnotify (inotify on Linux),
+// merges the events into batches, applies each batch to a manifest.Builder
+// (only the changed files are read again) and hands the new manifest to a
+// callback, which swaps it into service atomically.
+//
+// # Debounce rule
+//
+// A batch is applied once no event has come for Rule.Quiet (100 ms), and no
+// later than Rule.MaxDelay (1 s) after its first event. An editor's save is
+// a few events within a millisecond or two (write a temporary file, rename it
+// over the old one, set its mode), and a build tool writes its outputs within
+// tens of milliseconds, so 100 ms of quiet sees a save or a small regeneration
+// whole while staying under what a person notices between saving and seeing
+// the page. The 1 s bound keeps a file that is written continuously (a log,
+// a watch-mode bundler) from holding every other change back.
+//
+// A batch of Rule.Burst (256) distinct paths or more — a git checkout, a
+// generator rewriting the site, or an event queue overflow — is applied as
+// one full rebuild, and then waits only for quiet (bounded by
+// Rule.BurstMaxDelay, 10 s), since a half-finished checkout is not worth
+// serving. At that size reading the changed files costs about what a full
+// build does, and a full build cannot miss an event lost in the flood.
+//
+// Events for the same path are merged; events that change nothing a reader
+// sees are dropped: mode changes alone, editor temporary files (.swp, .swx,
+// 4913, .#*, *~) and hidden files (manifest.Hidden, which includes the
+// push-manifest.json a `herald build --watch` writes into the site).
+//
+// # Goroutines
+//
+// Three goroutines form a pipeline, each owning its state: the watch loop
+// owns the fsnotify watcher and the sets of watched and unwatched folders;
+// the debouncer owns the pending batch; the apply loop owns the
+// manifest.Builder and calls the callback. Close stops the watch loop, which
+// closes the pipeline behind it, and waits for all three.
+//
+// # Failures
+//
+// Nothing stops the watcher short of Close. When the inotify watch limit is
+// reached, it says once which sysctl to raise and rescans the folders it
+// could not watch every Options.Rescan instead. A file that vanishes while it
+// is read, a folder renamed away or an unreadable file is logged with its
+// path and becomes a problem of the manifest; if the site cannot be read at
+// all, the last good manifest stays in service.
+package watch
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"herald/manifest"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Options configure a Watcher.
+type Options struct {
+	// Manifest are the build options.
+	Manifest manifest.Options
+	// Rule is the debounce rule; zero fields take DefaultRule's.
+	Rule Rule
+	// Rescan is how often folders that could not be watched are listed
+	// again; zero means 2 s.
+	Rescan time.Duration
+	// Logger receives what goes wrong; nil means slog.Default().
+	Logger *slog.Logger
+	// OnChange is called, from one goroutine and one call at a time, with
+	// each new manifest. It should swap the manifest into service and
+	// return soon: events meanwhile wait in the next batch.
+	OnChange func(Change)
+}
+
+// Change is one applied batch.
+type Change struct {
+	// Paths are the URL paths ("/a/index.html") of the files added, removed
+	// or changed in content since the previous manifest, sorted.
+	Paths []string
+	// Full reports a full rebuild rather than an incremental update.
+	Full bool
+	// Manifest is the new manifest. It shares unchanged pages with earlier
+	// ones: treat it as read-only.
+	Manifest *manifest.Manifest
+	// Problems are the files the build could not use as they are.
+	Problems []manifest.Problem
+}
+
+// Watcher keeps the manifest of one folder current.
+type Watcher struct {
+	dir     string // absolute path of the site folder
+	root    *os.Root
+	fsys    fs.FS
+	opts    Options
+	log     *slog.Logger
+	current atomic.Pointer[manifest.Manifest]
+
+	builder  *manifest.Builder // owned by the apply loop after New returns
+	problems map[string]string // problems already logged, owned by the apply loop
+	initial  []manifest.Problem
+
+	fsw    *fsnotify.Watcher
+	add    func(dir string) error // fsw.Add; tests replace it to reach the watch limit
+	events chan event
+	done   chan struct{}
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+// New builds the manifest of the folder dir and starts watching it. Every
+// folder is watched before the build starts, so no change is missed between
+// the two.
+func New(dir string, opts Options) (*Watcher, error) {
+	return newWatcher(dir, opts, nil)
+}
+
+func newWatcher(dir string, opts Options, add func(*fsnotify.Watcher, string) error) (*Watcher, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("watch: %q: %w", dir, err)
+	}
+	opts.Rule = withDefaults(opts.Rule)
+	if opts.Rescan <= 0 {
+		opts.Rescan = 2 * time.Second
+	}
+	w := &Watcher{dir: abs, opts: opts, log: opts.Logger, problems: map[string]string{},
+		events: make(chan event, 256), done: make(chan struct{})}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	if w.root, err = os.OpenRoot(abs); err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	w.fsys = w.root.FS()
+	if w.fsw, err = fsnotify.NewBufferedWatcher(1024); err != nil {
+		w.root.Close()
+		return nil, fmt.Errorf("watch: %q: %w", dir, err)
+	}
+	w.add = w.fsw.Add
+	if add != nil {
+		w.add = func(d string) error { return add(w.fsw, d) }
+	}
+	loop := newLoop(w)
+	loop.addTree(abs, false)
+	if w.builder, err = manifest.NewBuilder(w.fsys, opts.Manifest); err != nil {
+		w.fsw.Close()
+		w.root.Close()
+		return nil, fmt.Errorf("watch: %q: %w", dir, err)
+	}
+	m := w.builder.Manifest()
+	w.current.Store(m)
+	w.initial = w.builder.Problems()
+	for _, p := range w.initial { // the caller reports these; log only what changes later
+		w.problems[p.Path] = p.Err.Error()
+	}
+	batches := make(chan batch)
+	w.wg.Add(3)
+	go func() { defer w.wg.Done(); loop.run() }()
+	go func() { defer w.wg.Done(); debounce(w.events, batches, opts.Rule) }()
+	go func() { defer w.wg.Done(); w.applyLoop(batches) }()
+	return w, nil
+}
+
+func withDefaults(r Rule) Rule {
+	d := DefaultRule
+	if r.Quiet > 0 {
+		d.Quiet = r.Quiet
+	}
+	if r.MaxDelay > 0 {
+		d.MaxDelay = r.MaxDelay
+	}
+	if r.Burst > 0 {
+		d.Burst = r.Burst
+	}
+	if r.BurstMaxDelay > 0 {
+		d.BurstMaxDelay = r.BurstMaxDelay
+	}
+	return d
+}
+
+// Manifest returns the manifest in service: the first build's until a
+// change has been applied.
+func (w *Watcher) Manifest() *manifest.Manifest { return w.current.Load() }
+
+// Problems returns the problems of the first build; later ones come with
+// each Change.
+func (w *Watcher) Problems() []manifest.Problem { return w.initial }
+
+// Close stops watching and waits until no callback runs any more.
+func (w *Watcher) Close() error {
+	w.closed.Do(func() { close(w.done) })
+	w.wg.Wait()
+	return w.root.Close()
+}
+
+// applyLoop applies each batch and hands the result on. It owns w.builder.
+func (w *Watcher) applyLoop(batches <-chan batch) {
+	for b := range batches {
+		w.apply(b)
+	}
+}
+
+// apply turns one batch into a new manifest in service.
+func (w *Watcher) apply(b batch) {
+	if b.full {
+		nb, err := manifest.NewBuilder(w.fsys, w.opts.Manifest)
+		if err != nil {
+			w.log.Error("site cannot be read; the last good manifest stays in service", "path", w.dir, "err", err)
+			return
+		}
+		w.builder = nb
+	} else {
+		w.builder.Update(b.paths...)
+	}
+	m := w.builder.Manifest()
+	old := w.current.Swap(m)
+	problems := w.builder.Problems()
+	w.noteProblems(problems)
+	if w.opts.OnChange != nil {
+		w.opts.OnChange(Change{Paths: diff(old, m), Full: b.full, Manifest: m, Problems: problems})
+	}
+}
+
+// noteProblems logs each problem not logged before, and forgets the ones
+// that went away so that they are logged again if they come back.
+func (w *Watcher) noteProblems(problems []manifest.Problem) {
+	seen := make(map[string]string, len(problems))
+	for _, p := range problems {
+		msg := p.Err.Error()
+		seen[p.Path] = msg
+		if w.problems[p.Path] == msg {
+			continue
+		}
+		if p.Warning {
+			w.log.Warn("site file served as is", "path", p.Path, "err", p.Err)
+		} else {
+			w.log.Error("site file left out of the manifest", "path", p.Path, "err", p.Err)
+		}
+	}
+	w.problems = seen
+}
+
+// diff returns the URL paths whose file was added, removed or changed
+// between two manifests, sorted.
+func diff(old, m *manifest.Manifest) []string {
+	var out []string
+	for p, f := range m.Files {
+		if o, ok := old.Files[p]; !ok || o.Hash != f.Hash {
+			out = append(out, p)
+		}
+	}
+	for p := range old.Files {
+		if _, ok := m.Files[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

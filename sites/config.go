@@ -28,7 +28,8 @@ type Config struct {
 	lines keyLines
 }
 
-// Server holds the settings shared by every site and listener.
+// Server holds the settings shared by every site and listener. A zero
+// timeout or limit means the server's default.
 type Server struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
@@ -36,6 +37,7 @@ type Server struct {
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
 	AccessLog         bool
+	Coalesce          bool // gather each connection's TLS records into fewer writes
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with
@@ -171,6 +173,7 @@ type rawServer struct {
 	IdleTimeout       any `toml:"idle_timeout"`
 	MaxHeaderBytes    any `toml:"max_header_bytes"`
 	AccessLog         any `toml:"access_log"`
+	Coalesce          any `toml:"coalesce"`
 	LocalCertDir      any `toml:"local_cert_dir"`
 }
 
@@ -288,11 +291,12 @@ func (p *parser) unknown(keys []toml.Key) {
 
 func (p *parser) server(r *rawServer) {
 	s := &p.c.Server
-	s.ReadHeaderTimeout = p.duration("server.read_header_timeout", r.ReadHeaderTimeout, 10*time.Second)
-	s.ReadTimeout = p.duration("server.read_timeout", r.ReadTimeout, time.Minute)
-	s.WriteTimeout = p.duration("server.write_timeout", r.WriteTimeout, 2*time.Minute)
-	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 2*time.Minute)
-	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 1<<20))
+	s.ReadHeaderTimeout = p.duration("server.read_header_timeout", r.ReadHeaderTimeout, 0)
+	s.ReadTimeout = p.duration("server.read_timeout", r.ReadTimeout, 0)
+	s.WriteTimeout = p.duration("server.write_timeout", r.WriteTimeout, 0)
+	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 0)
+	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 0))
+	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, false)
 	s.AccessLog = p.boolean("server.access_log", r.AccessLog, false)
 	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
 		s.LocalCertDir = p.path(dir)

@@ -113,7 +113,7 @@ func serveListeners(ctx context.Context, r *sites.Running, logger *slog.Logger, 
 				Addr: l.Addr, TLS: l.TLS,
 				ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
 				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout,
-				MaxHeaderBytes: srv.MaxHeaderBytes, Logger: logger,
+				MaxHeaderBytes: srv.MaxHeaderBytes, Coalesce: srv.Coalesce, Logger: logger,
 			}, func(url string) { ready(l, url) })
 			if err != nil {
 				errs <- fmt.Errorf("%s: %w", l.Addr, err)

@@ -1,0 +1,203 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// ServerOptions configure Serve. Zero durations and sizes take the defaults
+// below; a negative duration means no limit.
+type ServerOptions struct {
+	// Addr is the host:port to listen on; default "localhost:8080", or
+	// "localhost:8443" with TLS. Port 0 picks a free port.
+	Addr string
+
+	// TLS, when set, serves HTTP/2 (with server push) and HTTP/1.1 over
+	// TLS; nil serves plain HTTP/1.1.
+	TLS *tls.Config
+
+	// Limits against slow or stalled clients. ReadHeaderTimeout bounds the
+	// request headers, ReadTimeout the whole request, WriteTimeout the
+	// response (per stream on HTTP/2), IdleTimeout a keep-alive connection
+	// waiting for its next request.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+
+	// MaxHeaderBytes bounds the request headers.
+	MaxHeaderBytes int
+
+	// Coalesce gathers the TLS records written to a connection into one
+	// write(2) (see coalesce.go). Only used with TLS.
+	Coalesce bool
+
+	// Logger receives server errors; nil: slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults of ServerOptions.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = time.Minute
+	DefaultWriteTimeout      = 10 * time.Minute // a large file to a slow client still fits
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxHeaderBytes    = 64 << 10
+
+	// writeByteTimeout closes an HTTP/2 connection on which nothing could
+	// be written for this long: a client that stopped reading.
+	writeByteTimeout = 30 * time.Second
+
+	// shutdownTimeout bounds how long a shutdown waits for requests in
+	// flight before it closes their connections.
+	shutdownTimeout = 10 * time.Second
+)
+
+// Serve listens on opts.Addr, calls ready with the URL to open, and serves h
+// until ctx ends. Then it stops accepting connections, lets the requests in
+// flight finish (for at most shutdownTimeout, after which their connections
+// are closed) and returns nil. An error to listen or to serve is returned.
+func Serve(ctx context.Context, h http.Handler, opts ServerOptions, ready func(url string)) error {
+	opts = opts.withDefaults()
+	srv := newServer(h, opts)
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", opts.Addr, err)
+	}
+	scheme := "http"
+	if srv.TLSConfig != nil {
+		scheme = "https"
+		if opts.Coalesce {
+			ln = coalesceListener{ln}
+		}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(openURL(scheme, ln.Addr()))
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		opts.Logger.Warn("requests still running at shutdown were cut", "after", shutdownTimeout, "err", err)
+		srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// withDefaults fills in the zero fields of o.
+func (o ServerOptions) withDefaults() ServerOptions {
+	if o.Addr == "" {
+		o.Addr = "localhost:8080"
+		if o.TLS != nil {
+			o.Addr = "localhost:8443"
+		}
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&o.ReadHeaderTimeout, DefaultReadHeaderTimeout},
+		{&o.ReadTimeout, DefaultReadTimeout},
+		{&o.WriteTimeout, DefaultWriteTimeout},
+		{&o.IdleTimeout, DefaultIdleTimeout},
+	} {
+		switch {
+		case *d.v == 0:
+			*d.v = d.def
+		case *d.v < 0:
+			*d.v = 0 // net/http: no limit
+		}
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// newServer makes the http.Server of opts: HTTP/1.1 and HTTP/2 over TLS, or
+// plain HTTP/1.1. The HTTP/2 server of net/http implements http.Pusher (push
+// is on unless the client turns it off in its SETTINGS) and sends 1xx
+// responses such as 103 Early Hints.
+func newServer(h http.Handler, opts ServerOptions) *http.Server {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.WriteTimeout,
+		IdleTimeout:       opts.IdleTimeout,
+		MaxHeaderBytes:    opts.MaxHeaderBytes,
+		ErrorLog:          log.New(errorLogWriter{opts.Logger}, "", 0),
+		Protocols:         new(http.Protocols),
+		HTTP2:             &http.HTTP2Config{WriteByteTimeout: writeByteTimeout},
+	}
+	srv.Protocols.SetHTTP1(true)
+	if opts.TLS != nil {
+		srv.Protocols.SetHTTP2(true)
+		srv.TLSConfig = opts.TLS.Clone()
+		protos := slices.DeleteFunc(slices.Clone(srv.TLSConfig.NextProtos), func(p string) bool { return p == "h2" || p == "http/1.1" })
+		srv.TLSConfig.NextProtos = append([]string{"h2", "http/1.1"}, protos...)
+		if srv.TLSConfig.MinVersion == 0 {
+			srv.TLSConfig.MinVersion = tls.VersionTLS12
+		}
+	}
+	return srv
+}
+
+// openURL is the URL a person opens to reach a listener on addr: a listener
+// on every interface is reached through localhost.
+func openURL(scheme string, addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + "://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		return scheme + "://" + bracket(host) + "/"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
+}
+
+func bracket(host string) string {
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		return "[" + host + "]"
+	}
+	return host
+}
+
+// errorLogWriter turns net/http's log lines into slog records. A client that
+// hangs up during the TLS handshake is routine (load generators, port
+// scanners, a browser's spare connection) and logged at debug level.
+type errorLogWriter struct{ l *slog.Logger }
+
+func (w errorLogWriter) Write(p []byte) (int, error) {
+	msg := string(bytes.TrimRight(p, "\n"))
+	level := slog.LevelWarn
+	if bytes.HasPrefix(p, []byte("http: TLS handshake error")) {
+		level = slog.LevelDebug
+	}
+	w.l.Log(context.Background(), level, msg)
+	return len(p), nil
+}

@@ -25,7 +25,7 @@ type loop struct {
 	watched map[string]bool
 	// unwatched holds the folders the watch limit kept out, with what they
 	// held when last listed; rescan compares against it.
-	unwatched map[string]map[string]stamp
+	unwatched   map[string]map[string]stamp
 	warnedLimit bool
 }
 

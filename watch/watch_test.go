@@ -147,7 +147,9 @@ func TestFilesystem(t *testing.T) {
 		want func(m *manifest.Manifest) bool
 	}{
 		{"create a page", func(s *site) { s.write("new.html", `<link rel=stylesheet href=css/base.css>`) },
-			func(m *manifest.Manifest) bool { return m.Pages["/new.html"] != nil && len(m.Pages["/new.html"].Assets) == 1 }},
+			func(m *manifest.Manifest) bool {
+				return m.Pages["/new.html"] != nil && len(m.Pages["/new.html"].Assets) == 1
+			}},
 		{"change an imported stylesheet: every page gets its new hash", func(s *site) { s.write("css/base.css", `p{margin:1px}`) },
 			func(m *manifest.Manifest) bool {
 				h := m.Files["/css/base.css"].Hash

@@ -1,0 +1,350 @@
+package serve
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"herald/manifest"
+)
+
+// LiveReload is a Reloader: the pages it is inserted into open an event
+// stream (Server-Sent Events) at ReloadPath, telling which page they show,
+// and Notify tells each of them what to do about a change:
+//
+//   - the page itself changed (or is gone), or a script, font, image or
+//     other asset the manifest lists for it: reload;
+//   - stylesheets changed: the page swaps those it uses (a <link>, or an
+//     @import at any depth) for a fresh copy, without reloading;
+//   - other files changed: the page reloads only if it loaded one of them
+//     (its Resource Timing entries say), which covers what the manifest
+//     does not list, such as images in the body.
+//
+// A page whose stream drops reconnects by itself; when the server it finds
+// is a new one (it restarted, and changes may have been missed) it reloads.
+//
+// One goroutine, the hub, owns the set of open streams; streams join and
+// leave, and notices arrive, through channels. Close stops the hub, ends
+// every stream and waits.
+type LiveReload struct {
+	log      *slog.Logger
+	instance string // tells a restarted server from the one a page knew
+	ping     time.Duration
+
+	join   chan *tab
+	leave  chan *tab
+	notice chan notice
+	done   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// tab is one open stream: a page in a browser tab.
+type tab struct {
+	page string // the page's location.pathname, as sent
+	send chan message
+}
+
+type message struct {
+	event string
+	data  string
+}
+
+type notice struct {
+	changed []string
+	m       *manifest.Manifest
+}
+
+// NewLiveReload starts the hub. Call Close when done.
+func NewLiveReload(logger *slog.Logger) *LiveReload {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	var id [8]byte
+	rand.Read(id[:])
+	lr := &LiveReload{log: logger, instance: hex.EncodeToString(id[:]), ping: 25 * time.Second,
+		join: make(chan *tab), leave: make(chan *tab), notice: make(chan notice), done: make(chan struct{})}
+	lr.wg.Add(1)
+	go lr.hub()
+	return lr
+}
+
+// Close ends every stream and stops the hub, and waits for them.
+func (lr *LiveReload) Close() error {
+	lr.once.Do(func() { close(lr.done) })
+	lr.wg.Wait()
+	return nil
+}
+
+// Notify tells every open page what the change of the given URL paths
+// ("/a/index.html", as in watch.Change.Paths) means for it; m is the manifest
+// now in service. It returns once the hub has the notice.
+func (lr *LiveReload) Notify(changed []string, m *manifest.Manifest) {
+	if len(changed) == 0 || m == nil {
+		return
+	}
+	select {
+	case lr.notice <- notice{changed, m}:
+	case <-lr.done:
+	}
+}
+
+// hub owns the open tabs.
+func (lr *LiveReload) hub() {
+	defer lr.wg.Done()
+	tabs := map[*tab]bool{}
+	for {
+		select {
+		case <-lr.done:
+			return
+		case t := <-lr.join:
+			tabs[t] = true
+		case t := <-lr.leave:
+			delete(tabs, t)
+		case n := <-lr.notice:
+			for t := range tabs {
+				msg, ok := decide(t.page, n.changed, n.m)
+				if !ok {
+					continue
+				}
+				select {
+				case t.send <- msg:
+				default:
+					// The stream is not being read; a reload is the safe
+					// answer once it is, and its queue holds one already or
+					// will be read soon.
+					lr.log.Warn("live reload: a page is not reading its events", "page", t.page)
+				}
+			}
+		}
+	}
+}
+
+// decide is what a tab showing page must do about a change: reload, an
+// update (stylesheets to swap, assets to check), or nothing.
+func decide(page string, changed []string, m *manifest.Manifest) (message, bool) {
+	p := pageFile(page, m)
+	set := make(map[string]bool, len(changed))
+	for _, c := range changed {
+		set[c] = true
+	}
+	if set[p] {
+		return message{event: "reload"}, true
+	}
+	if pg := m.Pages[p]; pg != nil {
+		for _, list := range [][]manifest.Asset{pg.Assets, pg.Deferred} {
+			for _, a := range list {
+				if f := assetFile(a.Path); set[f] && !isCSS(f) {
+					return message{event: "reload"}, true
+				}
+			}
+		}
+	}
+	u := update{CSS: []string{}, Assets: []string{}}
+	for _, c := range changed {
+		switch {
+		case manifest.IsPage(c):
+			// another page: not this tab's business
+		case isCSS(c):
+			u.CSS = append(u.CSS, c)
+		default:
+			u.Assets = append(u.Assets, c)
+		}
+	}
+	if len(u.CSS) == 0 && len(u.Assets) == 0 {
+		return message{}, false
+	}
+	data, _ := json.Marshal(u)
+	return message{event: "update", data: string(data)}, true
+}
+
+// update is the data of an "update" event.
+type update struct {
+	CSS    []string `json:"css"`
+	Assets []string `json:"assets"`
+}
+
+// pageFile maps the path a tab shows (escaped, as in location.pathname) to
+// the manifest's page key: "/docs/" is "/docs/index.html", and a path
+// served without its ".html" or its "/index.html" is found too.
+func pageFile(page string, m *manifest.Manifest) string {
+	p, err := url.PathUnescape(page)
+	if err != nil {
+		p = page
+	}
+	dir := strings.HasSuffix(p, "/")
+	p = path.Clean("/" + p)
+	if dir || p == "/" {
+		return strings.TrimSuffix(p, "/") + "/index.html"
+	}
+	if _, ok := m.Files[p]; ok {
+		return p
+	}
+	for _, alt := range []string{p + ".html", p + "/index.html"} {
+		if _, ok := m.Files[alt]; ok {
+			return alt
+		}
+	}
+	return p
+}
+
+// assetFile is the URL path of the file an asset's request path names.
+func assetFile(request string) string {
+	if i := strings.IndexByte(request, '?'); i >= 0 {
+		request = request[:i]
+	}
+	p, err := url.PathUnescape(request)
+	if err != nil {
+		return request
+	}
+	return p
+}
+
+func isCSS(p string) bool { return strings.EqualFold(path.Ext(p), ".css") }
+
+// ServeHTTP serves the event stream of one page: GET ReloadPath?page=PATH.
+func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != ReloadPath {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{}) // the stream stays open: no write timeout (not all writers support it)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // a proxy in front must not hold the events back
+
+	t := &tab{page: r.URL.Query().Get("page"), send: make(chan message, 8)}
+	select {
+	case lr.join <- t:
+	case <-lr.done:
+		http.Error(w, "live reload stopped", http.StatusServiceUnavailable)
+		return
+	}
+	defer func() {
+		select {
+		case lr.leave <- t:
+		case <-lr.done:
+		}
+	}()
+	// The hub knows the tab now: what changes from here on reaches it.
+	if !lr.write(w, rc, "retry: 1000\n", message{"hello", lr.instance}) {
+		return
+	}
+	ping := time.NewTicker(lr.ping)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-t.send:
+			if !lr.write(w, rc, "", msg) {
+				return
+			}
+		case <-ping.C:
+			if !lr.write(w, rc, ": ping\n\n", message{}) {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		case <-lr.done:
+			return
+		}
+	}
+}
+
+// write sends raw text, then msg if it has an event, and flushes.
+func (lr *LiveReload) write(w http.ResponseWriter, rc *http.ResponseController, raw string, msg message) bool {
+	if msg.event != "" {
+		raw += fmt.Sprintf("event: %s\ndata: %s\n\n", msg.event, msg.data)
+	}
+	if _, err := w.Write([]byte(raw)); err != nil {
+		return false
+	}
+	return rc.Flush() == nil
+}
+
+// Snippet returns the script inserted before </body> of HTML responses.
+func (lr *LiveReload) Snippet() []byte { return snippet }
+
+var snippet = []byte(`<script>/* herald live reload */(function () {
+if (!window.EventSource || !window.URL) return;
+var instance = null;
+var src = new EventSource(` + jsString(ReloadPath) + ` + "?page=" + encodeURIComponent(location.pathname));
+src.addEventListener("hello", function (e) {
+	if (instance !== null && instance !== e.data) location.reload();
+	instance = e.data;
+});
+src.addEventListener("reload", function () { location.reload(); });
+src.addEventListener("update", function (e) {
+	var u = JSON.parse(e.data);
+	var loaded = {};
+	performance.getEntriesByType("resource").forEach(function (r) { loaded[pathOf(r.name)] = true; });
+	for (var i = 0; i < u.assets.length; i++) {
+		if (loaded[u.assets[i]]) { location.reload(); return; }
+	}
+	if (u.css.length) swapStyles(u.css);
+});
+function pathOf(href, base) {
+	try {
+		var x = new URL(href, base || location.href);
+		return x.origin === location.origin ? decodeURIComponent(x.pathname) : "";
+	} catch (err) { return ""; }
+}
+function fresh(href, base, stamp) {
+	var x = new URL(href, base || location.href);
+	x.searchParams.set("herald-reload", stamp);
+	return x.href;
+}
+function swapStyles(paths) {
+	var changed = {}, stamp = Date.now();
+	paths.forEach(function (p) { changed[p] = true; });
+	document.querySelectorAll('link[rel~="stylesheet"]').forEach(function (link) {
+		if (changed[pathOf(link.href)]) {
+			// The new copy goes in beside the old one, which leaves once the
+			// new one has loaded: the page never shows unstyled.
+			var next = link.cloneNode();
+			next.href = fresh(link.href, null, stamp);
+			next.onload = next.onerror = function () { link.remove(); };
+			link.after(next);
+		} else if (link.sheet) {
+			swapImports(link.sheet, changed, stamp);
+		}
+	});
+	document.querySelectorAll("style").forEach(function (s) { if (s.sheet) swapImports(s.sheet, changed, stamp); });
+}
+function swapImports(sheet, changed, stamp) {
+	var rules;
+	try { rules = sheet.cssRules; } catch (err) { return; }
+	var base = sheet.href || location.href;
+	for (var i = 0; i < rules.length; i++) {
+		var r = rules[i];
+		if (!(r instanceof CSSImportRule)) continue;
+		if (changed[pathOf(r.href, base)]) {
+			var media = r.media && r.media.mediaText;
+			sheet.deleteRule(i);
+			sheet.insertRule('@import url("' + fresh(r.href, base, stamp) + '")' + (media ? " " + media : "") + ";", i);
+		} else if (r.styleSheet) {
+			swapImports(r.styleSheet, changed, stamp);
+		}
+	}
+}
+})();</script>
+`)
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

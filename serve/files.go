@@ -1,0 +1,361 @@
+package serve
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"herald/manifest"
+)
+
+// The manifest is the list of what is served: a request names a file only
+// through the routes built from the manifest's Files, so a path the build
+// did not see (a dotfile, the manifest itself, a link out of the site, a
+// traversal) is not found before the file system is ever asked. The file
+// system is asked only for names the build read through the same fs.FS,
+// and an os.Root's FS refuses again anything that would leave the folder.
+
+// Hot small files are kept in memory so that the common responses cost no
+// open, stat or read: a file of at most cacheMaxFile bytes is cached on its
+// second request while the cache holds less than cacheMaxTotal bytes.
+// Everything else is read from the file system on every request.
+const (
+	cacheMaxFile  = 64 << 10
+	cacheMaxTotal = 16 << 20
+	cacheAfter    = 2 // requests before a file is cached
+)
+
+// configFile is the site configuration's name at the top of a site; like the
+// manifest it is never served.
+const configFile = "herald.toml"
+
+// immutableCacheControl is sent for files whose name carries a content hash.
+const immutableCacheControl = "public, max-age=31536000, immutable"
+
+// fileEntry is what the handler knows of one file of the manifest, all of it
+// worked out once per manifest.
+type fileEntry struct {
+	name string // fs.FS name, "dir/a.css"
+	size int64
+	hash string // hex sha256 of the bytes, from the manifest
+
+	etag         []string // strong ETag from hash
+	contentType  []string
+	cacheControl []string
+	html         bool
+
+	// variants are precompressed siblings (a.css.br, ...), best first.
+	variants []variant
+	// page is set for an HTML page of the manifest.
+	page *pagePlan
+
+	hits   atomic.Int32
+	cached atomic.Pointer[cachedFile]
+}
+
+// variant is a precompressed form of a file.
+type variant struct {
+	coding string // "br", "zstd", "gzip"
+	file   *fileEntry
+	header []string // Content-Encoding value
+	etag   []string // the sibling's own hash: distinct from the plain file's
+}
+
+// cachedFile is a file's bytes held in memory, checked against its hash.
+type cachedFile struct {
+	data    []byte
+	modTime time.Time
+}
+
+// encodings are the precompressed siblings herald looks for, in order of
+// preference when a client accepts several.
+var encodings = []struct{ ext, coding string }{{".br", "br"}, {".zst", "zstd"}, {".gz", "gzip"}}
+
+// header returns a one-value header slice that an append never shares.
+func header(v string) []string { return []string{v}[:1:1] }
+
+func etagOf(hash string) []string {
+	if len(hash) > 32 {
+		hash = hash[:32] // 128 bits of sha256 name the bytes well enough
+	}
+	return header(`"` + hash + `"`)
+}
+
+// newFileEntry makes the entry of the manifest file at urlPath.
+func newFileEntry(urlPath string, f manifest.File, opts *Options) *fileEntry {
+	e := &fileEntry{name: strings.TrimPrefix(urlPath, "/"), size: f.Size, hash: f.Hash}
+	if f.Hash != "" {
+		e.etag = etagOf(f.Hash)
+	}
+	ct := f.Type
+	if ct == "" {
+		ct = manifest.ContentType(urlPath)
+	}
+	e.contentType = header(ct)
+	e.html = manifest.IsPage(urlPath)
+	switch {
+	case e.html:
+		e.cacheControl = header(opts.HTMLCacheControl)
+	case opts.Immutable(urlPath):
+		e.cacheControl = header(immutableCacheControl)
+	default:
+		e.cacheControl = header(opts.AssetCacheControl)
+	}
+	if e.cacheControl[0] == "" {
+		e.cacheControl = nil
+	}
+	return e
+}
+
+// linkVariants attaches to each file its precompressed siblings.
+func linkVariants(files map[string]*fileEntry) {
+	for p, e := range files {
+		for _, enc := range encodings {
+			if sib, ok := files[p+enc.ext]; ok && sib.hash != "" {
+				e.variants = append(e.variants, variant{coding: enc.coding, file: sib,
+					header: header(enc.coding), etag: etagOf(sib.hash)})
+			}
+		}
+	}
+}
+
+// hashLike reports whether a file name carries a content hash, as bundlers
+// write them: app.3f9a2b1c.js, main-8f3e2a9d0c.css.
+func hashLike(urlPath string) bool {
+	base := path.Base(urlPath)
+	for _, seg := range strings.FieldsFunc(base, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		if len(seg) < 8 || len(seg) > 64 {
+			continue
+		}
+		digits, letters := 0, 0
+		for i := 0; i < len(seg); i++ {
+			switch c := seg[i]; {
+			case c >= '0' && c <= '9':
+				digits++
+			case c >= 'a' && c <= 'f':
+				letters++
+			default:
+				digits, letters = -1, -1
+			}
+			if digits < 0 {
+				break
+			}
+		}
+		if digits > 0 && (letters > 0 || len(seg) >= 16) {
+			return true
+		}
+	}
+	return false
+}
+
+// chooseVariant picks the precompressed form the client accepts best, or
+// nil for the file itself.
+func (e *fileEntry) chooseVariant(r *http.Request) *variant {
+	if len(e.variants) == 0 {
+		return nil
+	}
+	ae := r.Header["Accept-Encoding"]
+	if len(ae) == 0 {
+		return nil
+	}
+	for i := range e.variants {
+		v := &e.variants[i]
+		for _, line := range ae {
+			if accepts(line, v.coding) {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+// accepts reports whether an Accept-Encoding line accepts coding with a
+// quality above zero (by name or by "*").
+func accepts(line, coding string) bool {
+	star := false
+	for line != "" {
+		var item string
+		item, line, _ = strings.Cut(line, ",")
+		name, params, _ := strings.Cut(item, ";")
+		name = strings.TrimSpace(name)
+		named := strings.EqualFold(name, coding)
+		if !named && name != "*" {
+			continue
+		}
+		ok := qualityAboveZero(params)
+		if named {
+			return ok
+		}
+		star = ok
+	}
+	return star
+}
+
+// qualityAboveZero reads the q parameter of an Accept-Encoding item.
+func qualityAboveZero(params string) bool {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return err != nil || q > 0
+	}
+	return true
+}
+
+// content is a file's bytes ready for http.ServeContent.
+type content struct {
+	r       io.ReadSeeker
+	modTime time.Time
+	// verified is false when the bytes may not be those the manifest's hash
+	// names (the file changed since the build): no ETag is then sent.
+	verified bool
+	close    func() error
+}
+
+// open returns the content of e: from memory when cached, else from the file
+// system, caching it when it is small and asked for often enough.
+func (s *state) open(e *fileEntry) (content, error) {
+	if c := e.cached.Load(); c != nil {
+		return content{r: bytes.NewReader(c.data), modTime: c.modTime, verified: true}, nil
+	}
+	f, err := s.fsys.Open(e.name)
+	if err != nil {
+		return content{}, err
+	}
+	info, err := f.Stat()
+	if err != nil || info.IsDir() {
+		f.Close()
+		if err == nil {
+			err = fs.ErrNotExist
+		}
+		return content{}, err
+	}
+	sameSize := info.Size() == e.size
+	rs, ok := f.(io.ReadSeeker)
+	if ok && sameSize && e.size <= cacheMaxFile && e.hits.Add(1) >= cacheAfter &&
+		s.cacheBytes.Load()+e.size <= cacheMaxTotal {
+		if c, ok := s.fill(e, rs, info.ModTime()); ok {
+			f.Close()
+			return content{r: bytes.NewReader(c.data), modTime: c.modTime, verified: true}, nil
+		}
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			f.Close()
+			return content{}, err
+		}
+	}
+	if !ok {
+		// A file that cannot seek is read whole (bundles serve seekable
+		// files; this is the fallback of other file systems).
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return content{}, err
+		}
+		return content{r: bytes.NewReader(data), modTime: info.ModTime(), verified: sameSize}, nil
+	}
+	return content{r: rs, modTime: info.ModTime(), verified: sameSize, close: f.Close}, nil
+}
+
+// fill reads a small file into the cache if its bytes match its hash.
+func (s *state) fill(e *fileEntry, f io.Reader, modTime time.Time) (*cachedFile, bool) {
+	data := make([]byte, e.size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, false
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != e.hash {
+		return nil, false // changed since the build: wait for the new manifest
+	}
+	c := &cachedFile{data: data, modTime: modTime}
+	if e.cached.CompareAndSwap(nil, c) {
+		s.cacheBytes.Add(e.size)
+		return c, true
+	}
+	return e.cached.Load(), true
+}
+
+// serveFile answers with the file of e (or its best precompressed form),
+// leaving ranges and conditional requests to http.ServeContent.
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e *fileEntry) {
+	hdr := w.Header()
+	hdr["Content-Type"] = e.contentType
+	if e.cacheControl != nil {
+		hdr["Cache-Control"] = e.cacheControl
+	}
+	src, etag := e, e.etag
+	if len(e.variants) > 0 {
+		hdr["Vary"] = varyAcceptEncoding
+		if v := e.chooseVariant(r); v != nil {
+			src, etag = v.file, v.etag
+			hdr["Content-Encoding"] = v.header
+		}
+	}
+	c, err := s.open(src)
+	if err != nil {
+		h.openFailed(w, r, s, src, err)
+		return
+	}
+	if c.close != nil {
+		defer c.close()
+	}
+	if c.verified && etag != nil {
+		hdr["Etag"] = etag
+	}
+	http.ServeContent(w, r, "", c.modTime, c.r)
+}
+
+var varyAcceptEncoding = header("Accept-Encoding")
+
+// openFailed answers a manifest file that cannot be opened: removed since
+// the build, or refused by the file system (a link out of an os.Root). The
+// client learns only that it is not found.
+func (h *Handler) openFailed(w http.ResponseWriter, r *http.Request, s *state, e *fileEntry, err error) {
+	h.logger.Debug("cannot open a file of the manifest", "file", e.name, "err", err)
+	hdr := w.Header()
+	for _, k := range []string{"Content-Encoding", "Cache-Control", "Vary", "Etag", "Link"} {
+		delete(hdr, k)
+	}
+	h.notFound(w, r, s)
+}
+
+// notFound answers 404 with the site's own page when it has one.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, s *state) {
+	hdr := w.Header()
+	if e := s.notFound; e != nil {
+		if c, err := s.open(e); err == nil {
+			if c.close != nil {
+				defer c.close()
+			}
+			size, err := c.r.Seek(0, io.SeekEnd)
+			if err == nil {
+				_, err = c.r.Seek(0, io.SeekStart)
+			}
+			if err == nil {
+				hdr["Content-Type"] = e.contentType
+				hdr["Cache-Control"] = noCache
+				hdr.Set("Content-Length", strconv.FormatInt(size, 10))
+				w.WriteHeader(http.StatusNotFound)
+				if r.Method != http.MethodHead {
+					io.Copy(w, c.r)
+				}
+				return
+			}
+		}
+	}
+	hdr["Cache-Control"] = noCache
+	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+var noCache = header("no-cache")

@@ -1,0 +1,406 @@
+// Package serve delivers a static site and, for every HTML page, the
+// critical assets its push manifest lists before the browser asks for them:
+// HTTP/2 server push, 103 Early Hints and Link: rel=preload headers.
+//
+// Handler is the http.Handler of one site; Serve runs it in an HTTP/1.1 and
+// HTTP/2 server with graceful shutdown.
+package serve
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"herald/manifest"
+)
+
+// PushMode switches HTTP/2 server push.
+type PushMode string
+
+const (
+	// PushAuto pushes to clients that accept push (SETTINGS_ENABLE_PUSH).
+	PushAuto PushMode = "auto"
+	// PushOff never pushes.
+	PushOff PushMode = "off"
+)
+
+// ReloadPath is where a Reloader's event stream is served.
+const ReloadPath = "/.herald/reload"
+
+// Reloader is live reload: its event stream is served at ReloadPath, and
+// Snippet() is inserted before </body> of HTML responses only. The bytes on
+// disk and their ETag are never changed: a page served with the snippet gets
+// Cache-Control: no-store and no ETag or Last-Modified of the file.
+type Reloader interface {
+	http.Handler
+	Snippet() []byte
+}
+
+// Options tune a Handler. Start from DefaultOptions.
+type Options struct {
+	// Push, Hints and Preload switch the three channels: HTTP/2 server
+	// push, 103 Early Hints (HTTP/2 and later, navigations only) and Link:
+	// rel=preload headers on the page.
+	Push    PushMode
+	Hints   bool
+	Preload bool
+
+	// PushMaxBytes and PushMaxCount bound what one page request pushes.
+	PushMaxBytes int64
+	PushMaxCount int
+
+	// HTMLCacheControl is the Cache-Control of pages, AssetCacheControl of
+	// every other file; a file Immutable reports gets a year and immutable.
+	HTMLCacheControl, AssetCacheControl string
+	// Immutable reports whether a file's name carries its content hash;
+	// nil: a segment of the name of 8 or more hex digits (app.3f9a2b1c.js).
+	Immutable func(urlPath string) bool
+
+	// Headers are added to every response.
+	Headers http.Header
+
+	// NotFoundPage is the URL path of the site's 404 page, served with
+	// status 404 when it exists.
+	NotFoundPage string
+
+	// Reload, when set, is live reload (see Reloader).
+	Reload Reloader
+
+	// Logger receives the handler's messages; nil: slog.Default(). With
+	// AccessLog every request is logged at level Info.
+	Logger    *slog.Logger
+	AccessLog bool
+}
+
+// DefaultOptions returns the options herald serve starts from: every
+// channel on, pages revalidated on each visit, other files cached for an
+// hour (a year for names carrying a content hash).
+//
+// The push budget is 32 assets and 512 KiB per page. Push only helps with
+// bytes the browser would otherwise wait a round trip for, and it wastes
+// the link when the client already has them (the cache digest cookie
+// prevents that for clients herald has served before, but not for a cache
+// filled elsewhere). The bytes bound covers the critical path of common
+// documentation sites (a Sphinx page such as the Python docs' index needs
+// 14 assets, 407 KiB, before its first paint) while capping the worst case
+// near half a second of a 10 Mbit/s link; beyond it the browser has parsed
+// the page and asks for the rest itself. The count bound stays well below
+// the 100 concurrent streams that browsers and nghttp allow, so pushed
+// streams never crowd out the client's own requests. An asset larger than
+// what is left of the byte budget is skipped and smaller ones after it
+// still pushed; stylesheets go first because they block rendering.
+func DefaultOptions() Options {
+	return Options{
+		Push:              PushAuto,
+		Hints:             true,
+		Preload:           true,
+		PushMaxBytes:      512 << 10,
+		PushMaxCount:      32,
+		HTMLCacheControl:  "no-cache",
+		AssetCacheControl: "public, max-age=3600",
+		NotFoundPage:      "/404.html",
+	}
+}
+
+// Handler serves one site from a file system and its manifest.
+type Handler struct {
+	fsys   fs.FS
+	opts   Options
+	logger *slog.Logger
+	extra  []headerField // opts.Headers, ready to copy
+
+	state atomic.Pointer[state]
+	mu    sync.Mutex // serializes SetManifest
+}
+
+type headerField struct {
+	key    string
+	values []string
+}
+
+// state is everything derived from one manifest. Requests load it once, so
+// each sees one manifest whole, never a mix of two.
+type state struct {
+	m        *manifest.Manifest
+	fsys     fs.FS
+	files    map[string]*fileEntry // by URL path
+	routes   map[string]*fileEntry // request path → file ("/dir/" → its index.html)
+	notFound *fileEntry
+	// cacheBytes counts the bytes of this state's cached files.
+	cacheBytes atomic.Int64
+}
+
+// New returns a handler serving fsys as described by m. fsys should be an
+// os.Root's FS (or an embed.FS, a bundle): the handler opens only files the
+// manifest lists, and the file system refuses links that leave it.
+func New(fsys fs.FS, m *manifest.Manifest, opts Options) *Handler {
+	if opts.Immutable == nil {
+		opts.Immutable = hashLike
+	}
+	if opts.Push == "" {
+		opts.Push = PushAuto
+	}
+	h := &Handler{fsys: fsys, opts: opts, logger: opts.Logger}
+	if h.logger == nil {
+		h.logger = slog.Default()
+	}
+	for k, v := range opts.Headers {
+		h.extra = append(h.extra, headerField{http.CanonicalHeaderKey(k), v[:len(v):len(v)]})
+	}
+	h.SetManifest(m)
+	return h
+}
+
+// SetManifest makes later requests use m. Requests in flight finish with
+// the manifest they started with. Files whose hash did not change keep
+// their place in the memory cache.
+func (h *Handler) SetManifest(m *manifest.Manifest) {
+	if m == nil {
+		m = &manifest.Manifest{Version: manifest.Version}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := &state{m: m, fsys: h.fsys, files: make(map[string]*fileEntry, len(m.Files)),
+		routes: make(map[string]*fileEntry, len(m.Files)+len(m.Pages)/4)}
+	old := h.state.Load()
+	for p, f := range m.Files {
+		if hidden(p) {
+			continue
+		}
+		e := newFileEntry(p, f, &h.opts)
+		if old != nil {
+			if prev := old.files[p]; prev != nil && prev.hash == e.hash && e.hash != "" {
+				if c := prev.cached.Load(); c != nil {
+					e.cached.Store(c)
+					s.cacheBytes.Add(e.size)
+				}
+			}
+		}
+		s.files[p] = e
+		s.routes[p] = e
+		if path.Base(p) == "index.html" {
+			s.routes[strings.TrimSuffix(p, "index.html")] = e
+		}
+	}
+	linkVariants(s.files)
+	for p, page := range m.Pages {
+		if e := s.files[p]; e != nil && page != nil {
+			e.page = newPagePlan(page)
+		}
+	}
+	s.notFound = s.files[h.opts.NotFoundPage]
+	h.state.Store(s)
+}
+
+// hidden reports whether a URL path is never served.
+func hidden(p string) bool {
+	return manifest.Hidden(p) || p == "/"+configFile
+}
+
+// Manifest returns the manifest in use.
+func (h *Handler) Manifest() *manifest.Manifest { return h.state.Load().m }
+
+// ServeHTTP serves a file of the site; for a page it first delivers the
+// page's critical assets.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.opts.AccessLog {
+		lw := &loggingWriter{ResponseWriter: w}
+		start := time.Now()
+		defer func() { h.logAccess(r, lw, start) }()
+		w = lw
+	}
+	hdr := w.Header()
+	for _, f := range h.extra {
+		hdr[f.key] = f.values
+	}
+	if h.opts.Reload != nil && r.URL.Path == ReloadPath {
+		h.opts.Reload.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr["Allow"] = allowGetHead
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s := h.state.Load()
+	e, redirect := s.lookup(r.URL.Path)
+	switch {
+	case redirect != "":
+		if q := r.URL.RawQuery; q != "" {
+			redirect += "?" + q
+		}
+		http.Redirect(w, r, redirect, http.StatusMovedPermanently)
+		return
+	case e == nil:
+		h.notFound(w, r, s)
+		return
+	}
+	if e.page != nil {
+		h.deliver(w, r, e.page)
+	}
+	if e.html && h.opts.Reload != nil {
+		h.serveWithSnippet(w, r, s, e)
+		return
+	}
+	h.serveFile(w, r, s, e)
+}
+
+var allowGetHead = header("GET, HEAD")
+
+// lookup finds the file a request path names. Only canonical paths name
+// files: a path with dot segments, doubled slashes, a backslash or a NUL
+// is not found, whatever it would resolve to. A folder named without its
+// trailing slash is redirected to it.
+func (s *state) lookup(p string) (e *fileEntry, redirect string) {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	if strings.ContainsAny(p, "\\\x00") {
+		return nil, ""
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	if clean != p {
+		return nil, ""
+	}
+	if e := s.routes[p]; e != nil {
+		return e, ""
+	}
+	if !strings.HasSuffix(p, "/") && s.routes[p+"/"] != nil {
+		return nil, path.Base(p) + "/"
+	}
+	return nil, ""
+}
+
+// deliver sends a page's critical assets the client lacks: pushes, then
+// 103 Early Hints, then the Link header of the page's response, and records
+// what it sent in the client's cache digest.
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan) {
+	if len(plan.assets) == 0 || r.Method != http.MethodGet {
+		return
+	}
+	var haveBuf [digestMaxEntries]uint16
+	have := readDigest(r, haveBuf[:0])
+	var sentBuf [32]uint16
+	sent := h.push(w, r, plan, have, sentBuf[:0])
+
+	nav := isNavigation(r)
+	hdr := w.Header()
+	if links := plan.linksFor(have); len(links) > 0 {
+		hinted := false
+		if h.opts.Hints && nav && r.ProtoMajor >= 2 {
+			hdr["Link"] = links
+			w.WriteHeader(http.StatusEarlyHints)
+			hinted = true
+		}
+		if h.opts.Preload {
+			hdr["Link"] = links
+		} else {
+			delete(hdr, "Link")
+		}
+		if nav && (hinted || h.opts.Preload) {
+			for i := range plan.assets {
+				sent = append(sent, plan.assets[i].key)
+			}
+		}
+	}
+	if d, changed := have.withKeys(sent); changed {
+		hdr["Set-Cookie"] = append(hdr["Set-Cookie"], digestSetCookie(d, r.TLS != nil))
+	}
+}
+
+// serveWithSnippet serves a page with the live reload snippet before its
+// </body>. The response is not the file, so it carries no validator.
+func (h *Handler) serveWithSnippet(w http.ResponseWriter, r *http.Request, s *state, e *fileEntry) {
+	c, err := s.open(e)
+	if err != nil {
+		h.openFailed(w, r, s, e, err)
+		return
+	}
+	data, err := io.ReadAll(c.r)
+	if c.close != nil {
+		c.close()
+	}
+	if err != nil {
+		h.openFailed(w, r, s, e, err)
+		return
+	}
+	snippet := h.opts.Reload.Snippet()
+	at := lastIndexFold(data, []byte("</body>"))
+	if at < 0 {
+		at = len(data)
+	}
+	out := make([]byte, 0, len(data)+len(snippet))
+	out = append(append(append(out, data[:at]...), snippet...), data[at:]...)
+	hdr := w.Header()
+	hdr["Content-Type"] = e.contentType
+	hdr["Cache-Control"] = noStore
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(out))
+}
+
+var noStore = header("no-store")
+
+// lastIndexFold is bytes.LastIndex ignoring ASCII case.
+func lastIndexFold(s, sep []byte) int {
+	for i := len(s) - len(sep); i >= 0; i-- {
+		if bytes.EqualFold(s[i:i+len(sep)], sep) {
+			return i
+		}
+	}
+	return -1
+}
+
+// loggingWriter records the status and size of a response for the access
+// log. It passes push, flush and the rest through to the real writer.
+type loggingWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *loggingWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *loggingWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *loggingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *loggingWriter) Push(target string, opts *http.PushOptions) error {
+	if p, ok := w.ResponseWriter.(http.Pusher); ok {
+		return p.Push(target, opts)
+	}
+	return http.ErrNotSupported
+}
+
+func (w *loggingWriter) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
+
+func (h *Handler) logAccess(r *http.Request, w *loggingWriter, start time.Time) {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method), slog.String("path", r.URL.RequestURI()),
+		slog.String("proto", r.Proto), slog.Int("status", status), slog.Int64("bytes", w.bytes),
+		slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
+}

@@ -25,10 +25,12 @@ Exit status: 0 built; 1 built, but some files could not be read (listed);
 
 Examples:
     herald build ./public
-    herald build ./public -o build/push-manifest.json --origin https://docs.example.com`,
+    herald build ./public -o build/push-manifest.json --origin https://docs.example.com
+    herald build ./public --watch`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the manifest to `FILE` (default DIR/push-manifest.json)"},
 		originFlag,
+		buildWatchFlag,
 	},
 	Action: runBuild,
 }
@@ -41,6 +43,9 @@ func runBuild(c *cli.Context) error {
 	opts, err := buildOptions(c)
 	if err != nil {
 		return err
+	}
+	if c.Bool("watch") {
+		return buildWatch(c, dir, manifestPath(dir, c.String("output")), opts)
 	}
 	m, problems, err := buildSite(dir, opts)
 	if err != nil {

@@ -55,6 +55,7 @@ for other servers and CDNs.`,
 			buildCommand,
 			checkCommand,
 			exportCommand,
+			serveCommand,
 		},
 		OnUsageError: onUsageError,
 	}

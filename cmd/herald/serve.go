@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"herald/manifest"
+	"herald/serve"
+	"herald/sites"
+
+	"github.com/urfave/cli/v2"
+)
+
+var serveCommand = &cli.Command{
+	Name:      "serve",
+	Usage:     "serve a site and send each page's critical assets early",
+	ArgsUsage: "[DIR]",
+	Description: `Builds the push manifest of DIR in memory and serves the site. For every page
+it sends the stylesheets, scripts, fonts and hero image the page needs before
+its first paint: HTTP/2 server push where the client accepts it, 103 Early
+Hints on HTTP/2 navigations, and Link: rel=preload headers. A cookie records
+what each client was sent, so an asset it has is not sent again until it
+changes. With no DIR, serves the example site built into herald.
+
+The first line printed is the URL to open. Ctrl-C stops the server after the
+requests in flight finish.
+
+Browsers use early hints only over a certificate they trust: --tls makes a
+local certificate authority once (in the user's configuration folder) and a
+localhost certificate it signs.
+
+Examples:
+    herald serve
+    herald serve ./docs --tls
+    herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log`,
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
+		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
+		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
+		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
+		&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 server push: auto or off"},
+		&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
+		&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
+		&cli.StringFlag{Name: "push-max-bytes", Value: "512KiB", Usage: "push at most `SIZE` per page"},
+		&cli.IntFlag{Name: "push-max-count", Value: 32, Usage: "push at most `N` assets per page"},
+		originFlag,
+		&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
+	},
+	Action: runServe,
+}
+
+func runServe(c *cli.Context) error {
+	opts, err := handlerOptions(c)
+	if err != nil {
+		return err
+	}
+	srv, err := serverOptions(c)
+	if err != nil {
+		return err
+	}
+	buildOpts, err := buildOptions(c)
+	if err != nil {
+		return err
+	}
+	fsys, closeSite, err := openSite(c)
+	if err != nil {
+		return err
+	}
+	defer closeSite()
+	m, problems, err := manifest.Build(fsys, buildOpts)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		kind := "error"
+		if p.Warning {
+			kind = "warning"
+		}
+		fmt.Fprintf(c.App.ErrWriter, "herald: %s: %s: %v\n", kind, p.Path, p.Err)
+	}
+	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	opts.Logger, srv.Logger = logger, logger
+	h := serve.New(fsys, m, opts)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+}
+
+// openSite opens the folder named by the argument through an os.Root, so
+// no link leads out of it, or the example site when there is none.
+func openSite(c *cli.Context) (fs.FS, func(), error) {
+	if c.NArg() == 0 {
+		return sites.Example(), func() {}, nil
+	}
+	dir, err := siteDir(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, usageError("cannot open site folder: %v", err)
+	}
+	return root.FS(), func() { root.Close() }, nil
+}
+
+func handlerOptions(c *cli.Context) (serve.Options, error) {
+	opts := serve.DefaultOptions()
+	opts.Push = serve.PushMode(c.String("push"))
+	if opts.Push != serve.PushAuto && opts.Push != serve.PushOff {
+		return opts, usageError("--push %q: use auto or off", c.String("push"))
+	}
+	var err error
+	if opts.Hints, err = switchFlag(c, "hints"); err != nil {
+		return opts, err
+	}
+	if opts.Preload, err = switchFlag(c, "preload"); err != nil {
+		return opts, err
+	}
+	if opts.PushMaxBytes, err = parseBytes(c.String("push-max-bytes")); err != nil {
+		return opts, usageError("--push-max-bytes: %v", err)
+	}
+	if opts.PushMaxCount = c.Int("push-max-count"); opts.PushMaxCount < 0 {
+		return opts, usageError("--push-max-count %d: give 0 or more", opts.PushMaxCount)
+	}
+	opts.AccessLog = c.Bool("access-log")
+	return opts, nil
+}
+
+// switchFlag reads an on/off flag.
+func switchFlag(c *cli.Context, name string) (bool, error) {
+	switch v := c.String(name); v {
+	case "on", "true":
+		return true, nil
+	case "off", "false":
+		return false, nil
+	default:
+		return false, usageError("--%s %q: use on or off", name, v)
+	}
+}
+
+func serverOptions(c *cli.Context) (serve.ServerOptions, error) {
+	srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
+	cert, key := c.String("cert"), c.String("key")
+	var err error
+	switch {
+	case (cert != "") != (key != ""):
+		return srv, usageError("--cert and --key go together")
+	case cert != "" && c.Bool("tls"):
+		return srv, usageError("--tls makes a local certificate: leave it out with --cert and --key")
+	case cert != "":
+		if srv.TLS, err = serve.LoadCert(cert, key); err != nil {
+			return srv, usageError("%v", err)
+		}
+	case c.Bool("tls"):
+		dir, err := serve.DefaultCertDir()
+		if err != nil {
+			return srv, err
+		}
+		if srv.TLS, err = serve.LocalCert(dir); err != nil {
+			return srv, err
+		}
+	}
+	return srv, nil
+}

@@ -30,17 +30,16 @@ const (
 	// A TLS record is at most about 16 KiB, so this holds several records.
 	coalesceMax = 128 << 10
 
-	// coalesceBufSize is the capacity of the pooled buffers.
-	coalesceBufSize = 32 << 10
-
 	// closeFlushTimeout bounds how long Close waits for buffered bytes to
 	// reach a peer that does not read, when no write deadline is earlier.
 	closeFlushTimeout = 5 * time.Second
 )
 
 // coalescePool holds the buffers of idle connections, so that a keep-alive
-// connection with nothing to send holds no buffer.
-var coalescePool = sync.Pool{New: func() any { b := make([]byte, 0, coalesceBufSize); return &b }}
+// connection with nothing to send holds no buffer. Buffers have room for
+// coalesceMax bytes, so appending never grows them but for one Write larger
+// than that (and such a buffer is not kept).
+var coalescePool = sync.Pool{New: func() any { b := make([]byte, 0, coalesceMax); return &b }}
 
 // coalesceListener wraps every accepted connection in a coalescingConn.
 type coalesceListener struct {

@@ -56,6 +56,7 @@ for other servers and CDNs.`,
 			checkCommand,
 			exportCommand,
 			serveCommand,
+			caCommand,
 		},
 		OnUsageError: onUsageError,
 	}

@@ -58,6 +58,7 @@ type fileEntry struct {
 	page *pagePlan
 
 	hits   atomic.Int32
+	stamp  atomic.Pointer[stamp]
 	cached atomic.Pointer[cachedFile]
 }
 
@@ -242,9 +243,23 @@ func (s *state) open(e *fileEntry) (content, error) {
 		}
 		return content{}, err
 	}
-	sameSize := info.Size() == e.size
 	rs, ok := f.(io.ReadSeeker)
-	if ok && sameSize && e.size <= cacheMaxFile && e.hits.Add(1) >= cacheAfter &&
+	if !ok {
+		// A file that cannot seek is read whole (bundles serve seekable
+		// files; this is the fallback of other file systems).
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return content{}, err
+		}
+		return content{r: bytes.NewReader(data), modTime: info.ModTime(), verified: sha256Hex(data) == e.hash}, nil
+	}
+	verified, err := e.verify(rs, info)
+	if err != nil {
+		f.Close()
+		return content{}, err
+	}
+	if verified && e.size <= cacheMaxFile && e.hits.Add(1) >= cacheAfter &&
 		s.cacheBytes.Load()+e.size <= cacheMaxTotal {
 		if c, ok := s.fill(e, rs, info.ModTime()); ok {
 			f.Close()
@@ -255,17 +270,7 @@ func (s *state) open(e *fileEntry) (content, error) {
 			return content{}, err
 		}
 	}
-	if !ok {
-		// A file that cannot seek is read whole (bundles serve seekable
-		// files; this is the fallback of other file systems).
-		data, err := io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return content{}, err
-		}
-		return content{r: bytes.NewReader(data), modTime: info.ModTime(), verified: sameSize}, nil
-	}
-	return content{r: rs, modTime: info.ModTime(), verified: sameSize, close: f.Close}, nil
+	return content{r: rs, modTime: info.ModTime(), verified: verified, close: f.Close}, nil
 }
 
 // fill reads a small file into the cache if its bytes match its hash.
@@ -274,8 +279,7 @@ func (s *state) fill(e *fileEntry, f io.Reader, modTime time.Time) (*cachedFile,
 	if _, err := io.ReadFull(f, data); err != nil {
 		return nil, false
 	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != e.hash {
+	if sha256Hex(data) != e.hash {
 		return nil, false // changed since the build: wait for the new manifest
 	}
 	c := &cachedFile{data: data, modTime: modTime}
@@ -284,6 +288,40 @@ func (s *state) fill(e *fileEntry, f io.Reader, modTime time.Time) (*cachedFile,
 		return c, true
 	}
 	return e.cached.Load(), true
+}
+
+// verify reports whether the file f, described by info, holds the bytes the
+// manifest's hash names. It reads and hashes the file once; later it only
+// compares the file's size and modification time with those it checked.
+func (e *fileEntry) verify(f io.ReadSeeker, info fs.FileInfo) (bool, error) {
+	if info.Size() != e.size || e.hash == "" {
+		return false, nil
+	}
+	if st := e.stamp.Load(); st != nil && st.size == info.Size() && st.modTime.Equal(info.ModTime()) {
+		return st.ok, nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return false, err
+	}
+	ok := hex.EncodeToString(h.Sum(nil)) == e.hash
+	e.stamp.Store(&stamp{modTime: info.ModTime(), size: info.Size(), ok: ok})
+	return ok, nil
+}
+
+// stamp is the state of a file when its bytes were last checked.
+type stamp struct {
+	modTime time.Time
+	size    int64
+	ok      bool
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // serveFile answers with the file of e (or its best precompressed form),

@@ -99,7 +99,7 @@ func parseDigest(value string, buf []uint16) (digest, bool) {
 		if !ok {
 			return nil, false
 		}
-		v := prev + q<<k | low
+		v := prev + (q<<k | low)
 		if v >= digestUniverse || (i > 0 && v == prev) {
 			return nil, false
 		}

@@ -1,0 +1,132 @@
+package serve
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/internal/testsite"
+)
+
+// TestEarlyHints asks for a page with Go's client over HTTP/2 and over
+// HTTP/1.1: on HTTP/2 one 103 response with the page's Link values comes
+// before the 200; on HTTP/1.1, where browsers ignore it, none is sent.
+func TestEarlyHints(t *testing.T) {
+	wantLinks := []string{"</a.css>; rel=preload; as=style", "</app.js>; rel=preload; as=script", "</b.css>; rel=preload; as=style"}
+	for _, tc := range []struct {
+		name  string
+		h2    bool
+		early int
+	}{{"HTTP/2", true, 1}, {"HTTP/1.1", false, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(newHandler(t, testSite(), DefaultOptions()))
+			srv.EnableHTTP2 = tc.h2
+			srv.StartTLS()
+			defer srv.Close()
+
+			var events []string
+			var early [][]string
+			trace := &httptrace.ClientTrace{
+				Got1xxResponse: func(code int, header textproto.MIMEHeader) error {
+					events = append(events, http.StatusText(code))
+					early = append(early, header["Link"])
+					return nil
+				},
+				GotFirstResponseByte: func() { events = append(events, "first byte") },
+			}
+			req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", srv.URL+"/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept", "text/html")
+			req.Header.Set("Sec-Fetch-Mode", "navigate")
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			events = append(events, resp.Status)
+			if (resp.ProtoMajor == 2) != tc.h2 {
+				t.Fatalf("spoke %s", resp.Proto)
+			}
+			if string(body) != pageHTML {
+				t.Fatalf("body %q", body)
+			}
+			if len(early) != tc.early {
+				t.Fatalf("%d 1xx responses (%v), want %d", len(early), events, tc.early)
+			}
+			if tc.early > 0 {
+				if !slices.Equal(early[0], wantLinks) {
+					t.Errorf("103 Link %q, want %q", early[0], wantLinks)
+				}
+				if events[len(events)-1] != "200 OK" || !slices.Contains(events[:len(events)-1], "Early Hints") {
+					t.Errorf("events %v: want Early Hints before 200 OK", events)
+				}
+			}
+			if got := resp.Header["Link"]; !slices.Equal(got, wantLinks) {
+				t.Errorf("200 Link %q, want %q", got, wantLinks)
+			}
+		})
+	}
+}
+
+// TestNghttp has Debian's nghttp load a page with push on: the promises it
+// reports are the page's critical assets in push order, and a second run
+// with the cookie the first one got is promised nothing.
+func TestNghttp(t *testing.T) {
+	nghttp := testsite.Tool(t, "nghttp")
+	srv := newTLSServer(t, newHandler(t, testSite(), DefaultOptions()))
+	run := func(args ...string) (pushes []string, cookie string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, nghttp, append([]string{"-nv", "-H", "accept-encoding: gzip, br"}, append(args, srv.URL+"/")...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("nghttp: %v\n%s", err, out)
+		}
+		// nghttp prints a frame's header fields before the frame's line:
+		//   [  0.054] recv (stream_id=13) :path: /a.css
+		//   ...
+		//   [  0.054] recv PUSH_PROMISE frame <length=58, flags=0x04, stream_id=13>
+		frameLine := regexp.MustCompile(`^\[[^\]]*\] (?:recv|send) ([A-Z_]+) frame`)
+		pathLine := regexp.MustCompile(`^\[[^\]]*\] recv \(stream_id=\d+\) :path: (\S+)`)
+		var path string
+		for _, line := range strings.Split(string(out), "\n") {
+			if m := pathLine.FindStringSubmatch(line); m != nil {
+				path = m[1]
+			}
+			if m := frameLine.FindStringSubmatch(line); m != nil {
+				if m[1] == "PUSH_PROMISE" {
+					pushes = append(pushes, path)
+				}
+				path = ""
+			}
+		}
+		if m := regexp.MustCompile(`set-cookie: (` + digestCookie + `=[^;\s]+)`).FindSubmatch(out); m != nil {
+			cookie = string(m[1])
+		}
+		if !regexp.MustCompile(`:status: 200`).Match(out) {
+			t.Fatalf("no 200 in nghttp's output:\n%s", out)
+		}
+		return pushes, cookie
+	}
+	pushes, cookie := run()
+	if want := []string{"/a.css", "/b.css", "/app.js"}; !slices.Equal(pushes, want) {
+		t.Fatalf("nghttp saw promises %v, want %v", pushes, want)
+	}
+	if cookie == "" {
+		t.Fatal("nghttp saw no digest cookie")
+	}
+	if again, _ := run("-H", "cookie: "+cookie); len(again) != 0 {
+		t.Errorf("with the cookie, nghttp saw promises %v, want none", again)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +29,8 @@ import (
 //     (its Resource Timing entries say), which covers what the manifest
 //     does not list, such as images in the body.
 //
-// A page whose stream drops reconnects by itself; when the server it finds
+// Once its stream is open, a page has window.heraldLiveReload set to
+// "open". A page whose stream drops reconnects by itself; when the server it finds
 // is a new one (it restarted, and changes may have been missed) it reloads.
 //
 // One goroutine, the hub, owns the set of open streams; streams join and
@@ -133,23 +135,9 @@ func (lr *LiveReload) hub() {
 func decide(page string, changed []string, m *manifest.Manifest) (message, bool) {
 	p := pageFile(page, m)
 	set := make(map[string]bool, len(changed))
-	for _, c := range changed {
-		set[c] = true
-	}
-	if set[p] {
-		return message{event: "reload"}, true
-	}
-	if pg := m.Pages[p]; pg != nil {
-		for _, list := range [][]manifest.Asset{pg.Assets, pg.Deferred} {
-			for _, a := range list {
-				if f := assetFile(a.Path); set[f] && !isCSS(f) {
-					return message{event: "reload"}, true
-				}
-			}
-		}
-	}
 	u := update{CSS: []string{}, Assets: []string{}}
 	for _, c := range changed {
+		set[c] = true
 		switch {
 		case manifest.IsPage(c):
 			// another page: not this tab's business
@@ -159,11 +147,32 @@ func decide(page string, changed []string, m *manifest.Manifest) (message, bool)
 			u.Assets = append(u.Assets, c)
 		}
 	}
-	if len(u.CSS) == 0 && len(u.Assets) == 0 {
+	reload := set[p]
+	if pg := m.Pages[p]; pg != nil && !reload {
+		for _, a := range slices.Concat(pg.Assets, pg.Deferred) {
+			if f := assetFile(a.Path); set[f] && !isCSS(f) {
+				reload = true
+				break
+			}
+		}
+	}
+	switch {
+	case reload:
+		// The browser reloads a page's scripts and images from its cache
+		// while they are fresh: the page fetches the changed ones first.
+		data, _ := json.Marshal(refresh{Refresh: append(slices.Clip(u.CSS), u.Assets...)})
+		return message{event: "reload", data: string(data)}, true
+	case len(u.CSS) == 0 && len(u.Assets) == 0:
 		return message{}, false
 	}
 	data, _ := json.Marshal(u)
 	return message{event: "update", data: string(data)}, true
+}
+
+// refresh is the data of a "reload" event: the files to fetch again,
+// bypassing the browser's cache, before reloading.
+type refresh struct {
+	Refresh []string `json:"refresh"`
 }
 
 // update is the data of an "update" event.
@@ -286,58 +295,84 @@ var src = new EventSource(` + jsString(ReloadPath) + ` + "?page=" + encodeURICom
 src.addEventListener("hello", function (e) {
 	if (instance !== null && instance !== e.data) location.reload();
 	instance = e.data;
+	window.heraldLiveReload = "open";
 });
-src.addEventListener("reload", function () { location.reload(); });
+src.addEventListener("reload", function (e) { reload(JSON.parse(e.data).refresh); });
 src.addEventListener("update", function (e) {
 	var u = JSON.parse(e.data);
 	var loaded = {};
 	performance.getEntriesByType("resource").forEach(function (r) { loaded[pathOf(r.name)] = true; });
 	for (var i = 0; i < u.assets.length; i++) {
-		if (loaded[u.assets[i]]) { location.reload(); return; }
+		if (loaded[u.assets[i]]) { reload(u.css.concat(u.assets)); return; }
 	}
 	if (u.css.length) swapStyles(u.css);
 });
+// reload fetches the changed files the page loaded again, past the
+// browser's cache (which a reload would otherwise use for them while they
+// are fresh), then reloads the page.
+function reload(paths) {
+	var changed = {}, urls = [];
+	paths.forEach(function (p) { changed[p] = true; });
+	performance.getEntriesByType("resource").forEach(function (r) {
+		if (changed[pathOf(r.name)] && urls.indexOf(r.name) < 0) urls.push(r.name);
+	});
+	var fetches = urls.map(function (u) { return fetch(u, {cache: "reload"}).catch(function () {}); });
+	var bound = new Promise(function (done) { setTimeout(done, 3000); });
+	Promise.race([Promise.all(fetches), bound]).then(function () { location.reload(); });
+}
 function pathOf(href, base) {
 	try {
 		var x = new URL(href, base || location.href);
 		return x.origin === location.origin ? decodeURIComponent(x.pathname) : "";
 	} catch (err) { return ""; }
 }
+// busted maps each stylesheet swapped so far to the stamp of its latest
+// copy: a sheet loaded later that imports it gets that copy too, not the
+// old one the browser may still have cached.
+var busted = {};
 function fresh(href, base, stamp) {
 	var x = new URL(href, base || location.href);
 	x.searchParams.set("herald-reload", stamp);
 	return x.href;
 }
+function stampOf(href, base) {
+	try { return new URL(href, base || location.href).searchParams.get("herald-reload"); } catch (err) { return null; }
+}
 function swapStyles(paths) {
-	var changed = {}, stamp = Date.now();
-	paths.forEach(function (p) { changed[p] = true; });
+	var stamp = String(Date.now());
+	paths.forEach(function (p) { busted[p] = stamp; });
 	document.querySelectorAll('link[rel~="stylesheet"]').forEach(function (link) {
-		if (changed[pathOf(link.href)]) {
+		var p = pathOf(link.href);
+		if (busted[p] === stamp) {
 			// The new copy goes in beside the old one, which leaves once the
 			// new one has loaded: the page never shows unstyled.
 			var next = link.cloneNode();
 			next.href = fresh(link.href, null, stamp);
-			next.onload = next.onerror = function () { link.remove(); };
+			next.onload = function () { link.remove(); if (next.sheet) swapImports(next.sheet); };
+			next.onerror = function () { link.remove(); };
 			link.after(next);
 		} else if (link.sheet) {
-			swapImports(link.sheet, changed, stamp);
+			swapImports(link.sheet);
 		}
 	});
-	document.querySelectorAll("style").forEach(function (s) { if (s.sheet) swapImports(s.sheet, changed, stamp); });
+	document.querySelectorAll("style").forEach(function (s) { if (s.sheet) swapImports(s.sheet); });
 }
-function swapImports(sheet, changed, stamp) {
+// swapImports replaces each @import (at any depth) of a swapped stylesheet
+// that does not load its latest copy.
+function swapImports(sheet) {
 	var rules;
 	try { rules = sheet.cssRules; } catch (err) { return; }
 	var base = sheet.href || location.href;
 	for (var i = 0; i < rules.length; i++) {
 		var r = rules[i];
 		if (!(r instanceof CSSImportRule)) continue;
-		if (changed[pathOf(r.href, base)]) {
+		var want = busted[pathOf(r.href, base)];
+		if (want && stampOf(r.href, base) !== want) {
 			var media = r.media && r.media.mediaText;
 			sheet.deleteRule(i);
-			sheet.insertRule('@import url("' + fresh(r.href, base, stamp) + '")' + (media ? " " + media : "") + ";", i);
+			sheet.insertRule('@import url("' + fresh(r.href, base, want) + '")' + (media ? " " + media : "") + ";", i);
 		} else if (r.styleSheet) {
-			swapImports(r.styleSheet, changed, stamp);
+			swapImports(r.styleSheet);
 		}
 	}
 }

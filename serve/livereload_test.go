@@ -2,13 +2,22 @@ package serve
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"herald/internal/testsite"
 	"herald/manifest"
+	"herald/watch"
+
+	"github.com/chromedp/chromedp"
 )
 
 func reloadManifest() *manifest.Manifest {
@@ -34,21 +43,21 @@ func TestDecide(t *testing.T) {
 		event   string // "" for nothing
 		data    string
 	}{
-		{"the page itself", "/index.html", []string{"/index.html"}, "reload", ""},
-		{"the page at its folder's path", "/", []string{"/index.html"}, "reload", ""},
-		{"a folder's index", "/docs/", []string{"/docs/index.html"}, "reload", ""},
-		{"a page served without .html", "/guide", []string{"/guide.html"}, "reload", ""},
-		{"an escaped path", "/%69ndex.html", []string{"/index.html"}, "reload", ""},
-		{"the page was removed", "/gone.html", []string{"/gone.html"}, "reload", ""},
-		{"its head script (asset path with a query)", "/index.html", []string{"/js/app.js"}, "reload", ""},
-		{"its font (escaped asset path)", "/index.html", []string{"/fonts/a b.woff2"}, "reload", ""},
-		{"its body script", "/docs/", []string{"/js/late.js"}, "reload", ""},
+		{"the page itself", "/index.html", []string{"/index.html"}, "reload", `{"refresh":[]}`},
+		{"the page at its folder's path", "/", []string{"/index.html"}, "reload", `{"refresh":[]}`},
+		{"a folder's index", "/docs/", []string{"/docs/index.html"}, "reload", `{"refresh":[]}`},
+		{"a page served without .html", "/guide", []string{"/guide.html"}, "reload", `{"refresh":[]}`},
+		{"an escaped path", "/%69ndex.html", []string{"/index.html"}, "reload", `{"refresh":[]}`},
+		{"the page was removed", "/gone.html", []string{"/gone.html"}, "reload", `{"refresh":[]}`},
+		{"its head script (asset path with a query)", "/index.html", []string{"/js/app.js"}, "reload", `{"refresh":["/js/app.js"]}`},
+		{"its font (escaped asset path)", "/index.html", []string{"/fonts/a b.woff2"}, "reload", `{"refresh":["/fonts/a b.woff2"]}`},
+		{"its body script", "/docs/", []string{"/js/late.js"}, "reload", `{"refresh":["/js/late.js"]}`},
 		{"its stylesheet", "/index.html", []string{"/css/site.css"}, "update", `{"css":["/css/site.css"],"assets":[]}`},
 		{"a stylesheet it imports", "/index.html", []string{"/css/base.css"}, "update", `{"css":["/css/base.css"],"assets":[]}`},
 		{"a script of another page: the tab checks what it loaded", "/index.html", []string{"/js/late.js"}, "update", `{"css":[],"assets":["/js/late.js"]}`},
 		{"a file no page lists", "/guide.html", []string{"/img/x.png", "/s.css"}, "update", `{"css":["/s.css"],"assets":["/img/x.png"]}`},
 		{"another page", "/index.html", []string{"/guide.html", "/docs/index.html"}, "", ""},
-		{"a reload wins over a swap", "/index.html", []string{"/css/site.css", "/js/app.js"}, "reload", ""},
+		{"a reload wins over a swap", "/index.html", []string{"/css/site.css", "/js/app.js"}, "reload", `{"refresh":["/css/site.css","/js/app.js"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,4 +158,127 @@ func TestLiveReloadRequests(t *testing.T) {
 	if s := string(lr.Snippet()); !strings.HasPrefix(s, "<script>") || !strings.Contains(s, `"`+ReloadPath+`"`) {
 		t.Errorf("snippet does not load the stream: %s", s)
 	}
+}
+
+// TestLiveReloadChromium: in a real browser, a page served with live reload
+// reloads when it is edited on disk, and takes a new stylesheet (linked, or
+// imported by one) without a reload.
+func TestLiveReloadChromium(t *testing.T) {
+	chromium := testsite.Tool(t, "chromium")
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("index.html", `<!doctype html><html><head><link rel=stylesheet href=css/site.css><script src=js/app.js></script></head><body><h1 id=t>one</h1></body></html>`)
+	write("js/app.js", `window.appVersion = 1`)
+	write("css/site.css", `@import "base.css"; h1{color:rgb(255, 0, 0)}`)
+	write("css/base.css", `body{background-color:rgb(255, 255, 255)}`)
+
+	// The wiring herald serve uses: the watcher's callback swaps the
+	// manifest into the handler and tells the open pages.
+	lr := NewLiveReload(nil)
+	defer lr.Close()
+	var mu sync.Mutex
+	var h *Handler
+	w, err := watch.New(dir, watch.Options{Rule: watch.Rule{Quiet: 20 * time.Millisecond}, OnChange: func(c watch.Change) {
+		mu.Lock()
+		if h != nil {
+			h.SetManifest(c.Manifest)
+		}
+		mu.Unlock()
+		lr.Notify(c.Paths, c.Manifest)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	opts := DefaultOptions()
+	opts.Reload = lr
+	mu.Lock()
+	h = New(root.FS(), w.Manifest(), opts)
+	mu.Unlock()
+	srv := httptest.NewServer(h) // plain HTTP on 127.0.0.1
+	defer srv.Close()
+
+	copts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), copts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+
+	// await waits until expr is true in the page. An evaluation that fails
+	// while the page reloads is tried again; the test's one-minute bound
+	// ends a wait that never succeeds.
+	await := func(what, expr string) {
+		t.Helper()
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+			if ok {
+				return
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("%s (%s): never true; last error %v", what, expr, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// ready marks the document, so that a reload (a new document) shows,
+	// and waits for its event stream.
+	ready := func() {
+		t.Helper()
+		await("live reload open", `window.heraldLiveReload === "open"`)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument = true`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	ready()
+
+	write("index.html", `<!doctype html><html><head><link rel=stylesheet href=css/site.css><script src=js/app.js></script></head><body><h1 id=t>two</h1></body></html>`)
+	await("the edited page", `document.getElementById("t") && document.getElementById("t").textContent === "two"`)
+	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`)); same {
+		t.Errorf("the edit shows, but the page did not reload")
+	}
+	ready()
+
+	write("js/app.js", `window.appVersion = 2`)
+	await("the edited script", `window.appVersion === 2`)
+	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`)); same {
+		t.Errorf("the script changed without a reload")
+	}
+	ready()
+
+	styles := []struct{ file, body, expr string }{
+		{"css/base.css", `body{background-color:rgb(0, 128, 0)}`, `getComputedStyle(document.body).backgroundColor === "rgb(0, 128, 0)"`},
+		{"css/site.css", `@import "base.css"; h1{color:rgb(0, 0, 255)}`, `getComputedStyle(document.getElementById("t")).color === "rgb(0, 0, 255)"`},
+	}
+	for _, s := range styles {
+		write(s.file, s.body)
+		await(s.file+" applied", s.expr)
+		same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`))
+		navs, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("navigation").length`))
+		if !same || navs != 1 {
+			t.Errorf("%s: applied with a reload (same document %v, %d navigation entries), want it swapped in place", s.file, same, navs)
+		}
+	}
+	// The import swapped in place is still there after its parent was.
+	await("imported rule kept", `getComputedStyle(document.body).backgroundColor === "rgb(0, 128, 0)"`)
 }

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -351,8 +352,32 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 	if c.verified && etag != nil {
 		hdr["Etag"] = etag
 	}
-	http.ServeContent(w, r, "", c.modTime, c.r)
+	serveContent(w, r, c.modTime, c.r)
 }
+
+// serveContent is http.ServeContent with a pooled copy buffer. ServeContent
+// copies through an io.LimitedReader, which hides the file's own WriteTo, so
+// a writer without ReadFrom (HTTP/2's) would get a new buffer of up to 32 KiB
+// per response. HTTP/1's writer has ReadFrom (sendfile from a file) and is
+// left alone.
+func serveContent(w http.ResponseWriter, r *http.Request, modTime time.Time, content io.ReadSeeker) {
+	if _, ok := w.(io.ReaderFrom); !ok {
+		w = &copyWriter{w}
+	}
+	http.ServeContent(w, r, "", modTime, content)
+}
+
+type copyWriter struct{ http.ResponseWriter }
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (w *copyWriter) ReadFrom(src io.Reader) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(w.ResponseWriter, src, *bp)
+}
+
+func (w *copyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var varyAcceptEncoding = header("Accept-Encoding")
 

@@ -344,7 +344,7 @@ func (h *Handler) serveWithSnippet(w http.ResponseWriter, r *http.Request, s *st
 	hdr := w.Header()
 	hdr["Content-Type"] = e.contentType
 	hdr["Cache-Control"] = noStore
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(out))
+	serveContent(w, r, time.Time{}, bytes.NewReader(out))
 }
 
 var noStore = header("no-store")

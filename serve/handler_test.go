@@ -349,3 +349,39 @@ func TestRequestTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadSnippet serves pages with live reload on: the snippet sits
+// before </body>, the response carries no validator of the file and is not
+// stored; other files are untouched.
+func TestReloadSnippet(t *testing.T) {
+	lr := NewLiveReload(slogTo(io.Discard))
+	defer lr.Close()
+	opts := DefaultOptions()
+	opts.Reload = lr
+	srv := httptest.NewServer(newHandler(t, testSite(), opts))
+	defer srv.Close()
+	resp, err := plainClient.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := strings.Replace(pageHTML, "</body>", string(lr.Snippet())+"</body>", 1)
+	if string(body) != want {
+		t.Errorf("page with snippet:\n%s\nwant\n%s", body, want)
+	}
+	for k, v := range map[string]string{"Cache-Control": "no-store", "Etag": "", "Last-Modified": "", "Content-Type": "text/html; charset=utf-8"} {
+		if got := resp.Header.Get(k); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
+	resp, err = plainClient.Get(srv.URL + "/a.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != aCSS || resp.Header.Get("Etag") != etagFor(aCSS) {
+		t.Errorf("stylesheet changed by live reload: %q %s", body, resp.Header.Get("Etag"))
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -317,5 +318,55 @@ func TestOpenURL(t *testing.T) {
 				t.Errorf("openURL(%s, %s) = %s, want %s", tt.scheme, tt.addr, got, tt.want)
 			}
 		})
+	}
+}
+
+// A client that turned push off gets http.ErrNotSupported from every Push;
+// from the second request on, the connection remembers it. The writer keeps
+// Flusher and reaches http.ResponseController's deadline through Unwrap.
+func TestServeRemembersNoPush(t *testing.T) {
+	type seen struct {
+		knownBefore bool // the connection had refused push before this Push
+		err         error
+		flusher     bool
+		deadlineErr error
+	}
+	results := make(chan seen, 2)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var s seen
+		ci, _ := r.Context().Value(connInfoKey{}).(*connInfo)
+		s.knownBefore = ci != nil && ci.noPush.Load()
+		if p, ok := w.(http.Pusher); ok {
+			s.err = p.Push("/a.css", nil)
+		}
+		_, s.flusher = w.(http.Flusher)
+		s.deadlineErr = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Minute))
+		results <- s
+		io.WriteString(w, "ok")
+	})
+	r := start(t, h, ServerOptions{TLS: testTLSConfig(t), Coalesce: true})
+	client := &http.Client{Transport: &http.Transport{ // net/http's client sends SETTINGS_ENABLE_PUSH=0
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+	defer client.CloseIdleConnections()
+	for i, wantKnown := range []bool{false, true} {
+		resp, err := client.Get(r.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("request %d over %s", i, resp.Proto)
+		}
+		s := <-results
+		if !errors.Is(s.err, http.ErrNotSupported) {
+			t.Errorf("request %d: Push = %v, want http.ErrNotSupported", i, s.err)
+		}
+		if s.knownBefore != wantKnown {
+			t.Errorf("request %d: connection knew of the refusal before: %v, want %v", i, s.knownBefore, wantKnown)
+		}
+		if !s.flusher || s.deadlineErr != nil {
+			t.Errorf("request %d: Flusher %v, SetWriteDeadline %v", i, s.flusher, s.deadlineErr)
+		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"herald/manifest"
 	"herald/serve"
 	"herald/sites"
 
@@ -30,6 +29,11 @@ changes. With no DIR, serves the example site built into herald.
 The first line printed is the URL to open. Ctrl-C stops the server after the
 requests in flight finish.
 
+Serving a folder watches it: a saved file is in the manifest at once, and
+on a loopback address the open pages reload themselves (a changed stylesheet
+is swapped in place). --watch=false serves the folder as it was; live reload
+is injected into HTML responses only, never into the files.
+
 Browsers use early hints only over a certificate they trust: --tls makes a
 local certificate authority once (in the user's configuration folder) and a
 localhost certificate it signs.
@@ -37,7 +41,8 @@ localhost certificate it signs.
 Examples:
     herald serve
     herald serve ./docs --tls
-    herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log`,
+    herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
+    herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
 		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
@@ -50,6 +55,7 @@ Examples:
 		&cli.IntFlag{Name: "push-max-count", Value: 32, Usage: "push at most `N` assets per page"},
 		originFlag,
 		&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
+		serveWatchFlags[0], serveWatchFlags[1],
 	},
 	Action: runServe,
 }
@@ -72,10 +78,11 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer closeSite()
-	m, problems, err := manifest.Build(fsys, buildOpts)
+	m, problems, live, err := watchOrBuild(c, fsys, buildOpts)
 	if err != nil {
 		return err
 	}
+	defer live.Close()
 	for _, p := range problems {
 		kind := "error"
 		if p.Warning {
@@ -85,9 +92,11 @@ func runServe(c *cli.Context) error {
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 	opts.Logger, srv.Logger = logger, logger
+	live.wire(&opts)
 	h := serve.New(fsys, m, opts)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	live.start(ctx, h)
 	return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 }
 

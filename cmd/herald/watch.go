@@ -3,13 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 
 	"herald/manifest"
+	"herald/serve"
 	"herald/watch"
 
 	"github.com/urfave/cli/v2"
@@ -68,4 +73,123 @@ func checkOutsideSite(dir, out string) error {
 	}
 	return usageError("--watch writes %s into the site it watches, so each write would start a new build: "+
 		"leave out -o (DIR/%s is never site content), or write it outside the folder", out, manifest.FileName)
+}
+
+var serveWatchFlags = []cli.Flag{
+	&cli.BoolFlag{Name: "watch", Value: true,
+		Usage: "follow changes to the folder: the manifest is updated as files are saved (--watch=false to serve it as it was)"},
+	&cli.BoolFlag{Name: "live-reload",
+		Usage: "reload open pages when their files change, and swap changed stylesheets in place " +
+			"(default: on for a folder served on a loopback address, off otherwise)"},
+}
+
+// liveSite is a watched folder being served: the watcher's callback swaps
+// each new manifest into the handler and tells the open pages. A nil
+// *liveSite is a site served as it was when herald started.
+type liveSite struct {
+	w      *watch.Watcher
+	reload *serve.LiveReload // nil: live reload off
+	mu     sync.Mutex
+	h      *serve.Handler // set by start; guarded by mu
+}
+
+// watchOrBuild builds the manifest of the site, starting a watcher (and live
+// reload) when a folder is served with --watch.
+func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.Manifest, []manifest.Problem, *liveSite, error) {
+	watching := c.NArg() > 0 && c.Bool("watch")
+	reload, err := liveReloadOn(c, watching)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !watching {
+		m, problems, err := manifest.Build(fsys, opts)
+		return m, problems, nil, err
+	}
+	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	s := &liveSite{}
+	if s.w, err = watch.New(c.Args().First(), watch.Options{Manifest: opts, Logger: logger, OnChange: s.changed}); err != nil {
+		return nil, nil, nil, err
+	}
+	if reload {
+		s.reload = serve.NewLiveReload(logger)
+	}
+	return s.w.Manifest(), s.w.Problems(), s, nil
+}
+
+// liveReloadOn applies --live-reload, or its default: on for a watched
+// folder served on a loopback address.
+func liveReloadOn(c *cli.Context, watching bool) (bool, error) {
+	if c.IsSet("live-reload") {
+		on := c.Bool("live-reload")
+		if on && !watching {
+			return false, usageError("--live-reload needs a folder served with --watch")
+		}
+		return on, nil
+	}
+	return watching && loopback(c.String("addr")), nil
+}
+
+// loopback reports whether addr (host:port) listens on loopback only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// changed is the watcher's callback.
+func (s *liveSite) changed(ch watch.Change) {
+	s.mu.Lock()
+	if s.h != nil {
+		s.h.SetManifest(ch.Manifest)
+	}
+	s.mu.Unlock()
+	if s.reload != nil {
+		s.reload.Notify(ch.Paths, ch.Manifest)
+	}
+}
+
+// wire adds live reload to the handler's options.
+func (s *liveSite) wire(opts *serve.Options) {
+	if s != nil && s.reload != nil {
+		opts.Reload = s.reload
+	}
+}
+
+// start hands the watcher's changes to h from now on, and ends the live
+// reload streams when ctx ends, so that they do not hold the shutdown.
+func (s *liveSite) start(ctx context.Context, h *serve.Handler) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.h = h
+	// A change applied while the handler was being made is in the
+	// watcher's manifest: the callback found no handler to give it to.
+	if m := s.w.Manifest(); m != h.Manifest() {
+		h.SetManifest(m)
+	}
+	s.mu.Unlock()
+	if s.reload != nil {
+		go func() {
+			<-ctx.Done()
+			s.reload.Close()
+		}()
+	}
+}
+
+// Close stops watching.
+func (s *liveSite) Close() {
+	if s == nil {
+		return
+	}
+	s.w.Close()
+	if s.reload != nil {
+		s.reload.Close()
+	}
 }

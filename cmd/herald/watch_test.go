@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -71,5 +74,92 @@ func TestBuildWatchOutputInSite(t *testing.T) {
 	code, _, stderr := herald(t, "build", dir, "--watch", "-o", dir+"/m.json")
 	if code != exitUsage || !strings.Contains(stderr, "outside the folder") {
 		t.Errorf("exit %d, stderr %q: want a usage error", code, stderr)
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	tests := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:8080", true}, {"[::1]:8080", true}, {"localhost:80", true}, {"127.1.2.3:1", true},
+		{":8080", false}, {"0.0.0.0:8080", false}, {"[::]:443", false}, {"192.168.1.2:80", false},
+		{"docs.example.com:443", false}, {"nonsense", false},
+	}
+	for _, tt := range tests {
+		if got := loopback(tt.addr); got != tt.want {
+			t.Errorf("loopback(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
+// TestServeWatch: herald serve DIR on loopback follows the folder and
+// injects live reload into pages; the event stream tells an open page that
+// it changed.
+func TestServeWatch(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": `<link rel=stylesheet href=a.css><body><p>one</p></body>`, "a.css": `p{}`})
+	var stdout, stderr lockedBuffer
+	code := make(chan int)
+	go func() { code <- run([]string{"herald", "serve", dir, "--addr", "127.0.0.1:0"}, &stdout, &stderr) }()
+	eventually(t, "the URL printed", func() bool { return strings.Contains(stdout.String(), "\n") })
+	base := strings.TrimSuffix(strings.TrimSpace(stdout.String()), "/")
+	get := func(p string) string {
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	if page := get("/"); !strings.Contains(page, "herald live reload") {
+		t.Fatalf("no live reload in the page:\n%s", page)
+	}
+	resp, err := http.Get(base + "/.herald/reload?page=/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := bufio.NewReader(resp.Body)
+	next := func() string {
+		for {
+			line, err := events.ReadString('\n')
+			if err != nil {
+				t.Fatalf("event stream: %v", err)
+			}
+			if strings.HasPrefix(line, "event: ") {
+				return strings.TrimSpace(strings.TrimPrefix(line, "event: "))
+			}
+		}
+	}
+	if e := next(); e != "hello" {
+		t.Fatalf("first event %q", e)
+	}
+	os.WriteFile(dir+"/a.css", []byte(`p{color:red}`), 0o644)
+	if e := next(); e != "update" {
+		t.Errorf("after a stylesheet edit: %q, want update", e)
+	}
+	eventually(t, "the new stylesheet served", func() bool { return get("/a.css") == `p{color:red}` })
+	os.WriteFile(dir+"/index.html", []byte(`<p>two`), 0o644)
+	if e := next(); e != "reload" {
+		t.Errorf("after a page edit: %q, want reload", e)
+	}
+	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d; stderr:\n%s", c, stderr.String())
+	}
+	resp.Body.Close()
+}
+
+func TestServeLiveReloadFlags(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": `<p>`})
+	tests := [][]string{
+		{"serve", "--live-reload"},                            // the example site is not watched
+		{"serve", dir, "--watch=false", "--live-reload"},      // nothing to reload for
+		{"serve", dir, "--watch=false", "--live-reload=true"}, // the same, spelt out
+	}
+	for _, args := range tests {
+		if code, _, stderr := herald(t, args...); code != exitUsage || !strings.Contains(stderr, "--live-reload needs") {
+			t.Errorf("herald %v: exit %d, %q: want a usage error", args, code, stderr)
+		}
 	}
 }

@@ -44,19 +44,24 @@ func newLoop(w *Watcher) *loop {
 // watcher and the debouncer's input.
 func (l *loop) run() {
 	defer close(l.w.events)
-	defer l.w.fsw.Close()
+	var events <-chan fsnotify.Event // nil without an inotify instance: only rescans
+	var errs <-chan error
+	if l.w.fsw != nil {
+		defer l.w.fsw.Close()
+		events, errs = l.w.fsw.Events, l.w.fsw.Errors
+	}
 	tick := time.NewTicker(l.w.opts.Rescan)
 	defer tick.Stop()
 	for {
 		select {
 		case <-l.w.done:
 			return
-		case ev, ok := <-l.w.fsw.Events:
+		case ev, ok := <-events:
 			if !ok {
 				return
 			}
 			l.handle(ev)
-		case err, ok := <-l.w.fsw.Errors:
+		case err, ok := <-errs:
 			if !ok {
 				return
 			}
@@ -191,8 +196,8 @@ func (l *loop) watch(dir string) {
 	case err == nil:
 		l.watched[dir] = true
 		delete(l.unwatched, dir)
-	case errors.Is(err, syscall.ENOSPC):
-		if !l.warnedLimit {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, errNoWatcher):
+		if !l.warnedLimit && !errors.Is(err, errNoWatcher) {
 			l.warnedLimit = true
 			l.log.Error("inotify watch limit reached: raise it with sudo sysctl fs.inotify.max_user_watches=524288; until then, folders without a watch are rescanned",
 				"path", dir, "every", l.w.opts.Rescan)
@@ -214,7 +219,9 @@ func (l *loop) forget(name string) {
 	for d := range l.watched {
 		if d == name || strings.HasPrefix(d, prefix) {
 			delete(l.watched, d)
-			l.w.fsw.Remove(d) // the watch may be gone already; nothing to do then
+			if l.w.fsw != nil {
+				l.w.fsw.Remove(d) // the watch may be gone already; nothing to do then
+			}
 		}
 	}
 	for d := range l.unwatched {

@@ -47,6 +47,7 @@
 package watch
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -118,10 +119,21 @@ type Watcher struct {
 // folder is watched before the build starts, so no change is missed between
 // the two.
 func New(dir string, opts Options) (*Watcher, error) {
-	return newWatcher(dir, opts, nil)
+	return newWatcher(dir, opts, hooks{})
 }
 
-func newWatcher(dir string, opts Options, add func(*fsnotify.Watcher, string) error) (*Watcher, error) {
+// hooks let tests reach the limits of inotify without reaching them for
+// the whole machine.
+type hooks struct {
+	open func() (*fsnotify.Watcher, error)           // nil: fsnotify.NewBufferedWatcher
+	add  func(w *fsnotify.Watcher, dir string) error // nil: w.Add
+}
+
+// errNoWatcher is what adding a watch gives when there is no inotify
+// instance: every folder is rescanned instead.
+var errNoWatcher = errors.New("no inotify instance")
+
+func newWatcher(dir string, opts Options, hk hooks) (*Watcher, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("watch: %q: %w", dir, err)
@@ -139,18 +151,27 @@ func newWatcher(dir string, opts Options, add func(*fsnotify.Watcher, string) er
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	w.fsys = w.root.FS()
-	if w.fsw, err = fsnotify.NewBufferedWatcher(1024); err != nil {
-		w.root.Close()
-		return nil, fmt.Errorf("watch: %q: %w", dir, err)
+	if hk.open == nil {
+		hk.open = func() (*fsnotify.Watcher, error) { return fsnotify.NewBufferedWatcher(1024) }
 	}
-	w.add = w.fsw.Add
-	if add != nil {
-		w.add = func(d string) error { return add(w.fsw, d) }
+	switch w.fsw, err = hk.open(); {
+	case err != nil:
+		// Most likely fs.inotify.max_user_instances is reached (EMFILE):
+		// serve all the same, rescanning every folder.
+		w.log.Error("cannot watch files: raise the limit with sudo sysctl fs.inotify.max_user_instances=1024 (or close other watching programs); "+
+			"until then, folders are rescanned", "path", abs, "every", opts.Rescan, "err", err)
+		w.add = func(string) error { return errNoWatcher }
+	case hk.add != nil:
+		w.add = func(d string) error { return hk.add(w.fsw, d) }
+	default:
+		w.add = w.fsw.Add
 	}
 	loop := newLoop(w)
 	loop.addTree(abs, false)
 	if w.builder, err = manifest.NewBuilder(w.fsys, opts.Manifest); err != nil {
-		w.fsw.Close()
+		if w.fsw != nil {
+			w.fsw.Close()
+		}
 		w.root.Close()
 		return nil, fmt.Errorf("watch: %q: %w", dir, err)
 	}

@@ -57,7 +57,7 @@ var baseFiles = map[string]string{
 }
 
 // startSite writes files into a new folder and watches it.
-func startSite(t *testing.T, files map[string]string, opts Options, add func(*fsnotify.Watcher, string) error) *site {
+func startSite(t *testing.T, files map[string]string, opts Options, hk hooks) *site {
 	t.Helper()
 	s := &site{t: t, dir: t.TempDir(), changes: make(chan Change, 1000), log: &syncBuffer{}}
 	for name, body := range files {
@@ -65,7 +65,7 @@ func startSite(t *testing.T, files map[string]string, opts Options, add func(*fs
 	}
 	opts.Logger = slog.New(slog.NewTextHandler(s.log, nil))
 	opts.OnChange = func(c Change) { s.changes <- c }
-	w, err := newWatcher(s.dir, opts, add)
+	w, err := newWatcher(s.dir, opts, hk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestFilesystem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startSite(t, baseFiles, Options{Rule: fastRule}, nil)
+			s := startSite(t, baseFiles, Options{Rule: fastRule}, hooks{})
 			tt.edit(s)
 			changes := s.await(tt.name, tt.want)
 			for _, c := range changes {
@@ -203,7 +203,7 @@ func TestFilesystem(t *testing.T) {
 // TestWatchesFollowFolders: folders created or moved in are watched, and a
 // folder moved within the site is watched under its new name only.
 func TestWatchesFollowFolders(t *testing.T) {
-	s := startSite(t, baseFiles, Options{Rule: fastRule}, nil)
+	s := startSite(t, baseFiles, Options{Rule: fastRule}, hooks{})
 	s.write("new/dir/a.txt", "a")
 	s.await("file in a new folder", has("/new/dir/a.txt"))
 	s.write("new/dir/b.txt", "b") // the new folder's own watch sees this
@@ -220,7 +220,7 @@ func TestWatchesFollowFolders(t *testing.T) {
 // TestBurst: thousands of files written at once become one full rebuild.
 func TestBurst(t *testing.T) {
 	// A long quiet period keeps a slow machine's pauses inside the burst.
-	s := startSite(t, baseFiles, Options{Rule: Rule{Quiet: 500 * time.Millisecond, Burst: 100}}, nil)
+	s := startSite(t, baseFiles, Options{Rule: Rule{Quiet: 500 * time.Millisecond, Burst: 100}}, hooks{})
 	for i := range 1000 {
 		s.write(fmt.Sprintf("gen/%02d/%03d.html", i%10, i), fmt.Sprintf(`<link rel=stylesheet href=/css/site.css><p>%d`, i))
 	}
@@ -239,28 +239,42 @@ func TestBurst(t *testing.T) {
 	}
 }
 
-// TestWatchLimit: when no more watches can be added, one message names the
-// sysctl, and the folders left without a watch are rescanned.
-func TestWatchLimit(t *testing.T) {
+// TestWatchLimits: when no more watches can be added, or no inotify
+// instance made, one message names the sysctl to raise, and the folders
+// left without a watch are rescanned.
+func TestWatchLimits(t *testing.T) {
 	files := map[string]string{"index.html": "<p>", "limited/a.html": "a", "limited/sub/b.html": "b"}
-	add := func(w *fsnotify.Watcher, dir string) error {
-		if strings.Contains(filepath.ToSlash(dir), "/limited") {
-			return fmt.Errorf("inotify_add_watch %s: %w", dir, syscall.ENOSPC)
-		}
-		return w.Add(dir)
+	tests := []struct {
+		name   string
+		hooks  hooks
+		sysctl string
+	}{
+		{"watch limit", hooks{add: func(w *fsnotify.Watcher, dir string) error {
+			if strings.Contains(filepath.ToSlash(dir), "/limited") {
+				return fmt.Errorf("inotify_add_watch %s: %w", dir, syscall.ENOSPC)
+			}
+			return w.Add(dir)
+		}}, "fs.inotify.max_user_watches"},
+		{"instance limit", hooks{open: func() (*fsnotify.Watcher, error) {
+			return nil, fmt.Errorf("inotify_init1: %w", syscall.EMFILE)
+		}}, "fs.inotify.max_user_instances"},
 	}
-	s := startSite(t, files, Options{Rule: fastRule, Rescan: 20 * time.Millisecond}, add)
-	s.write("limited/sub/c.html", "c")
-	s.write("limited/new/d.html", "d")
-	s.write("limited/a.html", "changed, longer")
-	os.Remove(s.path("limited/sub/b.html"))
-	s.write("index.html", "<p>watched")
-	s.await("changes in unwatched folders", func(m *manifest.Manifest) bool {
-		return has("/limited/sub/c.html")(m) && has("/limited/new/d.html")(m) && hasNot("/limited/sub/b.html")(m) &&
-			m.Files["/limited/a.html"].Hash == sha("changed, longer") && m.Files["/index.html"].Hash == sha("<p>watched")
-	})
-	if n := strings.Count(s.log.String(), "fs.inotify.max_user_watches"); n != 1 {
-		t.Errorf("the sysctl is named %d times, want once; log:\n%s", n, s.log.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSite(t, files, Options{Rule: fastRule, Rescan: 20 * time.Millisecond}, tt.hooks)
+			s.write("limited/sub/c.html", "c")
+			s.write("limited/new/d.html", "d")
+			s.write("limited/a.html", "changed, longer")
+			os.Remove(s.path("limited/sub/b.html"))
+			s.write("index.html", "<p>changed")
+			s.await("changes in unwatched folders", func(m *manifest.Manifest) bool {
+				return has("/limited/sub/c.html")(m) && has("/limited/new/d.html")(m) && hasNot("/limited/sub/b.html")(m) &&
+					m.Files["/limited/a.html"].Hash == sha("changed, longer") && m.Files["/index.html"].Hash == sha("<p>changed")
+			})
+			if n := strings.Count(s.log.String(), tt.sysctl); n != 1 {
+				t.Errorf("%s is named %d times, want once; log:\n%s", tt.sysctl, n, s.log.String())
+			}
+		})
 	}
 }
 
@@ -313,7 +327,7 @@ func TestHandle(t *testing.T) {
 // real folder, the manifest the watcher keeps current by incremental updates
 // has the same bytes as a full build.
 func TestIncrementalMatchesFull(t *testing.T) {
-	s := startSite(t, baseFiles, Options{Rule: Rule{Quiet: 5 * time.Millisecond, Burst: 1 << 20}}, nil)
+	s := startSite(t, baseFiles, Options{Rule: Rule{Quiet: 5 * time.Millisecond, Burst: 1 << 20}}, hooks{})
 	names := []string{"index.html", "docs/a.html", "docs/b.html", "new/c.html", "css/site.css", "css/base.css",
 		"css/extra.css", "js/app.js", "js/other.js", "docs/deep/x.js", "img/h.png"}
 	contents := []string{

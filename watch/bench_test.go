@@ -9,6 +9,7 @@ import (
 
 	"herald/internal/testsite"
 	"herald/manifest"
+	"herald/serve"
 )
 
 // copySite copies a prepared test site into a temporary folder the
@@ -31,33 +32,49 @@ var benchEdits = []struct{ name, file string }{
 
 // BenchmarkApplyOne: the time from one file's write event leaving the
 // debouncer to the new manifest being in service (Update, Manifest, the
-// changed-path list and the swap), on the python docs.
+// changed-path list and the swap; in the handler cases also
+// serve.Handler.SetManifest, as herald serve's callback does), on the
+// python docs.
 func BenchmarkApplyOne(b *testing.B) {
 	dir := copySite(b, "python")
 	for _, e := range benchEdits {
-		b.Run(e.name, func(b *testing.B) {
-			// No batch reaches the apply loop on its own: the benchmark calls
-			// apply itself, where the apply loop would.
-			w, err := New(dir, Options{Rule: Rule{Quiet: time.Hour, MaxDelay: time.Hour}})
-			if err != nil {
-				b.Fatal(err)
+		for _, handler := range []bool{false, true} {
+			name := e.name + "/manifest"
+			if handler {
+				name = e.name + "/handler"
 			}
-			defer w.Close()
-			p := filepath.Join(dir, e.file)
-			orig, err := os.ReadFile(p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer os.WriteFile(p, orig, 0o644)
-			var total time.Duration
-			for i := range b.N {
-				os.WriteFile(p, append(orig, byte('a'+i%26)), 0o644)
-				start := time.Now()
-				w.apply(batch{paths: []string{"/" + e.file}})
-				total += time.Since(start)
-			}
-			b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/update")
-		})
+			b.Run(name, func(b *testing.B) {
+				// No batch reaches the apply loop on its own: the benchmark
+				// calls apply itself, where the apply loop would.
+				var h *serve.Handler
+				w, err := New(dir, Options{Rule: Rule{Quiet: time.Hour, MaxDelay: time.Hour}, OnChange: func(c Change) {
+					if h != nil {
+						h.SetManifest(c.Manifest)
+					}
+				}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer w.Close()
+				if handler {
+					h = serve.New(os.DirFS(dir), w.Manifest(), serve.DefaultOptions())
+				}
+				p := filepath.Join(dir, e.file)
+				orig, err := os.ReadFile(p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer os.WriteFile(p, orig, 0o644)
+				var total time.Duration
+				for i := range b.N {
+					os.WriteFile(p, append(orig, byte('a'+i%26)), 0o644)
+					start := time.Now()
+					w.apply(batch{paths: []string{"/" + e.file}})
+					total += time.Since(start)
+				}
+				b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/update")
+			})
+		}
 	}
 }
 
@@ -69,7 +86,11 @@ func BenchmarkWriteToService(b *testing.B) {
 	for _, e := range benchEdits {
 		b.Run(e.name, func(b *testing.B) {
 			changes := make(chan Change, 16)
-			w, err := New(dir, Options{Rule: Rule{Quiet: time.Microsecond}, OnChange: func(c Change) { changes <- c }})
+			h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())
+			w, err := New(dir, Options{Rule: Rule{Quiet: time.Microsecond}, OnChange: func(c Change) {
+				h.SetManifest(c.Manifest)
+				changes <- c
+			}})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -145,7 +166,11 @@ func BenchmarkBurst(b *testing.B) {
 	})
 	b.Run("burst", func(b *testing.B) {
 		changes := make(chan Change, 16)
-		w, err := New(dir, Options{OnChange: func(c Change) { changes <- c }})
+		h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())
+		w, err := New(dir, Options{OnChange: func(c Change) {
+			h.SetManifest(c.Manifest)
+			changes <- c
+		}})
 		if err != nil {
 			b.Fatal(err)
 		}

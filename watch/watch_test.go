@@ -338,15 +338,24 @@ func TestIncrementalMatchesFull(t *testing.T) {
 	}
 	dirs := []string{"docs", "new", "css", "js", "img"}
 	rng := rand.New(rand.NewPCG(4, 2))
-	for step := range 60 {
+	for step := range 80 {
 		for range 1 + rng.IntN(4) {
 			switch k := rng.IntN(10); {
 			case k < 6:
-				s.write(names[rng.IntN(len(names))], contents[rng.IntN(len(contents))]+fmt.Sprint(rng.IntN(3)))
+				tryWrite(s.path(names[rng.IntN(len(names))]), contents[rng.IntN(len(contents))]+fmt.Sprint(rng.IntN(3)))
 			case k < 8:
 				os.Remove(s.path(names[rng.IntN(len(names))]))
 			case k < 9:
 				os.Rename(s.path(names[rng.IntN(len(names))]), s.path(names[rng.IntN(len(names))]))
+			case rng.IntN(3) == 0:
+				// a file where a folder was, or the other way round
+				d := dirs[rng.IntN(len(dirs))]
+				os.RemoveAll(s.path(d))
+				if rng.IntN(2) == 0 {
+					tryWrite(s.path(d), "now a file")
+				} else {
+					tryWrite(s.path(d+"/index.html"), `<link rel=stylesheet href=../css/site.css>`)
+				}
 			default:
 				d := dirs[rng.IntN(len(dirs))]
 				if rng.IntN(2) == 0 {
@@ -390,4 +399,11 @@ func copyManifest(m *manifest.Manifest) *manifest.Manifest {
 func sha(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// tryWrite writes a file, making its folder, and leaves it at that when a
+// file stands where a folder should (the random edits make such sites).
+func tryWrite(name, body string) {
+	os.MkdirAll(filepath.Dir(name), 0o755)
+	os.WriteFile(name, []byte(body), 0o644)
 }

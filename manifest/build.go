@@ -296,17 +296,20 @@ func explain(err error) error {
 // Update applies changes to the named URL paths (files or folders, added,
 // changed or removed) and returns nothing: call Manifest for the result.
 func (b *Builder) Update(paths ...string) {
-	var names, dirs []string
+	var names, dirs, links []string
 	for _, p := range paths {
 		p = path.Clean("/" + p)
 		name := strings.TrimPrefix(p, "/")
 		if name == "" {
 			name = "."
 		}
-		info, err := fs.Stat(b.fsys, name)
+		info, err := fs.Lstat(b.fsys, name)
 		switch {
 		case err != nil || Hidden(p) && name != ".":
 			b.remove(p)
+		case info.Mode()&fs.ModeSymlink != 0 && name != ".":
+			b.remove(p)
+			links = append(links, name)
 		case info.IsDir():
 			b.remove(p)
 			dirs = append(dirs, name)
@@ -320,6 +323,21 @@ func (b *Builder) Update(paths ...string) {
 		}
 		for _, d := range dirs {
 			b.walk(d, emit, problem)
+		}
+		// A link is taken as the walk of its folder takes it (a link to a
+		// folder is not followed; a broken one is a problem), so the walk
+		// goes over its folder, keeping only the link.
+		for _, l := range links {
+			only := func(n string) bool { return n == l }
+			b.walk(path.Dir(l), func(n string) {
+				if only(n) {
+					emit(n)
+				}
+			}, func(pr Problem) {
+				if only(strings.TrimPrefix(pr.Path, "/")) {
+					problem(pr)
+				}
+			})
 		}
 	})
 }

@@ -27,6 +27,10 @@ type loop struct {
 	// held when last listed; rescan compares against it.
 	unwatched   map[string]map[string]stamp
 	warnedLimit bool
+	// links maps the URL path of each link in the site to the URL path of
+	// its target, when that is in the site: a change to the target is a
+	// change to the link, which gets no event of its own.
+	links map[string]string
 }
 
 // stamp is what a rescan compares to tell that a file changed.
@@ -37,7 +41,7 @@ type stamp struct {
 }
 
 func newLoop(w *Watcher) *loop {
-	return &loop{w: w, log: w.log, watched: map[string]bool{}, unwatched: map[string]map[string]stamp{}}
+	return &loop{w: w, log: w.log, watched: map[string]bool{}, unwatched: map[string]map[string]stamp{}, links: map[string]string{}}
 }
 
 // run handles events until the watcher is closed, then closes the fsnotify
@@ -82,6 +86,43 @@ func (l *loop) emit(e event) {
 	select {
 	case l.w.events <- e:
 	case <-l.w.done:
+	}
+}
+
+// changed reports a change of the URL path p, and of the links that lead to
+// it or into it.
+func (l *loop) changed(p string) {
+	seen := map[string]bool{}
+	var report func(p string)
+	report = func(p string) {
+		if seen[p] {
+			return // a cycle of links
+		}
+		seen[p] = true
+		l.emit(event{path: p})
+		for link, target := range l.links {
+			if target == p || strings.HasPrefix(target, strings.TrimSuffix(p, "/")+"/") {
+				report(link)
+			}
+		}
+	}
+	report(p)
+}
+
+// noteLink records where the file at name (URL path p) leads, if it is a
+// link.
+func (l *loop) noteLink(name, p string) {
+	delete(l.links, p)
+	info, err := os.Lstat(name)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return
+	}
+	target, err := os.Readlink(name)
+	if err != nil || filepath.IsAbs(target) {
+		return // an absolute link is never served (os.Root refuses it)
+	}
+	if tp, ok := l.urlPath(filepath.Join(filepath.Dir(name), target)); ok {
+		l.links[p] = tp
 	}
 }
 
@@ -133,6 +174,16 @@ func (l *loop) handle(ev fsnotify.Event) {
 	if _, unwatched := l.unwatched[ev.Name]; (l.watched[ev.Name] || unwatched) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 		l.forget(ev.Name)
 	}
+	if ev.Has(fsnotify.Remove | fsnotify.Rename | fsnotify.Create) {
+		l.noteLink(ev.Name, p)
+	}
+	if ev.Has(fsnotify.Remove | fsnotify.Rename) {
+		for link := range l.links {
+			if strings.HasPrefix(link, p+"/") {
+				delete(l.links, link) // was in a folder that is gone
+			}
+		}
+	}
 	if ev.Has(fsnotify.Create) {
 		// A folder created, or renamed into place (a rename-save of a whole
 		// folder): watch it and everything below, and report its files, whose
@@ -142,7 +193,7 @@ func (l *loop) handle(ev fsnotify.Event) {
 			return
 		}
 	}
-	l.emit(event{path: p})
+	l.changed(p)
 }
 
 // addTree watches dir and every folder below it. With report set it also
@@ -169,8 +220,11 @@ func (l *loop) addTree(dir string, report bool) {
 			return nil
 		}
 		if !d.IsDir() {
+			if d.Type()&fs.ModeSymlink != 0 {
+				l.noteLink(name, p)
+			}
 			if report {
-				l.emit(event{path: p})
+				l.changed(p)
 			}
 			return nil
 		}
@@ -179,7 +233,7 @@ func (l *loop) addTree(dir string, report bool) {
 		// or the other, or both.
 		l.watch(name)
 		if report {
-			l.emit(event{path: p}) // lets the build notice the folder's removal too
+			l.changed(p) // lets the build notice the folder's removal too
 		}
 		return nil
 	})
@@ -255,7 +309,7 @@ func (l *loop) rescan() {
 		p, _ := l.urlPath(dir)
 		if _, err := os.Stat(dir); err != nil {
 			delete(l.unwatched, dir)
-			l.emit(event{path: p})
+			l.changed(p)
 			continue
 		}
 		l.watch(dir) // the limit may have been raised, or watches freed
@@ -275,14 +329,16 @@ func (l *loop) rescan() {
 				continue
 			}
 			if cp, ok := l.urlPath(child); ok && !ignored(cp) {
-				l.emit(event{path: cp})
+				l.noteLink(child, cp)
+				l.changed(cp)
 			}
 		}
 		for name := range before {
 			if _, ok := now[name]; !ok {
 				if cp, ok := l.urlPath(filepath.Join(dir, name)); ok && !ignored(cp) {
 					l.forget(filepath.Join(dir, name))
-					l.emit(event{path: cp})
+					l.noteLink(filepath.Join(dir, name), cp)
+					l.changed(cp)
 				}
 			}
 		}

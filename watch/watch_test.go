@@ -57,11 +57,18 @@ var baseFiles = map[string]string{
 }
 
 // startSite writes files into a new folder and watches it.
-func startSite(t *testing.T, files map[string]string, opts Options, hk hooks) *site {
+// links are pairs of a link's name and its target, relative to the site.
+func startSite(t *testing.T, files map[string]string, opts Options, hk hooks, links ...string) *site {
 	t.Helper()
 	s := &site{t: t, dir: t.TempDir(), changes: make(chan Change, 1000), log: &syncBuffer{}}
 	for name, body := range files {
 		s.write(name, body)
+	}
+	for i := 0; i+1 < len(links); i += 2 {
+		target, _ := filepath.Rel(filepath.Dir(s.path(links[i])), s.path(links[i+1]))
+		if err := os.Symlink(target, s.path(links[i])); err != nil {
+			t.Fatal(err)
+		}
 	}
 	opts.Logger = slog.New(slog.NewTextHandler(s.log, nil))
 	opts.OnChange = func(c Change) { s.changes <- c }
@@ -347,6 +354,13 @@ func TestIncrementalMatchesFull(t *testing.T) {
 				os.Remove(s.path(names[rng.IntN(len(names))]))
 			case k < 9:
 				os.Rename(s.path(names[rng.IntN(len(names))]), s.path(names[rng.IntN(len(names))]))
+			case rng.IntN(4) == 0:
+				// a link, to a file or a folder, or broken
+				targets := append(append([]string{"nowhere"}, names...), dirs...)
+				link := s.path(names[rng.IntN(len(names))])
+				os.Remove(link)
+				target, _ := filepath.Rel(filepath.Dir(link), s.path(targets[rng.IntN(len(targets))]))
+				os.Symlink(target, link) // relative: an os.Root refuses absolute links
 			case rng.IntN(3) == 0:
 				// a file where a folder was, or the other way round
 				d := dirs[rng.IntN(len(dirs))]
@@ -406,4 +420,59 @@ func sha(s string) string {
 func tryWrite(name, body string) {
 	os.MkdirAll(filepath.Dir(name), 0o755)
 	os.WriteFile(name, []byte(body), 0o644)
+}
+
+// TestUnreadable: a file that cannot be read is logged with its path and
+// left out; the rest of the site goes on being updated.
+func TestUnreadable(t *testing.T) {
+	tests := []struct {
+		name string
+		make func(s *site)
+		path string
+	}{
+		{"broken link", func(s *site) { os.Symlink("nowhere.html", s.path("broken.html")) }, "/broken.html"},
+		{"link out of the site", func(s *site) { os.Symlink("/etc/hostname", s.path("out.txt")) }, "/out.txt"},
+		{"no permission", func(s *site) {
+			if os.Geteuid() == 0 {
+				s.t.Skip("root reads every file")
+			}
+			s.write("secret.html", "x")
+			os.Chmod(s.path("secret.html"), 0)
+		}, "/secret.html"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSite(t, baseFiles, Options{Rule: fastRule}, hooks{})
+			tt.make(s)
+			s.write("after.html", "<p>")
+			changes := s.await("the next file", has("/after.html"))
+			if hasNot(tt.path)(s.w.Manifest()) == false {
+				t.Errorf("%s is in the manifest", tt.path)
+			}
+			logged := strings.Contains(s.log.String(), "path="+tt.path)
+			reported := false
+			for _, c := range changes {
+				for _, p := range c.Problems {
+					reported = reported || p.Path == tt.path
+				}
+			}
+			if !logged || !reported {
+				t.Errorf("logged %v, reported with the change %v; log:\n%s", logged, reported, s.log.String())
+			}
+		})
+	}
+}
+
+// TestLinkTarget: a link in the site changes with its target, whether the
+// link was there at the start or made later.
+func TestLinkTarget(t *testing.T) {
+	s := startSite(t, baseFiles, Options{Rule: fastRule}, hooks{}, "latest.html", "docs/a.html")
+	s.write("docs/a.html", "<p>new")
+	s.await("the link at the start", func(m *manifest.Manifest) bool { return m.Files["/latest.html"].Hash == sha("<p>new") })
+	if err := os.Symlink("../css/base.css", s.path("docs/style.css")); err != nil {
+		t.Fatal(err)
+	}
+	s.await("the new link", has("/docs/style.css"))
+	s.write("css/base.css", "b{}")
+	s.await("the new link's target", func(m *manifest.Manifest) bool { return m.Files["/docs/style.css"].Hash == sha("b{}") })
 }

@@ -23,6 +23,9 @@
 // serving. At that size reading the changed files costs about what a full
 // build does, and a full build cannot miss an event lost in the flood.
 //
+// A link in the site gets no event when its target changes: the watcher
+// keeps where each link leads and reports the link with its target.
+//
 // Events for the same path are merged; events that change nothing a reader
 // sees are dropped: mode changes alone, editor temporary files (.swp, .swx,
 // 4913, .#*, *~) and hidden files (manifest.Hidden, which includes the
@@ -39,8 +42,9 @@
 // # Failures
 //
 // Nothing stops the watcher short of Close. When the inotify watch limit is
-// reached, it says once which sysctl to raise and rescans the folders it
-// could not watch every Options.Rescan instead. A file that vanishes while it
+// reached (fs.inotify.max_user_watches), or no inotify instance can be made
+// (fs.inotify.max_user_instances), it says once which sysctl to raise and
+// rescans the folders it could not watch every Options.Rescan instead. A file that vanishes while it
 // is read, a folder renamed away or an unreadable file is logged with its
 // path and becomes a problem of the manifest; if the site cannot be read at
 // all, the last good manifest stays in service.

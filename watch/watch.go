@@ -20,8 +20,9 @@
 // generator rewriting the site, or an event queue overflow — is applied as
 // one full rebuild, and then waits only for quiet (bounded by
 // Rule.BurstMaxDelay, 10 s), since a half-finished checkout is not worth
-// serving. At that size reading the changed files costs about what a full
-// build does, and a full build cannot miss an event lost in the flood.
+// serving. A full build of the 530-page python docs takes about a tenth of
+// a second on two cores, and unlike an update it cannot miss an event lost
+// in the flood (a folder created and filled before its watch was added).
 //
 // A link in the site gets no event when its target changes: the watcher
 // keeps where each link leads and reports the link with its target.

@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"herald/manifest"
@@ -30,8 +32,10 @@ import (
 //     does not list, such as images in the body.
 //
 // Once its stream is open, a page has window.heraldLiveReload set to
-// "open". A page whose stream drops reconnects by itself; when the server it finds
-// is a new one (it restarted, and changes may have been missed) it reloads.
+// "open". A page whose stream drops reconnects by itself; a hidden tab
+// closes its stream and opens it again when shown. When a page connects
+// again and finds a new server (it restarted) or changes it missed, it
+// reloads.
 //
 // One goroutine, the hub, owns the set of open streams; streams join and
 // leave, and notices arrive, through channels. Close stops the hub, ends
@@ -39,7 +43,10 @@ import (
 type LiveReload struct {
 	log      *slog.Logger
 	instance string // tells a restarted server from the one a page knew
-	ping     time.Duration
+	// seq counts the notices; a page that knows the last one it saw can
+	// tell, when it connects again, that it missed some. Written by the hub.
+	seq  atomic.Int64
+	ping time.Duration
 
 	join   chan *tab
 	leave  chan *tab
@@ -112,11 +119,9 @@ func (lr *LiveReload) hub() {
 		case t := <-lr.leave:
 			delete(tabs, t)
 		case n := <-lr.notice:
+			seq := lr.seq.Add(1)
 			for t := range tabs {
-				msg, ok := decide(t.page, n.changed, n.m)
-				if !ok {
-					continue
-				}
+				msg := decide(t.page, n.changed, n.m, seq)
 				select {
 				case t.send <- msg:
 				default:
@@ -130,12 +135,13 @@ func (lr *LiveReload) hub() {
 	}
 }
 
-// decide is what a tab showing page must do about a change: reload, an
-// update (stylesheets to swap, assets to check), or nothing.
-func decide(page string, changed []string, m *manifest.Manifest) (message, bool) {
+// decide is what a tab showing page must do about change number seq:
+// reload, an update (stylesheets to swap, assets to check), or nothing but
+// note seq.
+func decide(page string, changed []string, m *manifest.Manifest, seq int64) message {
 	p := pageFile(page, m)
 	set := make(map[string]bool, len(changed))
-	u := update{CSS: []string{}, Assets: []string{}}
+	u := update{CSS: []string{}, Assets: []string{}, Seq: seq}
 	for _, c := range changed {
 		set[c] = true
 		switch {
@@ -160,25 +166,27 @@ func decide(page string, changed []string, m *manifest.Manifest) (message, bool)
 	case reload:
 		// The browser reloads a page's scripts and images from its cache
 		// while they are fresh: the page fetches the changed ones first.
-		data, _ := json.Marshal(refresh{Refresh: append(slices.Clip(u.CSS), u.Assets...)})
-		return message{event: "reload", data: string(data)}, true
+		data, _ := json.Marshal(refresh{Refresh: append(slices.Clip(u.CSS), u.Assets...), Seq: seq})
+		return message{event: "reload", data: string(data)}
 	case len(u.CSS) == 0 && len(u.Assets) == 0:
-		return message{}, false
+		return message{event: "seq", data: strconv.FormatInt(seq, 10)}
 	}
 	data, _ := json.Marshal(u)
-	return message{event: "update", data: string(data)}, true
+	return message{event: "update", data: string(data)}
 }
 
 // refresh is the data of a "reload" event: the files to fetch again,
 // bypassing the browser's cache, before reloading.
 type refresh struct {
 	Refresh []string `json:"refresh"`
+	Seq     int64    `json:"seq"`
 }
 
 // update is the data of an "update" event.
 type update struct {
 	CSS    []string `json:"css"`
 	Assets []string `json:"assets"`
+	Seq    int64    `json:"seq"`
 }
 
 // pageFile maps the path a tab shows (escaped, as in location.pathname) to
@@ -251,7 +259,11 @@ func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	// The hub knows the tab now: what changes from here on reaches it.
-	if !lr.write(w, rc, "retry: 1000\n", message{"hello", lr.instance}) {
+	hello, _ := json.Marshal(struct {
+		Instance string `json:"instance"`
+		Seq      int64  `json:"seq"`
+	}{lr.instance, lr.seq.Load()})
+	if !lr.write(w, rc, "retry: 1000\n", message{"hello", string(hello)}) {
 		return
 	}
 	ping := time.NewTicker(lr.ping)
@@ -290,22 +302,45 @@ func (lr *LiveReload) Snippet() []byte { return snippet }
 
 var snippet = []byte(`<script>/* herald live reload */(function () {
 if (!window.EventSource || !window.URL) return;
-var instance = null;
-var src = new EventSource(` + jsString(ReloadPath) + ` + "?page=" + encodeURIComponent(location.pathname));
-src.addEventListener("hello", function (e) {
-	if (instance !== null && instance !== e.data) location.reload();
-	instance = e.data;
-	window.heraldLiveReload = "open";
-});
-src.addEventListener("reload", function (e) { reload(JSON.parse(e.data).refresh); });
-src.addEventListener("update", function (e) {
-	var u = JSON.parse(e.data);
-	var loaded = {};
-	performance.getEntriesByType("resource").forEach(function (r) { loaded[pathOf(r.name)] = true; });
-	for (var i = 0; i < u.assets.length; i++) {
-		if (loaded[u.assets[i]]) { reload(u.css.concat(u.assets)); return; }
+// instance and seq are the server and the last change this page knows of:
+// on connecting again, a page that missed changes reloads. A hidden tab
+// closes its stream (browsers allow six connections per server over
+// HTTP/1.1, and every open tab would hold one) and opens it when shown.
+var instance = null, seq = null, src = null;
+function connect() {
+	src = new EventSource(` + jsString(ReloadPath) + ` + "?page=" + encodeURIComponent(location.pathname));
+	src.addEventListener("hello", function (e) {
+		var h = JSON.parse(e.data);
+		if (instance !== null && (instance !== h.instance || seq !== h.seq)) { location.reload(); return; }
+		instance = h.instance;
+		seq = h.seq;
+		window.heraldLiveReload = "open";
+	});
+	src.addEventListener("seq", function (e) { seq = JSON.parse(e.data); });
+	src.addEventListener("reload", function (e) {
+		var r = JSON.parse(e.data);
+		seq = r.seq;
+		reload(r.refresh);
+	});
+	src.addEventListener("update", function (e) {
+		var u = JSON.parse(e.data);
+		seq = u.seq;
+		var loaded = {};
+		performance.getEntriesByType("resource").forEach(function (r) { loaded[pathOf(r.name)] = true; });
+		for (var i = 0; i < u.assets.length; i++) {
+			if (loaded[u.assets[i]]) { reload(u.css.concat(u.assets)); return; }
+		}
+		if (u.css.length) swapStyles(u.css);
+	});
+}
+connect();
+document.addEventListener("visibilitychange", function () {
+	if (document.hidden) {
+		src.close();
+		window.heraldLiveReload = "closed";
+	} else if (src.readyState === EventSource.CLOSED) {
+		connect();
 	}
-	if (u.css.length) swapStyles(u.css);
 });
 // reload fetches the changed files the page loaded again, past the
 // browser's cache (which a reload would otherwise use for them while they

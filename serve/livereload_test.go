@@ -3,6 +3,7 @@ package serve
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -40,31 +41,28 @@ func TestDecide(t *testing.T) {
 		name    string
 		page    string
 		changed []string
-		event   string // "" for nothing
+		event   string
 		data    string
 	}{
-		{"the page itself", "/index.html", []string{"/index.html"}, "reload", `{"refresh":[]}`},
-		{"the page at its folder's path", "/", []string{"/index.html"}, "reload", `{"refresh":[]}`},
-		{"a folder's index", "/docs/", []string{"/docs/index.html"}, "reload", `{"refresh":[]}`},
-		{"a page served without .html", "/guide", []string{"/guide.html"}, "reload", `{"refresh":[]}`},
-		{"an escaped path", "/%69ndex.html", []string{"/index.html"}, "reload", `{"refresh":[]}`},
-		{"the page was removed", "/gone.html", []string{"/gone.html"}, "reload", `{"refresh":[]}`},
-		{"its head script (asset path with a query)", "/index.html", []string{"/js/app.js"}, "reload", `{"refresh":["/js/app.js"]}`},
-		{"its font (escaped asset path)", "/index.html", []string{"/fonts/a b.woff2"}, "reload", `{"refresh":["/fonts/a b.woff2"]}`},
-		{"its body script", "/docs/", []string{"/js/late.js"}, "reload", `{"refresh":["/js/late.js"]}`},
-		{"its stylesheet", "/index.html", []string{"/css/site.css"}, "update", `{"css":["/css/site.css"],"assets":[]}`},
-		{"a stylesheet it imports", "/index.html", []string{"/css/base.css"}, "update", `{"css":["/css/base.css"],"assets":[]}`},
-		{"a script of another page: the tab checks what it loaded", "/index.html", []string{"/js/late.js"}, "update", `{"css":[],"assets":["/js/late.js"]}`},
-		{"a file no page lists", "/guide.html", []string{"/img/x.png", "/s.css"}, "update", `{"css":["/s.css"],"assets":["/img/x.png"]}`},
-		{"another page", "/index.html", []string{"/guide.html", "/docs/index.html"}, "", ""},
-		{"a reload wins over a swap", "/index.html", []string{"/css/site.css", "/js/app.js"}, "reload", `{"refresh":["/css/site.css","/js/app.js"]}`},
+		{"the page itself", "/index.html", []string{"/index.html"}, "reload", `{"refresh":[],"seq":7}`},
+		{"the page at its folder's path", "/", []string{"/index.html"}, "reload", `{"refresh":[],"seq":7}`},
+		{"a folder's index", "/docs/", []string{"/docs/index.html"}, "reload", `{"refresh":[],"seq":7}`},
+		{"a page served without .html", "/guide", []string{"/guide.html"}, "reload", `{"refresh":[],"seq":7}`},
+		{"an escaped path", "/%69ndex.html", []string{"/index.html"}, "reload", `{"refresh":[],"seq":7}`},
+		{"the page was removed", "/gone.html", []string{"/gone.html"}, "reload", `{"refresh":[],"seq":7}`},
+		{"its head script (asset path with a query)", "/index.html", []string{"/js/app.js"}, "reload", `{"refresh":["/js/app.js"],"seq":7}`},
+		{"its font (escaped asset path)", "/index.html", []string{"/fonts/a b.woff2"}, "reload", `{"refresh":["/fonts/a b.woff2"],"seq":7}`},
+		{"its body script", "/docs/", []string{"/js/late.js"}, "reload", `{"refresh":["/js/late.js"],"seq":7}`},
+		{"its stylesheet", "/index.html", []string{"/css/site.css"}, "update", `{"css":["/css/site.css"],"assets":[],"seq":7}`},
+		{"a stylesheet it imports", "/index.html", []string{"/css/base.css"}, "update", `{"css":["/css/base.css"],"assets":[],"seq":7}`},
+		{"a script of another page: the tab checks what it loaded", "/index.html", []string{"/js/late.js"}, "update", `{"css":[],"assets":["/js/late.js"],"seq":7}`},
+		{"a file no page lists", "/guide.html", []string{"/img/x.png", "/s.css"}, "update", `{"css":["/s.css"],"assets":["/img/x.png"],"seq":7}`},
+		{"another page: only the count", "/index.html", []string{"/guide.html", "/docs/index.html"}, "seq", "7"},
+		{"a reload wins over a swap", "/index.html", []string{"/css/site.css", "/js/app.js"}, "reload", `{"refresh":["/css/site.css","/js/app.js"],"seq":7}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			msg, ok := decide(tt.page, tt.changed, reloadManifest())
-			if !ok {
-				msg = message{}
-			}
+			msg := decide(tt.page, tt.changed, reloadManifest(), 7)
 			if msg.event != tt.event || msg.data != tt.data {
 				t.Errorf("got %q %s, want %q %s", msg.event, msg.data, tt.event, tt.data)
 			}
@@ -110,8 +108,9 @@ func TestLiveReloadStream(t *testing.T) {
 			t.Fatalf("status %d, Content-Type %q", resp.StatusCode, ct)
 		}
 		r := bufio.NewReader(resp.Body)
-		if ev, data := readEvent(t, r); ev != "hello" || data != lr.instance {
-			t.Fatalf("first event %q %q, want hello %q", ev, data, lr.instance)
+		want := fmt.Sprintf(`{"instance":%q,"seq":%d}`, lr.instance, lr.seq.Load())
+		if ev, data := readEvent(t, r); ev != "hello" || data != want {
+			t.Fatalf("first event %q %s, want hello %s", ev, data, want)
 		}
 		return resp, r
 	}
@@ -126,11 +125,16 @@ func TestLiveReloadStream(t *testing.T) {
 		t.Errorf("guide got %q, want reload", ev)
 	}
 	lr.Notify([]string{"/css/site.css"}, m)
-	// The home page got nothing for the guide's change: its next event is
-	// the stylesheet's.
-	if ev, data := readEvent(t, homeR); ev != "update" || !strings.Contains(data, "/css/site.css") {
+	// The home page only counts the guide's change, then swaps the stylesheet.
+	if ev, data := readEvent(t, homeR); ev != "seq" || data != "1" {
+		t.Errorf("home got %q %s, want seq 1", ev, data)
+	}
+	if ev, data := readEvent(t, homeR); ev != "update" || data != `{"css":["/css/site.css"],"assets":[],"seq":2}` {
 		t.Errorf("home got %q %s, want the stylesheet update", ev, data)
 	}
+	// A page connecting now learns the count.
+	late, _ := open("/")
+	late.Body.Close()
 
 	lr.Close()
 	if _, err := io.ReadAll(homeR); err != nil {
@@ -281,4 +285,41 @@ func TestLiveReloadChromium(t *testing.T) {
 	}
 	// The import swapped in place is still there after its parent was.
 	await("imported rule kept", `getComputedStyle(document.body).backgroundColor === "rgb(0, 128, 0)"`)
+
+	// A hidden tab closes its stream; shown again, it reloads for the change
+	// it missed.
+	hide := func(hidden bool) {
+		t.Helper()
+		js := fmt.Sprintf(`Object.defineProperty(document, "hidden", {value: %v, configurable: true});
+			document.dispatchEvent(new Event("visibilitychange")); true`, hidden)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hide(true)
+	await("stream closed", `window.heraldLiveReload === "closed"`)
+	write("index.html", `<!doctype html><html><head><link rel=stylesheet href=css/site.css></head><body><h1 id=t>three</h1></body></html>`)
+	// Nothing tells the hidden tab: wait until the server has the new page.
+	for !strings.Contains(get(t, srv.URL+"/"), "three") {
+		if ctx.Err() != nil {
+			t.Fatal("the server never had the edited page")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true && document.getElementById("t").textContent === "two"`)); !same {
+		t.Errorf("a hidden tab reloaded")
+	}
+	hide(false)
+	await("the missed edit, once shown", `document.getElementById("t") && document.getElementById("t").textContent === "three"`)
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +31,16 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// interrupt sends SIGINT to the test process, for the command running in
+// it; a handler of the test's own keeps the process alive should the command
+// have stopped listening already.
+func interrupt(t *testing.T) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt)
+	t.Cleanup(func() { signal.Stop(c) })
+	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
 }
 
 // eventually polls ok until it holds; a long wait means it never will.
@@ -60,7 +71,7 @@ func TestBuildWatch(t *testing.T) {
 	})
 	// The interrupt reaches the handler that run installed before it printed
 	// "watching"; the test process itself is not stopped.
-	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	interrupt(t)
 	if c := <-code; c != 0 {
 		t.Errorf("exit %d, want 0; stderr:\n%s", c, stderr.String())
 	}
@@ -143,7 +154,7 @@ func TestServeWatch(t *testing.T) {
 	if e := next(); e != "reload" {
 		t.Errorf("after a page edit: %q, want reload", e)
 	}
-	syscall.Kill(syscall.Getpid(), syscall.SIGINT)
+	interrupt(t)
 	if c := <-code; c != 0 {
 		t.Errorf("exit %d; stderr:\n%s", c, stderr.String())
 	}

@@ -4,6 +4,8 @@
 #   throughput: h2load, HTTP/2 over TLS, one server core, python docs, workloads small and mix:
 #               herald against nginx and Go's http.FileServer (gofs), with peak RSS
 #   push:       critical path of the python docs index at 50 ms RTT, push against no push
+# herald serve watches its folder and, on loopback, injects live reload into pages; to measure it
+# as a published site is served, pass HERALD_FLAGS=--watch=false (the harness appends it).
 # Env: BENCH (harness folder, default ../shared/bench beside the repository), HERALD (binary to
 #   build, default /tmp/herald), SERVERS_THROUGHPUT, SERVERS_PUSH, DURATION, ROUNDS, RUNS; WHAT=throughput|push|all.
 # The machine is noisy: quote ratios from one run (servers alternate within it).

@@ -1,4 +1,4 @@
-package manifest
+package manifest_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"herald/internal/testsite"
+	"herald/manifest"
 	"herald/sites"
 
 	"github.com/chromedp/chromedp"
@@ -57,7 +58,7 @@ func TestAgainstChromium(t *testing.T) {
 		t.Run(p.name+p.path, func(t *testing.T) {
 			fsys := p.fsys(t)
 			defer fsys.close()
-			m, _, err := Build(fsys, Options{})
+			m, _, err := manifest.Build(fsys, manifest.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -55,8 +55,11 @@ type fileEntry struct {
 
 	// variants are precompressed siblings (a.css.br, ...), best first.
 	variants []variant
-	// page is set for an HTML page of the manifest.
-	page *pagePlan
+	// page is set for an HTML page of the manifest; source is the
+	// manifest's page it was made from. Manifests share unchanged pages,
+	// so a plan is made again only for a page that changed.
+	page   *pagePlan
+	source *manifest.Page
 
 	hits   atomic.Int32
 	stamp  atomic.Pointer[stamp]

@@ -191,12 +191,27 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 	}
 	linkVariants(s.files)
 	for p, page := range m.Pages {
-		if e := s.files[p]; e != nil && page != nil {
+		e := s.files[p]
+		if e == nil || page == nil {
+			continue
+		}
+		e.source = page
+		if prev := old.entry(p); prev != nil && prev.source == page {
+			e.page = prev.page
+		} else {
 			e.page = newPagePlan(page)
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]
 	h.state.Store(s)
+}
+
+// entry is the file at URL path p in s, if s and the file exist.
+func (s *state) entry(p string) *fileEntry {
+	if s == nil {
+		return nil
+	}
+	return s.files[p]
 }
 
 // hidden reports whether a URL path is never served.

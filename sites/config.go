@@ -296,7 +296,7 @@ func (p *parser) server(r *rawServer) {
 	s.WriteTimeout = p.duration("server.write_timeout", r.WriteTimeout, 0)
 	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 0)
 	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 0))
-	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, false)
+	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, true)
 	s.AccessLog = p.boolean("server.access_log", r.AccessLog, false)
 	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
 		s.LocalCertDir = p.path(dir)

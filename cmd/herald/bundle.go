@@ -1,9 +1,3 @@
-//go:build herald_serve
-
-// This file needs package serve: when it is in the tree, remove the build
-// constraint above (in bundle.go, config.go, serve_config.go and their
-// tests) and list bundleCommand and configCommand in main.go.
-
 package main
 
 import (
@@ -147,7 +141,7 @@ func bundledApp(b *sites.Bundle) *cli.App {
 				return err
 			}
 			opts.AccessLog = c.Bool("access-log")
-			srv := serve.ServerOptions{Addr: c.String("addr")}
+			srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
 			switch cert, key := c.String("cert"), c.String("key"); {
 			case cert != "" && key != "":
 				if srv.TLS, err = serve.LoadCert(cert, key); err != nil {

@@ -1,9 +1,3 @@
-//go:build herald_serve
-
-// This file needs package serve: when it is in the tree, remove the build
-// constraint above (in bundle.go, config.go, serve_config.go and their
-// tests) and list bundleCommand and configCommand in main.go.
-
 package main
 
 import (
@@ -203,6 +197,7 @@ func TestBundlePython(t *testing.T) {
 		return nil
 	}}
 	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", "https://localhost/index.html", nil)
+	req.Header.Set("Sec-Fetch-Mode", "navigate") // hints go to navigations only
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,3 @@
-//go:build herald_serve
-
-// This file needs package serve: when it is in the tree, remove the build
-// constraint above (in bundle.go, config.go, serve_config.go and their
-// tests) and list bundleCommand and configCommand in main.go.
-
 package main
 
 import (

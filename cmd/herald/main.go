@@ -56,6 +56,8 @@ for other servers and CDNs.`,
 			checkCommand,
 			exportCommand,
 			serveCommand,
+			bundleCommand,
+			configCommand,
 			caCommand,
 		},
 		OnUsageError: onUsageError,
@@ -81,6 +83,9 @@ func setUsageError(c *cli.Command) {
 }
 
 func main() {
+	if code, ok := runBundled(os.Args, os.Stdout, os.Stderr); ok {
+		os.Exit(code) // this executable is a bundle: it serves its own site
+	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 

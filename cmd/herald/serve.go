@@ -54,6 +54,7 @@ Examples:
 		&cli.StringFlag{Name: "push-max-bytes", Value: "512KiB", Usage: "push at most `SIZE` per page"},
 		&cli.IntFlag{Name: "push-max-count", Value: 32, Usage: "push at most `N` assets per page"},
 		originFlag,
+		configFlag,
 		&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
 		serveWatchFlags[0], serveWatchFlags[1],
 	},
@@ -61,6 +62,9 @@ Examples:
 }
 
 func runServe(c *cli.Context) error {
+	if file := c.String("config"); file != "" {
+		return serveConfig(c, file)
+	}
 	opts, err := handlerOptions(c)
 	if err != nil {
 		return err
@@ -142,14 +146,7 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 
 // switchFlag reads an on/off flag.
 func switchFlag(c *cli.Context, name string) (bool, error) {
-	switch v := c.String(name); v {
-	case "on", "true":
-		return true, nil
-	case "off", "false":
-		return false, nil
-	default:
-		return false, usageError("--%s %q: use on or off", name, v)
-	}
+	return onOff(name, c.String(name))
 }
 
 func serverOptions(c *cli.Context) (serve.ServerOptions, error) {

@@ -80,7 +80,7 @@ var serveWatchFlags = []cli.Flag{
 		Usage: "follow changes to the folder: the manifest is updated as files are saved (--watch=false to serve it as it was)"},
 	&cli.BoolFlag{Name: "live-reload",
 		Usage: "reload open pages when their files change, and swap changed stylesheets in place " +
-			"(default: on for a folder served on a loopback address, off otherwise)"},
+			"(default: on for a folder served on a loopback address without --cert, off otherwise)"},
 }
 
 // liveSite is a watched folder being served: the watcher's callback swaps
@@ -117,7 +117,8 @@ func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.
 }
 
 // liveReloadOn applies --live-reload, or its default: on for a watched
-// folder served on a loopback address.
+// folder served on a loopback address, off for a published site (one
+// given its own certificate with --cert): its pages are sent as they are.
 func liveReloadOn(c *cli.Context, watching bool) (bool, error) {
 	if c.IsSet("live-reload") {
 		on := c.Bool("live-reload")
@@ -126,7 +127,7 @@ func liveReloadOn(c *cli.Context, watching bool) (bool, error) {
 		}
 		return on, nil
 	}
-	return watching && loopback(c.String("addr")), nil
+	return watching && loopback(c.String("addr")) && c.String("cert") == "", nil
 }
 
 // loopback reports whether addr (host:port) listens on loopback only.

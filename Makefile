@@ -3,7 +3,7 @@ GO ?= go
 SITES := $(CURDIR)/.cache/sites
 export HERALD_TEST_SITES := $(SITES)
 
-.PHONY: build test testdeps testsites vet bench clean
+.PHONY: build test testdeps testsites vet bench bench-serve clean
 
 build:
 	$(GO) build -o herald ./cmd/herald
@@ -22,6 +22,10 @@ vet:
 
 bench: testsites
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./...
+
+# Side by side with nginx and Go's http.FileServer: needs ../shared/bench/setup.sh run once.
+bench-serve:
+	./scripts/bench-serve.sh
 
 clean:
 	rm -rf herald .cache

@@ -361,8 +361,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 // serveContent is http.ServeContent with a pooled copy buffer. ServeContent
 // copies through an io.LimitedReader, which hides the file's own WriteTo, so
 // a writer without ReadFrom (HTTP/2's) would get a new buffer of up to 32 KiB
-// per response. HTTP/1's writer has ReadFrom (sendfile from a file) and is
-// left alone.
+// per response; a stream waiting on flow control holds its buffer, and
+// hundreds of streams wait at once under load. HTTP/1's writer has ReadFrom
+// (sendfile from a file) and is left alone.
 func serveContent(w http.ResponseWriter, r *http.Request, modTime time.Time, content io.ReadSeeker) {
 	if _, ok := w.(io.ReaderFrom); !ok {
 		w = &copyWriter{w}
@@ -372,9 +373,29 @@ func serveContent(w http.ResponseWriter, r *http.Request, modTime time.Time, con
 
 type copyWriter struct{ http.ResponseWriter }
 
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+// copyBufSize is the pooled copy buffer's size: two DATA frames a Write.
+// 16 KiB saved 6 MiB of peak RSS under the mix workload and cost about 12 %
+// of its requests per second. directWriteMax is the largest cached file
+// written whole (one frame).
+const (
+	copyBufSize    = 32 << 10
+	directWriteMax = 16 << 10
+)
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
 
 func (w *copyWriter) ReadFrom(src io.Reader) (int64, error) {
+	// A cached file's bytes that fit one DATA frame go out in one Write,
+	// without a copy, when ServeContent sends them to the end (every
+	// response but a range). Larger ones go through the copy buffer: one
+	// Write of a whole 130 KB file, measured, made the server slower.
+	if lr, ok := src.(*io.LimitedReader); ok {
+		if br, ok := lr.R.(*bytes.Reader); ok && int64(br.Len()) <= lr.N && br.Len() <= directWriteMax {
+			n, err := br.WriteTo(w.ResponseWriter)
+			lr.N -= n
+			return n, err
+		}
+	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	return io.CopyBuffer(w.ResponseWriter, src, *bp)

@@ -488,7 +488,7 @@ func (p *parser) size(key string, v any, def int64) int64 {
 			return v
 		}
 	case string:
-		if n, ok := parseSize(v); ok {
+		if n, ok := ParseSize(v); ok {
 			return n
 		}
 	}
@@ -496,12 +496,14 @@ func (p *parser) size(key string, v any, def int64) int64 {
 	return 0
 }
 
-func parseSize(s string) (int64, bool) {
+// ParseSize reads a size such as 300KiB, 1.5MB or 20000 (bytes); K and M
+// are KiB and MiB.
+func ParseSize(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	units := []struct {
 		suffix string
 		scale  float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"kB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"kB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}}
 	scale := 1.0
 	for _, u := range units {
 		if strings.HasSuffix(s, u.suffix) {

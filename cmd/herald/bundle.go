@@ -151,6 +151,7 @@ func bundledApp(b *sites.Bundle) *cli.App {
 				return usageError("--cert and --key go together")
 			}
 			h := serve.New(b.FS(), b.Manifest(), opts)
+			collectOften()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })

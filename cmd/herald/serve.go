@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"herald/serve"
@@ -98,10 +99,23 @@ func runServe(c *cli.Context) error {
 	opts.Logger, srv.Logger = logger, logger
 	live.wire(&opts)
 	h := serve.New(fsys, m, opts)
+	collectOften()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	live.start(ctx, h)
 	return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+}
+
+// collectOften runs the garbage collector at GOGC=50 unless the environment
+// sets GOGC. A server's live heap is small (the manifest, hot files,
+// connection buffers) and its allocation rate high; at the default of 100
+// the heap peaks at twice the live heap between collections. Measured on
+// the python docs under load (mix workload), 50 cut peak RSS by about
+// 13 MiB for about 1 % more CPU in the collector.
+func collectOften() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(50)
+	}
 }
 
 // openSite opens the folder named by the argument through an os.Root, so

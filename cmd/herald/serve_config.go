@@ -46,6 +46,7 @@ func serveConfig(c *cli.Context, file string) error {
 			fmt.Fprintf(c.App.ErrWriter, "herald: warning: %s: %s: %v\n", s.Name, p.Path, p.Err)
 		}
 	}
+	collectOften()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serveListeners(ctx, running, logger, func(l *sites.Listener, url string) {

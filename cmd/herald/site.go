@@ -6,10 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"herald/manifest"
+	"herald/sites"
 
 	"github.com/urfave/cli/v2"
 )
@@ -70,21 +70,9 @@ func buildOptions(c *cli.Context) (manifest.Options, error) {
 
 // parseBytes reads a size such as 300KiB, 1.5MB or 20000.
 func parseBytes(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		scale  float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"kB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}}
-	scale := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, scale = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.scale
-			break
-		}
+	n, ok := sites.ParseSize(s)
+	if !ok {
+		return 0, fmt.Errorf("%q is not a size: write it like 300KiB, 2MB or 150000", strings.TrimSpace(s))
 	}
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%q is not a size: write it like 300KiB, 2MB or 150000", s)
-	}
-	return int64(n * scale), nil
+	return n, nil
 }

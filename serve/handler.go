@@ -196,10 +196,13 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 			continue
 		}
 		e.source = page
-		if prev := old.entry(p); prev != nil && prev.source == page {
+		switch prev := old.entry(p); {
+		case prev != nil && prev.source == page:
 			e.page = prev.page
-		} else {
-			e.page = newPagePlan(page)
+		case prev != nil && prev.page != nil:
+			e.page = newPagePlan(page, prev.page, prev.source)
+		default:
+			e.page = newPagePlan(page, nil, nil)
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]

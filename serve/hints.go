@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"herald/manifest"
+	"herald/manifest/export"
 )
 
 // pagePlan is what a page's requests deliver, worked out once per manifest.
@@ -17,6 +18,8 @@ type pagePlan struct {
 	// manifest order. The budget is applied per request, to what the
 	// client lacks.
 	order []int
+	// index maps the page's manifest assets to assets (-1: left out).
+	index []int
 }
 
 type planAsset struct {
@@ -29,19 +32,33 @@ type planAsset struct {
 }
 
 // newPagePlan prepares the delivery of a page's assets. Assets that are not
-// same-origin paths or that cannot be written in a header are left out.
-func newPagePlan(p *manifest.Page) *pagePlan {
-	plan := &pagePlan{}
-	for _, a := range p.Assets {
+// same-origin paths are left out. prev is the plan of the page's previous
+// version, if any, made from source: its assets that did not change are
+// taken as they are (a changed shared stylesheet changes every page, and
+// most of each page's assets stay the same).
+func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page) *pagePlan {
+	plan := &pagePlan{index: make([]int, len(p.Assets))}
+	for i, a := range p.Assets {
+		plan.index[i] = -1
+		if prev != nil && i < len(source.Assets) && source.Assets[i] == a {
+			if j := prev.index[i]; j >= 0 {
+				plan.index[i] = len(plan.assets)
+				plan.assets = append(plan.assets, prev.assets[j])
+			}
+			continue
+		}
 		link, ok := linkValue(a)
 		if !ok {
 			continue
 		}
+		plan.index[i] = len(plan.assets)
 		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size,
 			style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)})
-		plan.links = append(plan.links, link)
 	}
-	plan.links = plan.links[:len(plan.links):len(plan.links)]
+	plan.links = make([]string, len(plan.assets))
+	for i := range plan.assets {
+		plan.links[i] = plan.assets[i].link
+	}
 	for _, style := range []bool{true, false} {
 		for i := range plan.assets {
 			if plan.assets[i].style == style {
@@ -57,57 +74,13 @@ func sameOrigin(target string) bool {
 	return strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//")
 }
 
-// linkValue is the Link header value that preloads a, with the attributes a
-// browser needs to match it to the page's own request: crossorigin for CORS
-// fetches (fonts, modules), type for fonts and images (a browser skips a
-// format it cannot use), media for conditional stylesheets.
+// linkValue is the Link header value that preloads a, the same value
+// herald export writes for other servers; ok is false for another origin.
 func linkValue(a manifest.Asset) (string, bool) {
-	if !sameOrigin(a.Path) || !headerSafe(a.Path, "<>") || !token(a.As) {
+	if !sameOrigin(a.Path) {
 		return "", false
 	}
-	var b strings.Builder
-	b.WriteString("<" + a.Path + ">")
-	if a.Why == "modulepreload" {
-		b.WriteString("; rel=modulepreload")
-	} else {
-		b.WriteString("; rel=preload; as=" + a.As)
-	}
-	switch a.CrossOrigin {
-	case "anonymous":
-		b.WriteString("; crossorigin")
-	case "use-credentials":
-		b.WriteString("; crossorigin=use-credentials")
-	}
-	if t, _, _ := strings.Cut(a.Type, ";"); (a.As == "font" || a.As == "image") && t != "" && headerSafe(t, `"\`) {
-		b.WriteString(`; type="` + strings.TrimSpace(t) + `"`)
-	}
-	if a.Media != "" && headerSafe(a.Media, `"\`) {
-		b.WriteString(`; media="` + a.Media + `"`)
-	}
-	return b.String(), true
-}
-
-// headerSafe reports whether s is printable ASCII without the bytes of bad.
-func headerSafe(s, bad string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e || strings.IndexByte(bad, s[i]) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func token(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return export.LinkValue(a), true
 }
 
 // acceptFor is the Accept header Chromium sends for a request destination,

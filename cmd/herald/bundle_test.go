@@ -23,6 +23,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,7 +121,7 @@ func h2Client(pool *x509.CertPool, host string, dial string) *http.Client {
 
 // TestBundlePython bundles the python docs with a freshly built herald, runs
 // the bundle as its own process and fetches every file of the site from it,
-// byte for byte, with the page's hints from the bundled manifest. The same
+// byte for byte, with the page's hints and pushes from the bundled manifest. The same
 // bundle cut short refuses to start.
 func TestBundlePython(t *testing.T) {
 	site := testsite.Dir(t, "python")
@@ -217,6 +219,24 @@ func TestBundlePython(t *testing.T) {
 		}
 	}
 
+	// Debian's nghttp, which accepts push, is promised the same assets,
+	// stylesheets first, from the bundled manifest.
+	out, err = exec.Command(testsite.Tool(t, "nghttp"), "-nv", strings.TrimSuffix(base, "/")+"/index.html").CombinedOutput()
+	if err != nil {
+		t.Fatalf("nghttp: %v\n%s", err, out)
+	}
+	var styles, others []string
+	for _, a := range assets {
+		if a.As == "style" {
+			styles = append(styles, a.Path)
+		} else {
+			others = append(others, a.Path)
+		}
+	}
+	if got, want := promised(string(out)), append(styles, others...); !slices.Equal(got, want) {
+		t.Errorf("nghttp was promised\n%q\nwant\n%q", got, want)
+	}
+
 	// A range comes straight from the executable.
 	req, _ = http.NewRequest("GET", "https://localhost/_static/pygments.css", nil)
 	req.Header.Set("Range", "bytes=10-29")
@@ -268,4 +288,25 @@ func fetchSame(c *http.Client, fsys fs.FS, base, name string) error {
 		return fmt.Errorf("%s: %d, %d bytes, want 200 and %d bytes", name, resp.StatusCode, len(got), len(want))
 	}
 	return nil
+}
+
+// promised lists the paths of the PUSH_PROMISE frames in nghttp -nv's
+// output, which prints a frame's header fields before the frame's line.
+func promised(out string) []string {
+	frameLine := regexp.MustCompile(`^\[[^\]]*\] (?:recv|send) ([A-Z_]+) frame`)
+	pathLine := regexp.MustCompile(`^\[[^\]]*\] recv \(stream_id=\d+\) :path: (\S+)`)
+	var paths []string
+	path := ""
+	for _, line := range strings.Split(out, "\n") {
+		if m := pathLine.FindStringSubmatch(line); m != nil {
+			path = m[1]
+		}
+		if m := frameLine.FindStringSubmatch(line); m != nil {
+			if m[1] == "PUSH_PROMISE" {
+				paths = append(paths, path)
+			}
+			path = ""
+		}
+	}
+	return paths
 }

@@ -3,6 +3,7 @@ package manifest
 import (
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -28,13 +29,16 @@ func (b *Builder) Manifest() *Manifest {
 		if e.doc == nil {
 			continue
 		}
-		if c, ok := b.pages[p]; ok && !b.touches(c.deps) {
-			m.Pages[p] = c.page
-			continue
+		c, ok := b.pages[p]
+		switch {
+		case !ok || b.touches(c.deps, b.reshaped):
+			c = b.page(site, p, e.doc)
+			b.pages[p] = c
+		case b.touches(c.deps, b.changed):
+			c = b.patch(c)
+			b.pages[p] = c
 		}
-		page, deps := b.page(site, p, e.doc)
-		b.pages[p] = assembled{page, deps}
-		m.Pages[p] = page
+		m.Pages[p] = c.page
 	}
 	for p := range b.pages {
 		if e := b.files[p]; e == nil || e.doc == nil {
@@ -42,26 +46,55 @@ func (b *Builder) Manifest() *Manifest {
 		}
 	}
 	clear(b.changed)
+	clear(b.reshaped)
 	return m
 }
 
 // assembled is a page as Manifest last put it together, with the files it
-// looked up (whether they existed or not).
+// looked up (whether they existed or not) and the file of each of its
+// assets and deferred assets.
 type assembled struct {
-	page *Page
-	deps []string
+	page     *Page
+	deps     []string
+	assets   []string
+	deferred []string
 }
 
-func (b *Builder) touches(deps []string) bool {
-	if len(b.changed) == 0 {
+// touches reports whether any of deps is in set.
+func (b *Builder) touches(deps []string, set map[string]bool) bool {
+	if len(set) == 0 {
 		return false
 	}
 	for _, d := range deps {
-		if b.changed[d] {
+		if set[d] {
 			return true
 		}
 	}
 	return false
+}
+
+// patch gives a page whose files changed only in their bytes their new
+// hashes and sizes: a copy, since earlier manifests share the page.
+func (b *Builder) patch(c assembled) assembled {
+	page := *c.page
+	page.Assets = b.patchAssets(page.Assets, c.assets)
+	page.Deferred = b.patchAssets(page.Deferred, c.deferred)
+	c.page = &page
+	return c
+}
+
+func (b *Builder) patchAssets(assets []Asset, files []string) []Asset {
+	if assets == nil {
+		return nil
+	}
+	out := slices.Clone(assets)
+	for i, f := range files {
+		if b.changed[f] {
+			e := b.files[f]
+			out[i].Size, out[i].Hash = e.Size, e.Hash
+		}
+	}
+	return out
 }
 
 // lookup returns the file at a URL path, noting that the page depends on it.
@@ -89,6 +122,8 @@ type pageBuilder struct {
 	seen   map[string]bool // request paths already listed
 	sheets []sheetAt       // critical stylesheets, for fonts and backgrounds
 	deps   []string        // every file path looked up
+	// assets and deferred hold the file of each asset of the page
+	assets, deferred []string
 }
 
 type sheetAt struct {
@@ -163,7 +198,7 @@ func (pb *pageBuilder) resolveURL(base *url.URL, raw string) (t target, external
 	return t, "", true
 }
 
-func (b *Builder) page(site *url.URL, p string, d *doc) (*Page, []string) {
+func (b *Builder) page(site *url.URL, p string, d *doc) assembled {
 	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}, deps: []string{p}}
 	base := site.ResolveReference(&url.URL{Path: p})
 	if d.base != "" {
@@ -176,7 +211,7 @@ func (b *Builder) page(site *url.URL, p string, d *doc) (*Page, []string) {
 	}
 	pb.fonts()
 	pb.hero(base, d)
-	return pb.page, pb.deps
+	return assembled{pb.page, pb.deps, pb.assets, pb.deferred}
 }
 
 // add lists one reference and, for a stylesheet, what it imports.
@@ -207,8 +242,10 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 	}
 	if r.deferred {
 		pb.page.Deferred = append(pb.page.Deferred, a)
+		pb.deferred = append(pb.deferred, t.file)
 	} else {
 		pb.page.Assets = append(pb.page.Assets, a)
+		pb.assets = append(pb.assets, t.file)
 	}
 	if (r.why == "link" || r.why == "import" || r.why == "body-style") && e.sheet != nil && !visiting[t.file] {
 		visiting[t.file] = true

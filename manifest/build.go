@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -56,9 +57,13 @@ type Builder struct {
 	files    map[string]*entry
 	problems map[string]Problem
 	// pages caches assembled pages; changed holds the file paths read or
-	// removed since the last assembly.
+	// removed since the last assembly, and reshaped those of them whose
+	// change can alter the pages that use them. A file only in changed has
+	// new bytes and nothing else new (a stylesheet with the same rules, an
+	// image of the same size): its pages just take its new hash and size.
 	pages    map[string]assembled
 	changed  map[string]bool
+	reshaped map[string]bool
 	resolved map[string]resolved // memo of URL resolution, see resolve
 }
 
@@ -90,7 +95,8 @@ func NewBuilder(fsys fs.FS, opts Options) (*Builder, error) {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	b := &Builder{fsys: fsys, opts: opts, files: map[string]*entry{}, problems: map[string]Problem{},
-		pages: map[string]assembled{}, changed: map[string]bool{}, resolved: map[string]resolved{}}
+		pages: map[string]assembled{}, changed: map[string]bool{}, reshaped: map[string]bool{},
+		resolved: map[string]resolved{}}
 	if _, err := fs.Stat(fsys, "."); err != nil {
 		return nil, fmt.Errorf("manifest: cannot read the site: %w", err)
 	}
@@ -178,6 +184,9 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
 	}()
 	for r := range results {
 		p := urlPath(r.name)
+		if !sameShape(b.files[p], r.e) {
+			b.reshaped[p] = true
+		}
 		delete(b.problems, p)
 		delete(b.files, p)
 		b.changed[p] = true
@@ -191,6 +200,14 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
 	for _, p := range found {
 		b.problems[p.Path] = p
 	}
+}
+
+// sameShape reports whether a file read again differs from before only in
+// its bytes: not a page, the same type, the same rules if a stylesheet, the
+// same pixel size if an image.
+func sameShape(old, e *entry) bool {
+	return old != nil && e != nil && old.doc == nil && e.doc == nil && old.Type == e.Type &&
+		old.width == e.width && old.height == e.height && reflect.DeepEqual(old.sheet, e.sheet)
 }
 
 // readFile reads one file. A page or stylesheet is read whole and parsed;
@@ -349,6 +366,7 @@ func (b *Builder) remove(p string) {
 		if k == p || strings.HasPrefix(k, prefix) {
 			delete(b.files, k)
 			b.changed[k] = true
+			b.reshaped[k] = true
 		}
 	}
 	for k := range b.problems {

@@ -37,17 +37,19 @@ type planAsset struct {
 // taken as they are (a changed shared stylesheet changes every page, and
 // most of each page's assets stay the same).
 func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page) *pagePlan {
-	plan := &pagePlan{index: make([]int, len(p.Assets))}
-	for i, a := range p.Assets {
+	n := len(p.Assets)
+	plan := &pagePlan{index: make([]int, n), assets: make([]planAsset, 0, n), order: make([]int, 0, n)}
+	for i := range p.Assets {
+		a := &p.Assets[i]
 		plan.index[i] = -1
-		if prev != nil && i < len(source.Assets) && source.Assets[i] == a {
+		if prev != nil && i < len(source.Assets) && source.Assets[i] == *a {
 			if j := prev.index[i]; j >= 0 {
 				plan.index[i] = len(plan.assets)
 				plan.assets = append(plan.assets, prev.assets[j])
 			}
 			continue
 		}
-		link, ok := linkValue(a)
+		link, ok := linkValue(*a)
 		if !ok {
 			continue
 		}

@@ -1,9 +1,13 @@
 package manifest
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"golang.org/x/net/html"
 )
 
 // FuzzExtractHTML: any bytes are a page a browser would render; extraction
@@ -78,6 +82,51 @@ func FuzzBuild(f *testing.F) {
 			if a.Hash == "" || a.Size == 0 && a.Path != "/a.css" && a.Path != "/index.html" {
 				t.Errorf("asset without a file: %+v", a)
 			}
+		}
+	})
+}
+
+// FuzzScanTag: scanTag reads a start tag as x/net/html's tokenizer does:
+// the same length, name and attributes, and it answers alone for every tag
+// without '&', '\r' or NUL.
+func FuzzScanTag(f *testing.F) {
+	for _, s := range []string{
+		`<link rel=stylesheet href="a.css" media='screen'>`, `<br/>`, `<p a=/>`, `<img src=x.png width=900 height=900/>`,
+		`<A HREF=X.css REL=Stylesheet>`, `<div =x a b=c d = "e" f='g'h>`, `<x a="&amp;b">`, "<x\ta\n=\fb>", `<x a=b/ c>`,
+		`<x a="b`, `<x a`, `<x a=b a=c A=d>`, "<x a=\"\r\">", "<x\x00 a=b>",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 2 || b[0] != '<' || !('a' <= b[1]|0x20 && b[1]|0x20 <= 'z') {
+			return
+		}
+		z := html.NewTokenizer(bytes.NewReader(b))
+		tt := z.Next()
+		isTag := tt == html.StartTagToken || tt == html.SelfClosingTagToken
+		n, name, attrs, ok := scanTag(b, nil)
+		if !isTag {
+			if ok {
+				t.Fatalf("scanTag read a tag of %d bytes where the tokenizer sees %v", n, tt)
+			}
+			return
+		}
+		raw := z.Raw()
+		if !ok {
+			if !bytes.ContainsAny(raw, "&\r\x00") {
+				t.Fatalf("scanTag gave up on %q", raw)
+			}
+			return
+		}
+		zname, more := z.TagName()
+		var zattrs attrList
+		for more {
+			var k, v []byte
+			k, v, more = z.TagAttr()
+			zattrs = append(zattrs, attr{string(k), string(v)})
+		}
+		if n != len(raw) || string(name) != string(zname) || !slices.Equal(attrs, zattrs) {
+			t.Fatalf("scanTag: %d bytes, %q, %q\ntokenizer: %d bytes, %q, %q", n, name, attrs, len(raw), zname, zattrs)
 		}
 	})
 }

@@ -106,8 +106,7 @@ func (x *extractor) top(src []byte) (off, line int) {
 			continue
 		case html.EndTagToken:
 			rawText = false
-			name, _ := z.TagName()
-			switch atom.Lookup(name) {
+			switch atom.Lookup(rawTagName(raw[2:])) {
 			case atom.Head:
 				x.body = true
 			case atom.Template:
@@ -120,8 +119,7 @@ func (x *extractor) top(src []byte) (off, line int) {
 		default:
 			continue
 		}
-		name, hasAttr := z.TagName()
-		a := atom.Lookup(name)
+		a := atom.Lookup(rawTagName(raw[1:]))
 		rawText = tt == html.StartTagToken && rawTextElement[a]
 		if a == atom.Template {
 			if tt == html.StartTagToken {
@@ -141,13 +139,11 @@ func (x *extractor) top(src []byte) (off, line int) {
 		if !x.body && a != atom.Base && a != atom.Link && a != atom.Script {
 			continue // nothing else in <head> matters
 		}
-		var attrs attrList
+		keep := keepSome // an early element of the body
 		if a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img {
-			attrs = readAttrs(z, hasAttr)
-		} else {
-			attrs = readSomeAttrs(z, hasAttr) // an early element of the body
+			keep = nil
 		}
-		x.element(a, attrs, at)
+		x.element(a, tagAttrs(z, raw, keep), at)
 	}
 }
 
@@ -180,22 +176,24 @@ func (x *extractor) rest(src []byte, line int) {
 			pos++
 			continue
 		}
-		a := atom.Lookup(bytes.ToLower(name))
-		z := html.NewTokenizer(bytes.NewReader(src[pos:]))
-		tt := z.Next()
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+		a := atom.Lookup(lowerASCII(name))
+		keep := keepNone
+		if a == atom.Link || a == atom.Script || a == atom.Img {
+			keep = nil
+		}
+		n, _, attrs, ok := readTag(src[pos:], keep)
+		if !ok {
 			pos++
 			continue
 		}
-		_, hasAttr := z.TagName()
 		at := lineAt(pos)
-		pos += len(z.Raw())
+		pos += n
 		switch a {
 		case atom.Plaintext:
 			return // the rest of the page is text
 		case atom.Link, atom.Script, atom.Img:
 			x.elements++
-			x.element(a, readAttrs(z, hasAttr), at)
+			x.element(a, attrs, at)
 		}
 		if a == atom.Template || rawTextElement[a] {
 			end := indexEndTag(src[pos:], name)
@@ -349,29 +347,44 @@ func (l attrList) val(key string) string { v, _ := l.get(key); return v }
 
 func (l attrList) has(key string) bool { _, ok := l.get(key); return ok }
 
-// readSomeAttrs reads only what matters of an ordinary element: what CSS
-// may select it by, and an inline background.
-func readSomeAttrs(z *html.Tokenizer, more bool) attrList {
+// keepSome keeps only what matters of an ordinary element: what CSS may
+// select it by, and an inline background. keepNone keeps nothing.
+func keepSome(key []byte) bool {
+	switch string(key) {
+	case "class", "id", "style":
+		return true
+	}
+	return false
+}
+
+func keepNone([]byte) bool { return false }
+
+// tagAttrs returns the attributes of the start tag the tokenizer z just
+// read (raw) that keep accepts (all with a nil keep).
+func tagAttrs(z *html.Tokenizer, raw []byte, keep func([]byte) bool) attrList {
+	if _, _, attrs, ok := scanTag(raw, keep); ok {
+		return attrs
+	}
 	var l attrList
-	for more {
+	for more := true; more; {
 		var k, v []byte
 		k, v, more = z.TagAttr()
-		switch string(k) {
-		case "class", "id", "style":
+		if k != nil && (keep == nil || keep(k)) {
 			l = append(l, attr{string(k), string(v)})
 		}
 	}
 	return l
 }
 
-func readAttrs(z *html.Tokenizer, more bool) attrList {
-	var l attrList
-	for more {
-		var k, v []byte
-		k, v, more = z.TagAttr()
-		l = append(l, attr{string(k), string(v)})
+// rawTagName returns the name of the tag whose text follows "<" or "</" in
+// b, in lower case, as the tokenizer reads it.
+func rawTagName(b []byte) []byte {
+	for i, c := range b {
+		if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '/' || c == '>' {
+			return lowerASCII(b[:i])
+		}
 	}
-	return l
+	return lowerASCII(b)
 }
 
 func relTokens(rel string) map[string]bool {

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -87,13 +88,13 @@ func FuzzBuild(f *testing.F) {
 }
 
 // FuzzScanTag: scanTag reads a start tag as x/net/html's tokenizer does:
-// the same length, name and attributes, and it answers alone for every tag
-// without '&', '\r' or NUL.
+// the same length, name, attributes and self-closing flag, and it answers
+// alone for every tag without '&', '\r' or NUL.
 func FuzzScanTag(f *testing.F) {
 	for _, s := range []string{
 		`<link rel=stylesheet href="a.css" media='screen'>`, `<br/>`, `<p a=/>`, `<img src=x.png width=900 height=900/>`,
 		`<A HREF=X.css REL=Stylesheet>`, `<div =x a b=c d = "e" f='g'h>`, `<x a="&amp;b">`, "<x\ta\n=\fb>", `<x a=b/ c>`,
-		`<x a="b`, `<x a`, `<x a=b a=c A=d>`, "<x a=\"\r\">", "<x\x00 a=b>",
+		`<x a="b`, `<x a`, `<x a=b a=c A=d>`, "<x a=\"\r\">", "<x\x00 a=b>", `<x a=b a=/>`, `<x a/ b=">"/>`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -104,29 +105,62 @@ func FuzzScanTag(f *testing.F) {
 		z := html.NewTokenizer(bytes.NewReader(b))
 		tt := z.Next()
 		isTag := tt == html.StartTagToken || tt == html.SelfClosingTagToken
-		n, name, attrs, ok := scanTag(b, nil)
+		got, exact, ok := scanTag(b, nil)
 		if !isTag {
 			if ok {
-				t.Fatalf("scanTag read a tag of %d bytes where the tokenizer sees %v", n, tt)
+				t.Fatalf("scanTag read a tag of %d bytes where the tokenizer sees %v", got.n, tt)
 			}
 			return
 		}
 		raw := z.Raw()
 		if !ok {
+			t.Fatalf("scanTag gave up on %q", raw)
+		}
+		if got.n != len(raw) || got.selfClosing != (tt == html.SelfClosingTagToken) {
+			t.Fatalf("scanTag: %d bytes, self-closing %v; tokenizer: %d bytes, %v", got.n, got.selfClosing, len(raw), tt)
+		}
+		if !exact {
 			if !bytes.ContainsAny(raw, "&\r\x00") {
-				t.Fatalf("scanTag gave up on %q", raw)
+				t.Fatalf("scanTag asks the tokenizer for %q", raw)
 			}
 			return
 		}
-		zname, more := z.TagName()
-		var zattrs attrList
+		name, more := z.TagName()
+		var attrs attrList
 		for more {
 			var k, v []byte
 			k, v, more = z.TagAttr()
-			zattrs = append(zattrs, attr{string(k), string(v)})
+			attrs = append(attrs, attr{string(k), string(v)})
 		}
-		if n != len(raw) || string(name) != string(zname) || !slices.Equal(attrs, zattrs) {
-			t.Fatalf("scanTag: %d bytes, %q, %q\ntokenizer: %d bytes, %q, %q", n, name, attrs, len(raw), zname, zattrs)
+		if string(got.name) != string(name) || !slices.Equal(got.attrs, attrs) {
+			t.Fatalf("scanTag: %q, %q\ntokenizer: %q, %q", got.name, got.attrs, name, attrs)
+		}
+	})
+}
+
+// FuzzTop: top reads the head and the first elements of the body as the
+// tokenizer does: the same references, hero candidates and early classes,
+// and it stops where the tokenizer would.
+func FuzzTop(f *testing.F) {
+	for _, s := range []string{
+		`<!doctype html><html><head><link rel=stylesheet href=a.css><script src=a.js></script></head><body><img src=h.png width=900 height=900>`,
+		`<!-- <link rel=stylesheet href=x.css> --><!--><!---><link rel=stylesheet href="b.css"><? x ><!x>`,
+		`<style>a{}</style x><script>if (a < b) document.write("<link>")</script ><title>t</TITLE>text<div class="a b" id=c style="background:url(h.png)">`,
+		`<template><link rel=stylesheet href=t.css></template></template><script><!-- <script></script> --></script><link rel=stylesheet href=s.css>`,
+		`<title/>x<link rel=stylesheet href=c.css></x><//><p a=/><img src=q.png fetchpriority=high>` + strings.Repeat("<p class=x>", 45) + `<img src=late.png width=999 height=999>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, page []byte) {
+		if bytes.Contains(bytes.ToLower(page), []byte("plaintext")) {
+			return // the tokenizer-based top let rest read a plaintext's text as markup
+		}
+		got, want := &extractor{d: &doc{early: map[string]bool{}}}, &extractor{d: &doc{early: map[string]bool{}}}
+		off, line := got.top(page)
+		wantOff, wantLine := want.topTokenizer(page)
+		if !reflect.DeepEqual(got, want) || off != wantOff || off < len(page) && line != wantLine {
+			t.Fatalf("top: stopped at %d, line %d: %+v %+v\ntokenizer: stopped at %d, line %d: %+v %+v",
+				off, line, *got, *got.d, wantOff, wantLine, *want, *want.d)
 		}
 	})
 }

@@ -79,34 +79,64 @@ type extractor struct {
 
 var newline = []byte{'\n'}
 
-// top tokenizes the page until the body has gone past the elements the hero
-// image is looked for in. It returns the offset and line it stopped at.
+// top reads the page until the body has gone past the elements the hero
+// image is looked for in, token by token as x/net/html's tokenizer splits
+// it (comments, declarations, raw text, tags whose attribute values hold
+// '>'), without its byte-at-a-time reads: start tags are read by scanTag,
+// and the tokenizer itself is asked only where a script holds "<!--". It
+// returns the offset and line it stopped at; FuzzTop holds it to the
+// tokenizer.
 func (x *extractor) top(src []byte) (off, line int) {
-	z := html.NewTokenizer(bytes.NewReader(src))
 	line = 1
+	counted := 0 // lines are counted in src[:counted]
+	lineAt := func(at int) int {
+		line += bytes.Count(src[counted:at], newline)
+		counted = at
+		return line
+	}
 	templates := 0
-	rawText := false // inside <title>, <script>, <style>, ...: text is not content
+	pos, text := 0, 0 // scanning from pos; text since text not yet looked at
+	// rawOpen: the text of a raw text element was read, its end tag not yet.
+	rawOpen := false
+	done := func() bool { return x.body && x.elements > heroElementLimit && templates == 0 && !rawOpen }
 	for {
-		if x.body && x.elements > heroElementLimit && templates == 0 && !rawText {
-			return off, line
+		if done() {
+			return pos, lineAt(pos)
 		}
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return len(src), line
+		i := bytes.IndexByte(src[pos:], '<')
+		if i < 0 || pos+i+1 >= len(src) {
+			x.text(src[text:], templates)
+			return len(src), lineAt(len(src))
 		}
-		raw := z.Raw()
-		at := line
-		line += bytes.Count(raw, newline)
-		off += len(raw)
-		switch tt {
-		case html.TextToken:
-			if !x.body && templates == 0 && !rawText && len(bytes.TrimSpace(raw)) > 0 {
-				x.body = true
-			}
+		lt := pos + i
+		c := src[lt+1]
+		letter := 'a' <= c|0x20 && c|0x20 <= 'z'
+		if !letter && c != '/' && c != '!' && c != '?' {
+			pos = lt + 1 // text
 			continue
-		case html.EndTagToken:
-			rawText = false
-			switch atom.Lookup(rawTagName(raw[2:])) {
+		}
+		if lt > text {
+			x.text(src[text:lt], templates)
+			if done() { // the text opened the body
+				return lt, lineAt(lt)
+			}
+		}
+		var end int // of the token
+		switch {
+		case c == '!' && bytes.HasPrefix(src[lt+2:], []byte("--")):
+			end = commentEnd(src, lt+4)
+		case c == '!' || c == '?':
+			end = closeAngle(src, lt+2)
+		case c == '/' && lt+2 < len(src) && src[lt+2] == '>':
+			end = lt + 3 // "</>" is nothing
+		case c == '/' && lt+2 < len(src) && 'a' <= src[lt+2]|0x20 && src[lt+2]|0x20 <= 'z':
+			t, _, ok := scanTag(src[lt+1:], keepNone)
+			if !ok {
+				return len(src), lineAt(len(src))
+			}
+			end = lt + 1 + t.n
+			rawOpen = false
+			switch atom.Lookup(t.name) {
 			case atom.Head:
 				x.body = true
 			case atom.Template:
@@ -114,37 +144,149 @@ func (x *extractor) top(src []byte) (off, line int) {
 					templates--
 				}
 			}
-			continue
-		case html.StartTagToken, html.SelfClosingTagToken:
-		default:
-			continue
-		}
-		a := atom.Lookup(rawTagName(raw[1:]))
-		rawText = tt == html.StartTagToken && rawTextElement[a]
-		if a == atom.Template {
-			if tt == html.StartTagToken {
-				templates++
+		case c == '/':
+			if lt+2 >= len(src) {
+				x.text(src[lt:], templates) // "</" at the end is text
+				return len(src), lineAt(len(src))
 			}
-			continue
+			end = closeAngle(src, lt+2)
+		default:
+			t, ok := x.startTag(src, lt, lineAt, &templates)
+			if !ok {
+				return len(src), lineAt(len(src))
+			}
+			end = lt + t.n
+			if !rawTextElement[atom.Lookup(t.name)] && string(t.name) != "plaintext" {
+				break
+			}
+			// The text of a raw text element is one token, even after
+			// "/>": then, to the reader here, it is text like any other.
+			if t.selfClosing && done() {
+				return end, lineAt(end)
+			}
+			textEnd := rawTextEnd(src, lt, end, t.name)
+			if t.selfClosing {
+				x.text(src[end:textEnd], templates)
+			} else {
+				rawOpen = true
+			}
+			end = textEnd
 		}
-		if templates > 0 {
-			continue // template contents are inert
+		if end < 0 {
+			return len(src), lineAt(len(src))
 		}
-		if a == atom.Body || !x.body && !inHead[a] {
-			x.body = true
-		}
-		if x.body && a != atom.Body {
-			x.elements++
-		}
-		if !x.body && a != atom.Base && a != atom.Link && a != atom.Script {
-			continue // nothing else in <head> matters
-		}
-		keep := keepSome // an early element of the body
-		if a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img {
-			keep = nil
-		}
-		x.element(a, tagAttrs(z, raw, keep), at)
+		pos, text = end, end
 	}
+}
+
+// startTag reads the start tag at src[lt] in the head or the first elements
+// of the body; ok is false when the page ends inside it.
+func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates *int) (t tag, ok bool) {
+	a := atom.Lookup(rawTagName(src[lt+1:]))
+	keep := keepNone
+	switch {
+	case a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img:
+		keep = nil
+	case *templates == 0:
+		keep = keepSome // an early element of the body
+	}
+	if t, ok = readTag(src[lt:], keep); !ok {
+		return t, false
+	}
+	switch {
+	case a == atom.Template:
+		if !t.selfClosing {
+			*templates++
+		}
+		return t, true
+	case *templates > 0:
+		return t, true // template contents are inert
+	}
+	if a == atom.Body || !x.body && !inHead[a] {
+		x.body = true
+	}
+	if x.body && a != atom.Body {
+		x.elements++
+	}
+	if x.body || a == atom.Base || a == atom.Link || a == atom.Script {
+		x.element(a, t.attrs, lineAt(lt)) // nothing else in <head> matters
+	}
+	return t, true
+}
+
+// text looks at text outside tags: in the head, any but white space opens
+// the body.
+func (x *extractor) text(t []byte, templates int) {
+	if !x.body && templates == 0 && len(bytes.TrimSpace(t)) > 0 {
+		x.body = true
+	}
+}
+
+// commentEnd returns the offset past the comment whose text starts at
+// src[from] (after "<!--"), or -1 when it runs to the end of the page. It
+// ends at the first '>' after "--" or "--!", or that only dashes precede,
+// as the tokenizer reads comments.
+func commentEnd(src []byte, from int) int {
+	for at := from; ; {
+		i := bytes.IndexByte(src[at:], '>')
+		if i < 0 {
+			return -1
+		}
+		gt := at + i
+		t := src[from:gt]
+		if len(bytes.TrimLeft(t, "-")) == 0 || bytes.HasSuffix(t, []byte("--")) || bytes.HasSuffix(t, []byte("--!")) {
+			return gt + 1
+		}
+		at = gt + 1
+	}
+}
+
+// closeAngle returns the offset past the first '>' from src[from], or -1.
+func closeAngle(src []byte, from int) int {
+	i := bytes.IndexByte(src[from:], '>')
+	if i < 0 {
+		return -1
+	}
+	return from + i + 1
+}
+
+// rawTextEnd returns where the text of the raw text element name ends: at
+// its end tag ("</name" and white space, '/' or '>', in any case), or at
+// the end of the page. The start tag is src[lt:start]. A script holding
+// "<!--" follows the tokenizer's rules for escaped script text: the
+// tokenizer reads it.
+func rawTextEnd(src []byte, lt, start int, name []byte) int {
+	if string(name) == "plaintext" {
+		return len(src)
+	}
+	end := len(src)
+	for at := start; ; {
+		i := bytes.Index(src[at:], []byte("</"))
+		if i < 0 {
+			break
+		}
+		at += i + 2
+		rest := src[at:]
+		if len(rest) > len(name) && bytes.EqualFold(rest[:len(name)], name) {
+			switch rest[len(name)] {
+			case ' ', '\n', '\r', '\t', '\f', '/', '>':
+				end = at - 2
+			}
+			if end != len(src) {
+				break
+			}
+		}
+	}
+	if string(name) == "script" && bytes.Contains(src[start:end], []byte("<!--")) {
+		z := html.NewTokenizer(bytes.NewReader(src[lt:]))
+		z.Next()
+		n := start
+		if z.Next() == html.TextToken {
+			n += len(z.Raw())
+		}
+		return n
+	}
+	return end
 }
 
 // rest scans the remainder of a page (all of it in <body>) for the tags
@@ -181,19 +323,19 @@ func (x *extractor) rest(src []byte, line int) {
 		if a == atom.Link || a == atom.Script || a == atom.Img {
 			keep = nil
 		}
-		n, _, attrs, ok := readTag(src[pos:], keep)
+		t, ok := readTag(src[pos:], keep)
 		if !ok {
 			pos++
 			continue
 		}
 		at := lineAt(pos)
-		pos += n
+		pos += t.n
 		switch a {
 		case atom.Plaintext:
 			return // the rest of the page is text
 		case atom.Link, atom.Script, atom.Img:
 			x.elements++
-			x.element(a, attrs, at)
+			x.element(a, t.attrs, at)
 		}
 		if a == atom.Template || rawTextElement[a] {
 			end := indexEndTag(src[pos:], name)
@@ -358,23 +500,6 @@ func keepSome(key []byte) bool {
 }
 
 func keepNone([]byte) bool { return false }
-
-// tagAttrs returns the attributes of the start tag the tokenizer z just
-// read (raw) that keep accepts (all with a nil keep).
-func tagAttrs(z *html.Tokenizer, raw []byte, keep func([]byte) bool) attrList {
-	if _, _, attrs, ok := scanTag(raw, keep); ok {
-		return attrs
-	}
-	var l attrList
-	for more := true; more; {
-		var k, v []byte
-		k, v, more = z.TagAttr()
-		if k != nil && (keep == nil || keep(k)) {
-			l = append(l, attr{string(k), string(v)})
-		}
-	}
-	return l
-}
 
 // rawTagName returns the name of the tag whose text follows "<" or "</" in
 // b, in lower case, as the tokenizer reads it.

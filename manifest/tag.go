@@ -6,18 +6,25 @@ import (
 	"golang.org/x/net/html"
 )
 
-// scanTag reads the start tag at the front of b (b[0] is '<', b[1] a
-// letter) exactly as x/net/html's tokenizer reads it, without its per-byte
-// reads and per-attribute copies, which were a third of a build's time. It
-// returns the tag's length, its name in lower case, and its attributes
-// (keys in lower case, the first of duplicates kept) whose key keep accepts
-// (all with a nil keep). ok is false when the tag ends before its '>' or
-// holds a byte the tokenizer treats specially in names and values ('&',
-// '\r', NUL): readTag then asks the tokenizer. FuzzScanTag checks the two
-// agree.
-func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs attrList, ok bool) {
+// tag is a tag read from a page's source.
+type tag struct {
+	n           int    // its length in bytes, from '<' to '>'
+	name        []byte // in lower case
+	attrs       attrList
+	selfClosing bool // ends in "/>" (as the tokenizer tells it from "<p a=/>")
+}
+
+// scanTag reads the tag at the front of b (b[0] is '<', or the '/' of an
+// end tag; b[1] a letter) exactly as x/net/html's tokenizer reads it,
+// without its per-byte reads and per-attribute copies. Its attributes are
+// those whose key, in lower case, keep accepts (all with a nil keep), the
+// first of duplicates kept. ok is false when the page ends before the tag's
+// '>'; exact is false when a kept attribute holds a byte the tokenizer
+// treats specially ('&', '\r', NUL): readTag then asks the tokenizer for
+// them. FuzzScanTag holds the two to each other.
+func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
 	if bytes.IndexByte(b, '>') < 0 {
-		return 0, nil, nil, false
+		return tag{}, false, false
 	}
 	i := 2
 	nameEnd := -1
@@ -34,11 +41,12 @@ func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs at
 		break
 	}
 	if nameEnd < 0 {
-		return 0, nil, nil, false
+		return tag{}, false, false
 	}
-	name = lowerASCII(b[1:nameEnd])
-	var seen map[string]bool // keys kept, once there are many of them
-	// eof is the failure of every step: the tag ends before its '>'.
+	t.name = lowerASCII(b[1:nameEnd])
+	exact = bytes.IndexByte(t.name, 0) < 0 // the tokenizer writes NUL as U+FFFD
+	var keys keySet                        // every key met, to tell the first of duplicates
+	lastValueEnd := -1                     // where the value of the last attribute kept by the tokenizer ends
 	skipSpace := func() bool {
 		for ; i < len(b); i++ {
 			switch b[i] {
@@ -50,11 +58,11 @@ func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs at
 		return false
 	}
 	if !skipSpace() {
-		return 0, nil, nil, false
+		return tag{}, false, false
 	}
 	for {
 		if i >= len(b) {
-			return 0, nil, nil, false
+			return tag{}, false, false
 		}
 		if b[i] == '>' {
 			i++
@@ -64,7 +72,7 @@ func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs at
 		ks := i
 		for {
 			if i >= len(b) {
-				return 0, nil, nil, false
+				return tag{}, false, false
 			}
 			c := b[i]
 			i++
@@ -79,8 +87,9 @@ func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs at
 		key := b[ks:i]
 		// Its value.
 		var val []byte
+		valueEnd := i
 		if !skipSpace() {
-			return 0, nil, nil, false
+			return tag{}, false, false
 		}
 		switch c := b[i]; {
 		case c == '/':
@@ -89,17 +98,18 @@ func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs at
 		default:
 			i++
 			if !skipSpace() {
-				return 0, nil, nil, false
+				return tag{}, false, false
 			}
 			switch q := b[i]; q {
 			case '>':
 			case '\'', '"':
 				end := bytes.IndexByte(b[i+1:], q)
 				if end < 0 {
-					return 0, nil, nil, false
+					return tag{}, false, false
 				}
 				val = b[i+1 : i+1+end]
 				i += end + 2
+				valueEnd = i - 1
 			default:
 				vs := i
 				for ; i < len(b); i++ {
@@ -109,67 +119,113 @@ func scanTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs at
 					}
 				}
 				if i >= len(b) {
-					return 0, nil, nil, false
+					return tag{}, false, false
 				}
-				val = b[vs:i]
+				val, valueEnd = b[vs:i], i
 				if b[i] != '>' {
 					i++ // the white space ends the value
 				}
 			}
 		}
-		if len(key) > 0 && (keep == nil || keep(key)) {
-			if bytes.ContainsAny(key, "\r\x00") || bytes.ContainsAny(val, "&\r\x00") {
-				return 0, nil, nil, false
-			}
-			k := string(lowerASCII(key))
-			if seen == nil && len(attrs) >= 8 {
-				seen = make(map[string]bool, 2*len(attrs))
-				for _, a := range attrs {
-					seen[a.key] = true
+		if len(key) > 0 && keys.add(key) {
+			lastValueEnd = valueEnd
+			if key = lowerASCII(key); keep == nil || keep(key) {
+				if bytes.IndexByte(key, 0) >= 0 || bytes.ContainsAny(val, "&\r\x00") {
+					exact = false
 				}
-			}
-			if seen != nil && !seen[k] || seen == nil && !attrs.has(k) {
-				if attrs == nil {
-					attrs = make(attrList, 0, 4)
+				if t.attrs == nil {
+					t.attrs = make(attrList, 0, 4)
 				}
-				attrs = append(attrs, attr{k, string(val)})
-				if seen != nil {
-					seen[k] = true
-				}
+				t.attrs = append(t.attrs, attr{string(key), string(val)})
 			}
 		}
 		if !skipSpace() {
-			return 0, nil, nil, false
+			return tag{}, false, false
 		}
 	}
-	if bytes.IndexByte(b[:i], 0) >= 0 {
-		return 0, nil, nil, false
+	t.n = i
+	t.selfClosing = b[i-2] == '/' && lastValueEnd-1 != i-2
+	return t, exact, true
+}
+
+// keySet is the attribute keys of one tag, compared in ASCII lower case.
+type keySet struct {
+	few  [8][]byte
+	n    int
+	many map[string]bool
+}
+
+// add adds key and reports whether it was not there yet.
+func (s *keySet) add(key []byte) bool {
+	if s.many != nil {
+		k := string(lowerASCII(key))
+		if s.many[k] {
+			return false
+		}
+		s.many[k] = true
+		return true
 	}
-	return i, name, attrs, true
+	for _, k := range s.few[:s.n] {
+		if equalASCIIFold(k, key) {
+			return false
+		}
+	}
+	if s.n < len(s.few) {
+		s.few[s.n] = key
+		s.n++
+		return true
+	}
+	s.many = make(map[string]bool, 2*len(s.few))
+	for _, k := range s.few {
+		s.many[string(lowerASCII(k))] = true
+	}
+	s.many[string(lowerASCII(key))] = true
+	return true
+}
+
+func equalASCIIFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // readTag reads the start tag at the front of b like scanTag, asking the
 // tokenizer when scanTag cannot answer alone. ok is false when b does not
 // start with a start tag.
-func readTag(b []byte, keep func(key []byte) bool) (n int, name []byte, attrs attrList, ok bool) {
-	if n, name, attrs, ok = scanTag(b, keep); ok {
-		return n, name, attrs, true
+func readTag(b []byte, keep func(key []byte) bool) (t tag, ok bool) {
+	t, exact, ok := scanTag(b, keep)
+	if ok && exact {
+		return t, true
 	}
 	z := html.NewTokenizer(bytes.NewReader(b))
-	if tt := z.Next(); tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-		return 0, nil, nil, false
+	tt := z.Next()
+	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+		return tag{}, false
 	}
-	n = len(z.Raw())
+	t = tag{n: len(z.Raw()), selfClosing: tt == html.SelfClosingTagToken}
 	name, more := z.TagName()
-	name = bytes.Clone(name)
+	t.name = bytes.Clone(name)
 	for more {
 		var k, v []byte
 		k, v, more = z.TagAttr()
 		if keep == nil || keep(k) {
-			attrs = append(attrs, attr{string(k), string(v)})
+			t.attrs = append(t.attrs, attr{string(k), string(v)})
 		}
 	}
-	return n, name, attrs, true
+	return t, true
 }
 
 // lowerASCII is b with A-Z in lower case, as the tokenizer lowers names;

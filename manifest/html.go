@@ -305,6 +305,10 @@ func (x *extractor) rest(src []byte, line int) {
 		}
 		pos += i
 		tag := src[pos+1:]
+		if len(tag) == 0 || !restFirst[tag[0]] {
+			pos++
+			continue
+		}
 		if bytes.HasPrefix(tag, []byte("!--")) {
 			end := bytes.Index(tag[3:], []byte("-->"))
 			if end < 0 {
@@ -346,6 +350,19 @@ func (x *extractor) rest(src []byte, line int) {
 		}
 	}
 }
+
+// restFirst holds the bytes that may follow a '<' that rest looks at: a
+// comment's '!' and the first letters of the tags tagName knows. Most tags
+// of a page (a, div, p, the end tags) are passed over on this byte alone.
+var restFirst = func() (t [256]bool) {
+	for _, c := range []byte("!lsitnxp") {
+		t[c] = true
+		if c != '!' {
+			t[c-'a'+'A'] = true
+		}
+	}
+	return t
+}()
 
 // tagName returns the lower-case name of the tag that b starts with (b
 // follows a '<') when it is one that rest looks at, else nil. Most tags are

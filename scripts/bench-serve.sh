@@ -4,8 +4,8 @@
 #   throughput: h2load, HTTP/2 over TLS, one server core, python docs, workloads small and mix:
 #               herald against nginx and Go's http.FileServer (gofs), with peak RSS
 #   push:       critical path of the python docs index at 50 ms RTT, push against no push
-# herald serve watches its folder and, on loopback, injects live reload into pages; to measure it
-# as a published site is served, pass HERALD_FLAGS=--watch=false (the harness appends it).
+# The harness runs herald serve DIR --cert C --key K: the folder is watched, and live reload is off
+# (a site with its own certificate is a published one). HERALD_FLAGS adds flags (--watch=false, ...).
 # Env: BENCH (harness folder, default ../shared/bench beside the repository), HERALD (binary to
 #   build, default /tmp/herald), SERVERS_THROUGHPUT, SERVERS_PUSH, DURATION, ROUNDS, RUNS; WHAT=throughput|push|all.
 # The machine is noisy: quote ratios from one run (servers alternate within it).

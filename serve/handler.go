@@ -190,6 +190,7 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		}
 	}
 	linkVariants(s.files)
+	made := map[manifest.Asset]planAsset{}
 	for p, page := range m.Pages {
 		e := s.files[p]
 		if e == nil || page == nil {
@@ -200,9 +201,9 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		case prev != nil && prev.source == page:
 			e.page = prev.page
 		case prev != nil && prev.page != nil:
-			e.page = newPagePlan(page, prev.page, prev.source)
+			e.page = newPagePlan(page, prev.page, prev.source, made)
 		default:
-			e.page = newPagePlan(page, nil, nil)
+			e.page = newPagePlan(page, nil, nil, made)
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]

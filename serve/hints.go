@@ -36,7 +36,11 @@ type planAsset struct {
 // version, if any, made from source: its assets that did not change are
 // taken as they are (a changed shared stylesheet changes every page, and
 // most of each page's assets stay the same).
-func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page) *pagePlan {
+//
+// made holds the assets planned so far for other pages of the same manifest,
+// which mostly share their stylesheets and scripts: each is planned once
+// (nil: no sharing).
+func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page, made map[manifest.Asset]planAsset) *pagePlan {
 	n := len(p.Assets)
 	plan := &pagePlan{index: make([]int, n), assets: make([]planAsset, 0, n), order: make([]int, 0, n)}
 	for i := range p.Assets {
@@ -49,13 +53,20 @@ func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page) *pageP
 			}
 			continue
 		}
-		link, ok := linkValue(*a)
+		pa, ok := made[*a]
 		if !ok {
-			continue
+			link, same := linkValue(*a)
+			if !same {
+				continue
+			}
+			pa = planAsset{path: a.Path, link: link, size: a.Size,
+				style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)}
+			if made != nil {
+				made[*a] = pa
+			}
 		}
 		plan.index[i] = len(plan.assets)
-		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size,
-			style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)})
+		plan.assets = append(plan.assets, pa)
 	}
 	plan.links = make([]string, len(plan.assets))
 	for i := range plan.assets {

@@ -2,6 +2,7 @@ package sites
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -161,4 +162,25 @@ func FuzzLoadConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestREADMEExample: the example configuration in the README is the tested
+// file, word for word.
+func TestREADMEExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile("testdata/herald.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "```toml\n")
+	block, _, closed := strings.Cut(block, "```\n")
+	if !ok || !closed {
+		t.Fatal("README.md has no ```toml block")
+	}
+	if block != string(file) {
+		t.Error("the example configuration in README.md differs from sites/testdata/herald.example.toml: copy the file into the README")
+	}
 }

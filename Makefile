@@ -20,8 +20,11 @@ testsites: testdeps
 vet:
 	$(GO) vet ./...
 
+# Whole-site benchmarks run a fixed number of times; the handler's micro
+# benchmarks run for their default time.
 bench: testsites
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./manifest/... ./watch ./sites
+	$(GO) test -run '^$$' -bench . -benchmem ./serve
 
 # Side by side with nginx and Go's http.FileServer: needs ../shared/bench/setup.sh run once.
 bench-serve:

@@ -12,6 +12,7 @@ import (
 	_ "image/png"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
 	"runtime"
@@ -160,10 +161,18 @@ type readResult struct {
 // read reads, hashes and parses in parallel the files that feed names (as
 // it finds them, so reading starts before a walk ends) and stores the
 // results. Each file is read once.
-func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
+func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (read map[string]bool) {
+	read = map[string]bool{}
 	work := make(chan string, 64)
 	results := make(chan readResult, 64)
 	var found []Problem // written by the feeding goroutine until results closes
+	// What was read before, for the workers: a page or stylesheet whose
+	// bytes are the same is not parsed again. The loop below changes
+	// b.files while they read.
+	var before map[string]*entry
+	if len(b.files) > 0 {
+		before = maps.Clone(b.files)
+	}
 	var wg sync.WaitGroup
 	for range b.opts.Workers {
 		wg.Add(1)
@@ -171,7 +180,7 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
 			defer wg.Done()
 			buf := &[]byte{} // reused by this worker for every page it parses
 			for name := range work {
-				e, prob := b.readFile(name, buf)
+				e, prob := b.readFile(name, buf, before[urlPath(name)])
 				results <- readResult{name, e, prob}
 			}
 		}()
@@ -184,6 +193,11 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
 	}()
 	for r := range results {
 		p := urlPath(r.name)
+		read[p] = true
+		if old := b.files[p]; r.prob == nil && sameShape(old, r.e) && old.Hash == r.e.Hash && old.Size == r.e.Size {
+			delete(b.problems, p)
+			continue // written again with the same bytes: nothing changed
+		}
 		if !sameShape(b.files[p], r.e) {
 			b.reshaped[p] = true
 		}
@@ -200,19 +214,24 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) {
 	for _, p := range found {
 		b.problems[p.Path] = p
 	}
+	return read
 }
 
 // sameShape reports whether a file read again differs from before only in
-// its bytes: not a page, the same type, the same rules if a stylesheet, the
-// same pixel size if an image.
+// its bytes: a page whose extraction was kept (same bytes) or none, the
+// same type, the same rules if a stylesheet, the same pixel size if an
+// image.
 func sameShape(old, e *entry) bool {
-	return old != nil && e != nil && old.doc == nil && e.doc == nil && old.Type == e.Type &&
-		old.width == e.width && old.height == e.height && reflect.DeepEqual(old.sheet, e.sheet)
+	return old != nil && e != nil && old.doc == e.doc && old.Type == e.Type &&
+		old.width == e.width && old.height == e.height && (old.sheet == e.sheet || reflect.DeepEqual(old.sheet, e.sheet))
 }
 
 // readFile reads one file. A page or stylesheet is read whole and parsed;
 // any other file is streamed through the hash.
-func (b *Builder) readFile(name string, pbuf *[]byte) (*entry, *Problem) {
+//
+// before is what was read of the file last time, if anything: when the
+// bytes are the same, their extraction is kept.
+func (b *Builder) readFile(name string, pbuf *[]byte, before *entry) (*entry, *Problem) {
 	p := urlPath(name)
 	fail := func(err error) (*entry, *Problem) {
 		return nil, &Problem{Path: p, Err: explain(err)}
@@ -244,11 +263,16 @@ func (b *Builder) readFile(name string, pbuf *[]byte) (*entry, *Problem) {
 		}
 		h.Write(data)
 		e.Size = int64(len(data))
-		if IsPage(name) {
+		e.Hash = hex.EncodeToString(h.Sum(nil))
+		switch {
+		case before != nil && before.Hash == e.Hash && before.Size == e.Size && (before.doc != nil || before.sheet != nil):
+			e.doc, e.sheet = before.doc, before.sheet // extractions are never changed
+		case IsPage(name):
 			e.doc = extractHTML(data)
-		} else {
+		default:
 			e.sheet = scanCSS(string(data))
 		}
+		return e, warn
 	} else {
 		// The first block is kept to read an image's size from its header.
 		buf := grow(pbuf, 64<<10)
@@ -308,6 +332,30 @@ func explain(err error) error {
 		return fmt.Errorf("%w: a link out of the site is never served: copy the target in instead", err)
 	}
 	return err
+}
+
+// Rebuild reads the whole site again, for when the changes cannot be
+// listed (events were lost, or so many files changed that listing them
+// costs more). It gives what NewBuilder would, but a page or stylesheet
+// whose bytes did not change is not parsed again, and a page none of whose
+// files changed is not assembled again: a generator that writes every file
+// of a site, most of them as they were, costs little more than reading
+// them. On error (the site cannot be read at all) nothing changes.
+func (b *Builder) Rebuild() error {
+	if _, err := fs.Stat(b.fsys, "."); err != nil {
+		return fmt.Errorf("manifest: cannot read the site: %w", err)
+	}
+	before := maps.Clone(b.files)
+	clear(b.problems)
+	read := b.read(func(emit func(string), problem func(Problem)) { b.walk(".", emit, problem) })
+	for p := range before {
+		if _, ok := b.files[p]; ok && !read[p] {
+			delete(b.files, p) // not met by the walk: gone
+			b.changed[p] = true
+			b.reshaped[p] = true
+		}
+	}
+	return nil
 }
 
 // Update applies changes to the named URL paths (files or folders, added,

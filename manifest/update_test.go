@@ -37,14 +37,25 @@ func TestUpdateMatchesBuild(t *testing.T) {
 		var changed []string
 		for range 1 + rng.IntN(3) {
 			name := names[rng.IntN(len(names))]
-			if rng.IntN(4) == 0 {
+			switch rng.IntN(5) {
+			case 0:
 				delete(fsys, name)
-			} else {
+			case 1:
+				if f, ok := fsys[name]; ok {
+					fsys[name] = file(string(f.Data)) // written again, the same bytes
+				}
+			default:
 				fsys[name] = file(contents[rng.IntN(len(contents))] + strconv.Itoa(rng.IntN(2)))
 			}
 			changed = append(changed, "/"+name)
 		}
-		b.Update(changed...)
+		if rng.IntN(5) == 0 {
+			if err := b.Rebuild(); err != nil { // as after lost events
+				t.Fatal(err)
+			}
+		} else {
+			b.Update(changed...)
+		}
 		got, _ := Marshal(b.Manifest())
 		full, _, _ := Build(fsys, Options{})
 		want, _ := Marshal(full)

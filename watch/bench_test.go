@@ -193,4 +193,36 @@ func BenchmarkBurst(b *testing.B) {
 		b.ReportMetric(float64(DefaultRule.Quiet.Milliseconds()), "ms-quiet")
 		b.ReportMetric(float64(full)/float64(b.N), "full/op")
 	})
+	// A generator writing the whole site again, every file with the bytes
+	// it had: the same full build, without parsing or assembling anything.
+	b.Run("rewrite", func(b *testing.B) {
+		changes := make(chan Change, 16)
+		h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())
+		w, err := New(dir, Options{OnChange: func(c Change) {
+			h.SetManifest(c.Manifest)
+			changes <- c
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer w.Close()
+		var total time.Duration
+		for range b.N {
+			for _, f := range files {
+				data, _ := os.ReadFile(f)
+				os.WriteFile(f, data, 0o644)
+			}
+			last := time.Now()
+			select {
+			case c := <-changes:
+				if !c.Full || len(c.Paths) != 0 {
+					b.Fatalf("a rewrite of every file as it was: full %v, %d paths changed", c.Full, len(c.Paths))
+				}
+			case <-time.After(30 * time.Second):
+				b.Fatal("no change")
+			}
+			total += time.Since(last)
+		}
+		b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/burst")
+	})
 }

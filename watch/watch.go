@@ -235,17 +235,14 @@ func (w *Watcher) applyLoop(batches <-chan batch) {
 
 // apply turns one batch into a new manifest in service.
 func (w *Watcher) apply(b batch) {
-	if b.full || w.builder == nil {
-		// The old builder's memory goes while the new one reads. Without a
-		// builder (the site could not be read) the next change is a full
-		// build too.
-		w.builder = nil
-		nb, err := manifest.NewBuilder(w.fsys, w.opts.Manifest)
-		if err != nil {
+	if b.full {
+		// Files whose bytes did not change are not parsed again: a
+		// generator that rewrites the whole site costs little more than
+		// reading it.
+		if err := w.builder.Rebuild(); err != nil {
 			w.log.Error("site cannot be read; the last good manifest stays in service", "path", w.dir, "err", err)
 			return
 		}
-		w.builder = nb
 	} else {
 		w.builder.Update(b.paths...)
 	}

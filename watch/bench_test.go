@@ -164,6 +164,31 @@ func BenchmarkBurst(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/build")
 	})
+	// The same full build right after every file was written, as a user
+	// would run herald build after a checkout: the kernel is still writing
+	// the new bytes back, on the same cores.
+	b.Run("full-build-after-writes", func(b *testing.B) {
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer root.Close()
+		var total time.Duration
+		for range b.N {
+			burstRound++
+			for j, f := range files {
+				os.WriteFile(f, append(contents[j], byte('a'+burstRound%26)), 0o644)
+			}
+			start := time.Now()
+			nb, err := manifest.NewBuilder(root.FS(), manifest.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			nb.Manifest()
+			total += time.Since(start)
+		}
+		b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/build")
+	})
 	b.Run("burst", func(b *testing.B) {
 		changes := make(chan Change, 16)
 		h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())

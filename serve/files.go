@@ -62,7 +62,7 @@ type fileEntry struct {
 	// page is set for an HTML page of the manifest; source is the
 	// manifest's page it was made from. Manifests share unchanged pages,
 	// so a plan is made again only for a page that changed.
-	page   *pagePlan
+	page   *lazyPlan
 	source *manifest.Page
 
 	hits   atomic.Int32

@@ -190,20 +190,20 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		}
 	}
 	linkVariants(s.files)
-	made := map[manifest.Asset]planAsset{}
 	for p, page := range m.Pages {
 		e := s.files[p]
 		if e == nil || page == nil {
 			continue
 		}
 		e.source = page
-		switch prev := old.entry(p); {
-		case prev != nil && prev.source == page:
-			e.page = prev.page
-		case prev != nil && prev.page != nil:
-			e.page = newPagePlan(page, prev.page, prev.source, made)
-		default:
-			e.page = newPagePlan(page, nil, nil, made)
+		prev := old.entry(p)
+		if prev != nil && prev.source == page {
+			e.page = prev.page // manifests share unchanged pages
+			continue
+		}
+		e.page = &lazyPlan{page: page}
+		if prev != nil && prev.page != nil && prev.page.plan.Load() != nil {
+			e.page.prev = prev.page
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]
@@ -262,7 +262,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.page != nil {
-		h.deliver(w, r, e.page)
+		h.deliver(w, r, e.page.get())
 	}
 	if e.html && h.opts.Reload != nil {
 		h.serveWithSnippet(w, r, s, e)

@@ -11,11 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"herald/internal/testsite"
 	"herald/manifest"
 
 	"github.com/fsnotify/fsnotify"
@@ -27,24 +27,7 @@ type site struct {
 	dir     string
 	w       *Watcher
 	changes chan Change
-	log     *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	log     *testsite.Buffer
 }
 
 var baseFiles = map[string]string{
@@ -60,7 +43,7 @@ var baseFiles = map[string]string{
 // links are pairs of a link's name and its target, relative to the site.
 func startSite(t *testing.T, files map[string]string, opts Options, hk hooks, links ...string) *site {
 	t.Helper()
-	s := &site{t: t, dir: t.TempDir(), changes: make(chan Change, 1000), log: &syncBuffer{}}
+	s := &site{t: t, dir: t.TempDir(), changes: make(chan Change, 1000), log: &testsite.Buffer{}}
 	for name, body := range files {
 		s.write(name, body)
 	}

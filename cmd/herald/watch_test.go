@@ -2,36 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"herald/internal/testsite"
 	"herald/manifest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // interrupt sends SIGINT to the test process, for the command running in
 // it; a handler of the test's own keeps the process alive should the command
@@ -57,7 +39,7 @@ func eventually(t *testing.T, what string, ok func() bool) {
 // until interrupted, and does not rebuild on its own writes.
 func TestBuildWatch(t *testing.T) {
 	dir := site(t, map[string]string{"index.html": `<link rel=stylesheet href=a.css>`, "a.css": `body{}`})
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testsite.Buffer
 	code := make(chan int)
 	go func() { code <- run([]string{"herald", "build", dir, "--watch"}, &stdout, &stderr) }()
 	eventually(t, "watching", func() bool { return strings.Contains(stdout.String(), "watching") })
@@ -109,7 +91,7 @@ func TestLoopback(t *testing.T) {
 // it changed.
 func TestServeWatch(t *testing.T) {
 	dir := site(t, map[string]string{"index.html": `<link rel=stylesheet href=a.css><body><p>one</p></body>`, "a.css": `p{}`})
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testsite.Buffer
 	code := make(chan int)
 	go func() { code <- run([]string{"herald", "serve", dir, "--addr", "127.0.0.1:0"}, &stdout, &stderr) }()
 	eventually(t, "the URL printed", func() bool { return strings.Contains(stdout.String(), "\n") })

@@ -190,16 +190,7 @@ func BenchmarkBurst(b *testing.B) {
 		b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/build")
 	})
 	b.Run("burst", func(b *testing.B) {
-		changes := make(chan Change, 16)
-		h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())
-		w, err := New(dir, Options{OnChange: func(c Change) {
-			h.SetManifest(c.Manifest)
-			changes <- c
-		}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer w.Close()
+		changes := serving(b, dir)
 		var total time.Duration
 		full := 0
 		for range b.N {
@@ -221,16 +212,7 @@ func BenchmarkBurst(b *testing.B) {
 	// A generator writing the whole site again, every file with the bytes
 	// it had: the same full build, without parsing or assembling anything.
 	b.Run("rewrite", func(b *testing.B) {
-		changes := make(chan Change, 16)
-		h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())
-		w, err := New(dir, Options{OnChange: func(c Change) {
-			h.SetManifest(c.Manifest)
-			changes <- c
-		}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer w.Close()
+		changes := serving(b, dir)
 		var total time.Duration
 		for range b.N {
 			for _, f := range files {
@@ -250,4 +232,20 @@ func BenchmarkBurst(b *testing.B) {
 		}
 		b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/burst")
 	})
+}
+
+// serving watches dir with the default rule, as herald serve does: each
+// change goes into a handler, then to the channel returned.
+func serving(b *testing.B, dir string) <-chan Change {
+	changes := make(chan Change, 16)
+	h := serve.New(os.DirFS(dir), nil, serve.DefaultOptions())
+	w, err := New(dir, Options{OnChange: func(c Change) {
+		h.SetManifest(c.Manifest)
+		changes <- c
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { w.Close() })
+	return changes
 }

@@ -53,10 +53,12 @@ var inHead = map[atom.Atom]bool{
 // extractHTML finds the URLs a page's first paint depends on. It never fails:
 // malformed markup is read the way the tokenizer reads it, as a browser does.
 //
-// The head and the first elements of the body go through the tokenizer
-// whole; past them only three tags still matter (link, script, img), so the
-// rest of the page is scanned for those alone, each read by the tokenizer,
-// with comments and the text of raw-text elements skipped as it would.
+// The head and the first elements of the body are read token by token, as
+// x/net/html's tokenizer splits them (top); past them only three tags still
+// matter (link, script, img), so the rest of the page is scanned for those
+// alone, with comments and the text of raw-text elements skipped (rest).
+// Tags are read by scanTag, which asks the tokenizer where entities, CR or
+// NUL make its answer differ.
 func extractHTML(src []byte) *doc {
 	x := &extractor{d: &doc{early: map[string]bool{}}}
 	off, line := x.top(src)

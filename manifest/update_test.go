@@ -64,3 +64,56 @@ func TestUpdateMatchesBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestRebuildKeepsWhatDidNotChange: a rebuild after files were written again
+// with their bytes keeps every page as it was (not even assembled again);
+// after one stylesheet changed, only the pages that use it are new; a file
+// gone is gone.
+func TestRebuildKeepsWhatDidNotChange(t *testing.T) {
+	fsys := fstest.MapFS{
+		"index.html":   file(`<link rel=stylesheet href=a.css>`),
+		"other.html":   file(`<link rel=stylesheet href=b.css>`),
+		"a.css":        file(`p{}`),
+		"b.css":        file(`q{}`),
+		"old/gone.png": file(pngOf(10, 10)),
+	}
+	b, err := NewBuilder(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.Manifest()
+	for name, f := range fsys {
+		fsys[name] = file(string(f.Data)) // written again, the same bytes
+	}
+	if err := b.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	same := b.Manifest()
+	for p, page := range first.Pages {
+		if same.Pages[p] != page {
+			t.Errorf("%s assembled again, though no file changed", p)
+		}
+	}
+
+	fsys["a.css"] = file(`p{color:red}`)
+	delete(fsys, "old/gone.png")
+	if err := b.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	next := b.Manifest()
+	if next.Pages["/index.html"] == same.Pages["/index.html"] || next.Pages["/index.html"].Assets[0].Hash == same.Pages["/index.html"].Assets[0].Hash {
+		t.Error("/index.html kept the old hash of a.css")
+	}
+	if next.Pages["/other.html"] != same.Pages["/other.html"] {
+		t.Error("/other.html assembled again, though none of its files changed")
+	}
+	if _, ok := next.Files["/old/gone.png"]; ok {
+		t.Error("a removed file is still in the manifest after a rebuild")
+	}
+	full, _, _ := Build(fsys, Options{})
+	got, _ := Marshal(next)
+	want, _ := Marshal(full)
+	if !bytes.Equal(got, want) {
+		t.Errorf("rebuild differs from a build from scratch\n got %s\nwant %s", got, want)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,6 +77,7 @@ type variant struct {
 	file   *fileEntry
 	header []string // Content-Encoding value
 	etag   []string // the sibling's own hash: distinct from the plain file's
+	rank   int      // its place in encodings: lower is preferred
 }
 
 // cachedFile is a file's bytes held in memory, checked against its hash.
@@ -124,14 +126,25 @@ func newFileEntry(urlPath string, f manifest.File, opts *Options) *fileEntry {
 	return e
 }
 
-// linkVariants attaches to each file its precompressed siblings.
+// linkVariants attaches to each file its precompressed siblings, best
+// first. It looks only at the names that end like one (a.css.br names
+// a.css), so a site without any costs a pass over its names.
 func linkVariants(files map[string]*fileEntry) {
-	for p, e := range files {
-		for _, enc := range encodings {
-			if sib, ok := files[p+enc.ext]; ok && sib.hash != "" {
-				e.variants = append(e.variants, variant{coding: enc.coding, file: sib,
-					header: header(enc.coding), etag: etagOf(sib.hash)})
+	for p, sib := range files {
+		for rank, enc := range encodings {
+			base, ok := strings.CutSuffix(p, enc.ext)
+			if !ok || sib.hash == "" {
+				continue
 			}
+			if e := files[base]; e != nil {
+				e.variants = append(e.variants, variant{coding: enc.coding, file: sib,
+					header: header(enc.coding), etag: etagOf(sib.hash), rank: rank})
+			}
+		}
+	}
+	for _, e := range files {
+		if len(e.variants) > 1 {
+			slices.SortFunc(e.variants, func(a, b variant) int { return a.rank - b.rank })
 		}
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -81,10 +83,6 @@ func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) 
 	if err != nil {
 		return nil, fmt.Errorf("bundle: build the manifest of %s: %w", dir, err)
 	}
-	mbytes, err := manifest.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
 
 	src, err := os.Open(exe)
 	if err != nil {
@@ -113,6 +111,12 @@ func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) 
 	zw := zip.NewWriter(counted)
 	if err := writeSite(zw, fsys, m, opts.Precompress, stats); err != nil {
 		return nil, fmt.Errorf("bundle: %s: %w", dir, err)
+	}
+	// The manifest goes last: it lists the precompressed forms just made,
+	// which the server finds through it.
+	mbytes, err := manifest.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	if err := storeEntry(zw, manifest.FileName, time.Now(), mbytes); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -151,6 +155,10 @@ func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress boo
 		names = append(names, strings.TrimPrefix(p, "/"))
 	}
 	slices.Sort(names)
+	types := make([]string, len(names)) // read here: the loop below adds to m.Files
+	for i, name := range names {
+		types[i] = m.Files["/"+name].Type
+	}
 	type result struct {
 		data, br, gz []byte
 		mod          time.Time
@@ -169,7 +177,7 @@ func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress boo
 			go func() {
 				var r result
 				r.data, r.mod, r.err = readFile(fsys, name)
-				if r.err == nil && precompress && compressible(name, m.Files["/"+name].Type) {
+				if r.err == nil && precompress && compressible(name, types[i]) {
 					r.br, r.gz = compress(r.data)
 				}
 				results[i] <- r
@@ -197,10 +205,23 @@ func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress boo
 			if err := storeEntry(zw, name+v.ext, r.mod, v.data); err != nil {
 				return err
 			}
+			sum := sha256.Sum256(v.data)
+			m.Files["/"+name+v.ext] = manifest.File{Size: int64(len(v.data)),
+				Type: manifest.ContentType(name + v.ext), Hash: hex.EncodeToString(sum[:])}
 			stats.Compressed++
 		}
 	}
 	return nil
+}
+
+// msDosTime is t as an MS-DOS date and time (two-second steps, from 1980).
+func msDosTime(t time.Time) (date, clock uint16) {
+	if t.Year() < 1980 {
+		return 0x21, 0 // 1980-01-01
+	}
+	date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
+	clock = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	return date, clock
 }
 
 func readFile(fsys fs.FS, name string) ([]byte, time.Time, error) {
@@ -218,6 +239,10 @@ func readFile(fsys fs.FS, name string) ([]byte, time.Time, error) {
 // storeEntry writes one uncompressed entry with its CRC and sizes in the
 // local header (no data descriptor), so the bytes that follow the header are
 // the file.
+//
+// CreateRaw writes the header as given, so the modification time goes in
+// here: as an MS-DOS date and, to the second and in UTC, as the extended
+// timestamp field that zip readers (Go's among them) prefer.
 func storeEntry(zw *zip.Writer, name string, mod time.Time, data []byte) error {
 	h := &zip.FileHeader{
 		Name:               name,
@@ -226,6 +251,14 @@ func storeEntry(zw *zip.Writer, name string, mod time.Time, data []byte) error {
 		CRC32:              crc32.ChecksumIEEE(data),
 		CompressedSize64:   uint64(len(data)),
 		UncompressedSize64: uint64(len(data)),
+	}
+	if !mod.IsZero() && mod.Unix() >= 0 && mod.Unix() <= math.MaxUint32 {
+		h.ModifiedDate, h.ModifiedTime = msDosTime(mod.UTC())
+		// Extended timestamp (0x5455), modification time only.
+		h.Extra = binary.LittleEndian.AppendUint16(nil, 0x5455)
+		h.Extra = binary.LittleEndian.AppendUint16(h.Extra, 5)
+		h.Extra = append(h.Extra, 1)
+		h.Extra = binary.LittleEndian.AppendUint32(h.Extra, uint32(mod.Unix()))
 	}
 	w, err := zw.CreateRaw(h)
 	if err != nil {

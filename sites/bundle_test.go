@@ -3,6 +3,8 @@ package sites
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"herald/manifest"
 
@@ -109,6 +112,25 @@ func TestBundleRoundTrip(t *testing.T) {
 	if info, _ := f.Stat(); info.Size() != int64(len(smallSite["css/site.css"])) || info.IsDir() {
 		t.Errorf("stat: %v", info)
 	}
+	// Files keep their modification time (to the second), for
+	// Last-Modified.
+	mod := time.Date(2024, 5, 17, 13, 45, 31, 0, time.UTC)
+	dir2 := siteDir(t, map[string]string{"a.html": "<p>a"})
+	if err := os.Chtimes(filepath.Join(dir2, "a.html"), mod, mod); err != nil {
+		t.Fatal(err)
+	}
+	out2 := filepath.Join(t.TempDir(), "site2")
+	if _, err := MakeBundle(testExecutable(t), dir2, out2, BundleOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b2, err := OpenBundle(out2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if info, err := fs.Stat(b2.FS(), "a.html"); err != nil || !info.ModTime().Equal(mod) {
+		t.Errorf("a.html bundled with modification time %v, want %v (%v)", info.ModTime(), mod, err)
+	}
 	// Folders list their files.
 	entries, err := fs.ReadDir(b.FS(), "css")
 	if err != nil || len(entries) == 0 {
@@ -130,6 +152,11 @@ func TestBundleRoundTrip(t *testing.T) {
 			}
 			if got, err := io.ReadAll(r); err != nil || string(got) != smallSite[name] {
 				t.Errorf("%s%s does not decode to the file: %v", name, enc, err)
+			}
+			// The bundled manifest lists it, or no server would find it.
+			sum := sha256.Sum256(data)
+			if f := b.Manifest().Files["/"+name+enc]; f.Hash != hex.EncodeToString(sum[:]) || f.Size != int64(len(data)) {
+				t.Errorf("the bundled manifest lists %s%s as %+v", name, enc, f)
 			}
 		}
 	}

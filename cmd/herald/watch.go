@@ -42,7 +42,11 @@ func buildWatch(c *cli.Context, dir, out string, opts manifest.Options) error {
 			logger.Error("the manifest on disk is out of date", "err", err)
 			return
 		}
-		fmt.Fprintf(c.App.Writer, "updated %s (manifest %.12s): %d files changed\n", out, ch.Manifest.Hash, len(ch.Paths))
+		what := fmt.Sprintf("%d files changed", len(ch.Paths))
+		if len(ch.Paths) == 1 {
+			what = ch.Paths[0] + " changed"
+		}
+		fmt.Fprintf(c.App.Writer, "updated %s (manifest %.12s): %s\n", out, ch.Manifest.Hash, what)
 	}})
 	if err != nil {
 		return err

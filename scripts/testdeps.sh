@@ -10,11 +10,11 @@ for p in $pkgs; do
 done
 if [ -n "$need" ]; then
 	echo "testdeps: installing$need"
-
 	$SUDO apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $need >/dev/null
 fi
 command -v npm >/dev/null || {
 	echo "testdeps: installing npm"
-	DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -q npm >/dev/null
+	[ -n "$need" ] || $SUDO apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q npm >/dev/null
 }

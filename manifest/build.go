@@ -194,11 +194,13 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (rea
 	for r := range results {
 		p := urlPath(r.name)
 		read[p] = true
-		if old := b.files[p]; r.prob == nil && sameShape(old, r.e) && old.Hash == r.e.Hash && old.Size == r.e.Size {
+		old := b.files[p]
+		same := sameShape(old, r.e)
+		if same && r.prob == nil && old.Hash == r.e.Hash && old.Size == r.e.Size {
 			delete(b.problems, p)
 			continue // written again with the same bytes: nothing changed
 		}
-		if !sameShape(b.files[p], r.e) {
+		if !same {
 			b.reshaped[p] = true
 		}
 		delete(b.problems, p)
@@ -345,11 +347,10 @@ func (b *Builder) Rebuild() error {
 	if _, err := fs.Stat(b.fsys, "."); err != nil {
 		return fmt.Errorf("manifest: cannot read the site: %w", err)
 	}
-	before := maps.Clone(b.files)
 	clear(b.problems)
 	read := b.read(func(emit func(string), problem func(Problem)) { b.walk(".", emit, problem) })
-	for p := range before {
-		if _, ok := b.files[p]; ok && !read[p] {
+	for p := range b.files {
+		if !read[p] {
 			delete(b.files, p) // not met by the walk: gone
 			b.changed[p] = true
 			b.reshaped[p] = true

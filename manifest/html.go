@@ -153,12 +153,12 @@ func (x *extractor) top(src []byte) (off, line int) {
 			}
 			end = closeAngle(src, lt+2)
 		default:
-			t, ok := x.startTag(src, lt, lineAt, &templates)
+			t, a, ok := x.startTag(src, lt, lineAt, &templates)
 			if !ok {
 				return len(src), lineAt(len(src))
 			}
 			end = lt + t.n
-			if !rawTextElement[atom.Lookup(t.name)] && string(t.name) != "plaintext" {
+			if !rawTextElement[a] && a != atom.Plaintext {
 				break
 			}
 			// The text of a raw text element is one token, even after
@@ -182,9 +182,10 @@ func (x *extractor) top(src []byte) (off, line int) {
 }
 
 // startTag reads the start tag at src[lt] in the head or the first elements
-// of the body; ok is false when the page ends inside it.
-func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates *int) (t tag, ok bool) {
-	a := atom.Lookup(rawTagName(src[lt+1:]))
+// of the body, and returns it with its element; ok is false when the page
+// ends inside it.
+func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates *int) (t tag, a atom.Atom, ok bool) {
+	a = atom.Lookup(rawTagName(src[lt+1:]))
 	keep := keepNone
 	switch {
 	case a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img:
@@ -193,16 +194,16 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 		keep = keepSome // an early element of the body
 	}
 	if t, ok = readTag(src[lt:], keep); !ok {
-		return t, false
+		return t, a, false
 	}
 	switch {
 	case a == atom.Template:
 		if !t.selfClosing {
 			*templates++
 		}
-		return t, true
+		return t, a, true
 	case *templates > 0:
-		return t, true // template contents are inert
+		return t, a, true // template contents are inert
 	}
 	if a == atom.Body || !x.body && !inHead[a] {
 		x.body = true
@@ -213,7 +214,7 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 	if x.body || a == atom.Base || a == atom.Link || a == atom.Script {
 		x.element(a, t.attrs, lineAt(lt)) // nothing else in <head> matters
 	}
-	return t, true
+	return t, a, true
 }
 
 // text looks at text outside tags: in the head, any but white space opens

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,11 +59,9 @@ type fileEntry struct {
 
 	// variants are precompressed siblings (a.css.br, ...), best first.
 	variants []variant
-	// page is set for an HTML page of the manifest; source is the
-	// manifest's page it was made from. Manifests share unchanged pages,
-	// so a plan is made again only for a page that changed.
-	page   *lazyPlan
-	source *manifest.Page
+	// page is set for an HTML page of the manifest. Manifests share
+	// unchanged pages, so a plan is made again only for a page that changed.
+	page *lazyPlan
 
 	hits   atomic.Int32
 	stamp  atomic.Pointer[stamp]
@@ -77,7 +74,6 @@ type variant struct {
 	file   *fileEntry
 	header []string // Content-Encoding value
 	etag   []string // the sibling's own hash: distinct from the plain file's
-	rank   int      // its place in encodings: lower is preferred
 }
 
 // cachedFile is a file's bytes held in memory, checked against its hash.
@@ -128,23 +124,18 @@ func newFileEntry(urlPath string, f manifest.File, opts *Options) *fileEntry {
 
 // linkVariants attaches to each file its precompressed siblings, best
 // first. It looks only at the names that end like one (a.css.br names
-// a.css), so a site without any costs a pass over its names.
+// a.css), so a site without any costs a pass over its names per encoding.
 func linkVariants(files map[string]*fileEntry) {
-	for p, sib := range files {
-		for rank, enc := range encodings {
+	for _, enc := range encodings {
+		for p, sib := range files {
 			base, ok := strings.CutSuffix(p, enc.ext)
 			if !ok || sib.hash == "" {
 				continue
 			}
 			if e := files[base]; e != nil {
 				e.variants = append(e.variants, variant{coding: enc.coding, file: sib,
-					header: header(enc.coding), etag: etagOf(sib.hash), rank: rank})
+					header: header(enc.coding), etag: etagOf(sib.hash)})
 			}
-		}
-	}
-	for _, e := range files {
-		if len(e.variants) > 1 {
-			slices.SortFunc(e.variants, func(a, b variant) int { return a.rank - b.rank })
 		}
 	}
 }

@@ -195,15 +195,10 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		if e == nil || page == nil {
 			continue
 		}
-		e.source = page
-		prev := old.entry(p)
-		if prev != nil && prev.source == page {
+		if prev := old.entry(p); prev != nil && prev.page != nil && prev.page.page == page {
 			e.page = prev.page // manifests share unchanged pages
-			continue
-		}
-		e.page = &lazyPlan{page: page}
-		if prev != nil && prev.page != nil && prev.page.plan.Load() != nil {
-			e.page.prev = prev.page
+		} else {
+			e.page = &lazyPlan{page: page}
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"herald/manifest"
 	"herald/manifest/export"
@@ -20,8 +19,6 @@ type pagePlan struct {
 	// manifest order. The budget is applied per request, to what the
 	// client lacks.
 	order []int
-	// index maps the page's manifest assets to assets (-1: left out).
-	index []int
 }
 
 type planAsset struct {
@@ -34,28 +31,16 @@ type planAsset struct {
 }
 
 // newPagePlan prepares the delivery of a page's assets. Assets that are not
-// same-origin paths are left out. prev is the plan of the page's previous
-// version, if any, made from source: its assets that did not change are
-// taken as they are (a changed shared stylesheet changes every page, and
-// most of each page's assets stay the same).
-func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page) *pagePlan {
+// same-origin paths are left out.
+func newPagePlan(p *manifest.Page) *pagePlan {
 	n := len(p.Assets)
-	plan := &pagePlan{index: make([]int, n), assets: make([]planAsset, 0, n), order: make([]int, 0, n)}
+	plan := &pagePlan{assets: make([]planAsset, 0, n), order: make([]int, 0, n)}
 	for i := range p.Assets {
 		a := &p.Assets[i]
-		plan.index[i] = -1
-		if prev != nil && i < len(source.Assets) && source.Assets[i] == *a {
-			if j := prev.index[i]; j >= 0 {
-				plan.index[i] = len(plan.assets)
-				plan.assets = append(plan.assets, prev.assets[j])
-			}
-			continue
-		}
 		link, ok := linkValue(*a)
 		if !ok {
 			continue
 		}
-		plan.index[i] = len(plan.assets)
 		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size,
 			style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)})
 	}
@@ -80,25 +65,12 @@ func newPagePlan(p *manifest.Page, prev *pagePlan, source *manifest.Page) *pageP
 type lazyPlan struct {
 	once sync.Once
 	page *manifest.Page
-	// prev is the plan of the page's previous version, made already: its
-	// assets that did not change are taken as they are.
-	prev *lazyPlan
-	plan atomic.Pointer[pagePlan]
+	plan *pagePlan
 }
 
 func (l *lazyPlan) get() *pagePlan {
-	if p := l.plan.Load(); p != nil {
-		return p
-	}
-	l.once.Do(func() {
-		if l.prev != nil {
-			l.plan.Store(newPagePlan(l.page, l.prev.plan.Load(), l.prev.page))
-			l.prev = nil // the old version can go
-		} else {
-			l.plan.Store(newPagePlan(l.page, nil, nil))
-		}
-	})
-	return l.plan.Load()
+	l.once.Do(func() { l.plan = newPagePlan(l.page) })
+	return l.plan
 }
 
 // sameOrigin reports whether a request target is a path on this server.

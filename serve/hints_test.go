@@ -8,7 +8,6 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"os/exec"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"herald/internal/testsite"
-	"herald/manifest"
 )
 
 // TestEarlyHints asks for a page with Go's client over HTTP/2 and over
@@ -130,36 +128,5 @@ func TestNghttp(t *testing.T) {
 	}
 	if again, _ := run("-H", "cookie: "+cookie); len(again) != 0 {
 		t.Errorf("with the cookie, nghttp saw promises %v, want none", again)
-	}
-}
-
-// TestPagePlanFromPrevious: a plan made from the page's previous version
-// equals one made afresh, whatever changed between the two.
-func TestPagePlanFromPrevious(t *testing.T) {
-	css := manifest.Asset{Path: "/a.css", As: "style", Type: "text/css", Size: 10, Hash: "aa", Why: "link"}
-	font := manifest.Asset{Path: "/f.woff2", As: "font", Type: "font/woff2", Size: 30, Hash: "ff", Why: "font-face", CrossOrigin: "anonymous"}
-	js := manifest.Asset{Path: "/app.js", As: "script", Type: "text/javascript", Size: 20, Hash: "bb", Why: "head-script"}
-	ext := manifest.Asset{Path: "https://cdn.example/x.css", As: "style", Why: "link"}
-	changed := css
-	changed.Hash, changed.Size = "cc", 11
-	for _, tc := range []struct {
-		name       string
-		old, fresh []manifest.Asset
-	}{
-		{"same", []manifest.Asset{css, js}, []manifest.Asset{css, js}},
-		{"hash changed", []manifest.Asset{css, font, js}, []manifest.Asset{changed, font, js}},
-		{"asset added", []manifest.Asset{css, js}, []manifest.Asset{css, font, js}},
-		{"asset removed", []manifest.Asset{ext, css, font, js}, []manifest.Asset{css, js}},
-		{"other origin kept out", []manifest.Asset{css, ext, js}, []manifest.Asset{css, ext, changed, js}},
-		{"from none", nil, []manifest.Asset{js, css}},
-		{"to none", []manifest.Asset{js, css}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			old, fresh := &manifest.Page{Assets: tc.old}, &manifest.Page{Assets: tc.fresh}
-			got := newPagePlan(fresh, newPagePlan(old, nil, nil), old)
-			if want := newPagePlan(fresh, nil, nil); !reflect.DeepEqual(got, want) {
-				t.Errorf("from the previous plan:\n%+v\nafresh:\n%+v", got, want)
-			}
-		})
 	}
 }

@@ -11,10 +11,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -214,16 +212,6 @@ func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress boo
 	return nil
 }
 
-// msDosTime is t as an MS-DOS date and time (two-second steps, from 1980).
-func msDosTime(t time.Time) (date, clock uint16) {
-	if t.Year() < 1980 {
-		return 0x21, 0 // 1980-01-01
-	}
-	date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
-	clock = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
-	return date, clock
-}
-
 func readFile(fsys fs.FS, name string) ([]byte, time.Time, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
@@ -236,31 +224,11 @@ func readFile(fsys fs.FS, name string) ([]byte, time.Time, error) {
 	return data, mod, nil
 }
 
-// storeEntry writes one uncompressed entry with its CRC and sizes in the
-// local header (no data descriptor), so the bytes that follow the header are
-// the file.
-//
-// CreateRaw writes the header as given, so the modification time goes in
-// here: as an MS-DOS date and, to the second and in UTC, as the extended
-// timestamp field that zip readers (Go's among them) prefer.
+// storeEntry writes one uncompressed entry: the bytes that follow its
+// header are the file, read in place by the bundle. zip.Writer records the
+// modification time (an MS-DOS date and an extended timestamp to the second).
 func storeEntry(zw *zip.Writer, name string, mod time.Time, data []byte) error {
-	h := &zip.FileHeader{
-		Name:               name,
-		Method:             zip.Store,
-		Modified:           mod,
-		CRC32:              crc32.ChecksumIEEE(data),
-		CompressedSize64:   uint64(len(data)),
-		UncompressedSize64: uint64(len(data)),
-	}
-	if !mod.IsZero() && mod.Unix() >= 0 && mod.Unix() <= math.MaxUint32 {
-		h.ModifiedDate, h.ModifiedTime = msDosTime(mod.UTC())
-		// Extended timestamp (0x5455), modification time only.
-		h.Extra = binary.LittleEndian.AppendUint16(nil, 0x5455)
-		h.Extra = binary.LittleEndian.AppendUint16(h.Extra, 5)
-		h.Extra = append(h.Extra, 1)
-		h.Extra = binary.LittleEndian.AppendUint32(h.Extra, uint32(mod.Unix()))
-	}
-	w, err := zw.CreateRaw(h)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: mod})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,24 +92,7 @@ func TestNghttp(t *testing.T) {
 		if err != nil {
 			t.Fatalf("nghttp: %v\n%s", err, out)
 		}
-		// nghttp prints a frame's header fields before the frame's line:
-		//   [  0.054] recv (stream_id=13) :path: /a.css
-		//   ...
-		//   [  0.054] recv PUSH_PROMISE frame <length=58, flags=0x04, stream_id=13>
-		frameLine := regexp.MustCompile(`^\[[^\]]*\] (?:recv|send) ([A-Z_]+) frame`)
-		pathLine := regexp.MustCompile(`^\[[^\]]*\] recv \(stream_id=\d+\) :path: (\S+)`)
-		var path string
-		for _, line := range strings.Split(string(out), "\n") {
-			if m := pathLine.FindStringSubmatch(line); m != nil {
-				path = m[1]
-			}
-			if m := frameLine.FindStringSubmatch(line); m != nil {
-				if m[1] == "PUSH_PROMISE" {
-					pushes = append(pushes, path)
-				}
-				path = ""
-			}
-		}
+		pushes = testsite.Promised(string(out))
 		if m := regexp.MustCompile(`set-cookie: (` + digestCookie + `=[^;\s]+)`).FindSubmatch(out); m != nil {
 			cookie = string(m[1])
 		}

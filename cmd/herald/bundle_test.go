@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -233,7 +232,7 @@ func TestBundlePython(t *testing.T) {
 			others = append(others, a.Path)
 		}
 	}
-	if got, want := promised(string(out)), append(styles, others...); !slices.Equal(got, want) {
+	if got, want := testsite.Promised(string(out)), append(styles, others...); !slices.Equal(got, want) {
 		t.Errorf("nghttp was promised\n%q\nwant\n%q", got, want)
 	}
 
@@ -288,58 +287,4 @@ func fetchSame(c *http.Client, fsys fs.FS, base, name string) error {
 		return fmt.Errorf("%s: %d, %d bytes, want 200 and %d bytes", name, resp.StatusCode, len(got), len(want))
 	}
 	return nil
-}
-
-// promised lists the paths of the PUSH_PROMISE frames in nghttp -nv's
-// output, which prints a frame's header fields before the frame's line.
-func promised(out string) []string {
-	frameLine := regexp.MustCompile(`^\[[^\]]*\] (?:recv|send) ([A-Z_]+) frame`)
-	pathLine := regexp.MustCompile(`^\[[^\]]*\] recv \(stream_id=\d+\) :path: (\S+)`)
-	var paths []string
-	path := ""
-	for _, line := range strings.Split(out, "\n") {
-		if m := pathLine.FindStringSubmatch(line); m != nil {
-			path = m[1]
-		}
-		if m := frameLine.FindStringSubmatch(line); m != nil {
-			if m[1] == "PUSH_PROMISE" {
-				paths = append(paths, path)
-			}
-			path = ""
-		}
-	}
-	return paths
-}
-
-// TestBundlePrecompressed: a bundle made with --precompress serves the
-// brotli form to a client that accepts it, with the file's own time as
-// Last-Modified.
-func TestBundlePrecompressed(t *testing.T) {
-	site := t.TempDir()
-	css := strings.Repeat(".a{color:red}\n", 200)
-	if err := os.WriteFile(filepath.Join(site, "site.css"), []byte(css), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mod := time.Date(2024, 5, 17, 13, 45, 31, 0, time.UTC)
-	os.Chtimes(filepath.Join(site, "site.css"), mod, mod)
-	bin := buildHerald(t)
-	bundle := filepath.Join(t.TempDir(), "site")
-	if out, err := exec.Command(bin, "bundle", site, "-o", bundle, "--precompress").CombinedOutput(); err != nil {
-		t.Fatalf("herald bundle: %v\n%s", err, out)
-	}
-	base := startServer(t, bundle, "--addr", "127.0.0.1:0")
-	req, _ := http.NewRequest("GET", strings.TrimSuffix(base, "/")+"/site.css", nil)
-	req.Header.Set("Accept-Encoding", "br")
-	resp, err := http.DefaultTransport.RoundTrip(req) // no transparent gzip
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.Header.Get("Content-Encoding") != "br" || len(body) >= len(css) {
-		t.Errorf("Content-Encoding %q, %d bytes for a %d-byte file", resp.Header.Get("Content-Encoding"), len(body), len(css))
-	}
-	if got := resp.Header.Get("Last-Modified"); got != mod.Format(http.TimeFormat) {
-		t.Errorf("Last-Modified %q, want %q", got, mod.Format(http.TimeFormat))
-	}
 }

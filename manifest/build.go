@@ -66,6 +66,10 @@ type Builder struct {
 	changed  map[string]bool
 	reshaped map[string]bool
 	resolved map[string]resolved // memo of URL resolution, see resolve
+	// prepared holds what Prepare parsed ahead of the read that will
+	// need it, by URL path; a read takes an entry only for the same bytes.
+	prepared map[string]*entry
+	prepBuf  []byte
 }
 
 // entry is what the builder knows of one file.
@@ -97,7 +101,7 @@ func NewBuilder(fsys fs.FS, opts Options) (*Builder, error) {
 	}
 	b := &Builder{fsys: fsys, opts: opts, files: map[string]*entry{}, problems: map[string]Problem{},
 		pages: map[string]assembled{}, changed: map[string]bool{}, reshaped: map[string]bool{},
-		resolved: map[string]resolved{}}
+		resolved: map[string]resolved{}, prepared: map[string]*entry{}}
 	if _, err := fs.Stat(fsys, "."); err != nil {
 		return nil, fmt.Errorf("manifest: cannot read the site: %w", err)
 	}
@@ -180,7 +184,8 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (rea
 			defer wg.Done()
 			buf := &[]byte{} // reused by this worker for every page it parses
 			for name := range work {
-				e, prob := b.readFile(name, buf, before[urlPath(name)])
+				p := urlPath(name)
+				e, prob := b.readFile(name, buf, before[p], b.prepared[p])
 				results <- readResult{name, e, prob}
 			}
 		}()
@@ -216,6 +221,9 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (rea
 	for _, p := range found {
 		b.problems[p.Path] = p
 	}
+	for p := range read {
+		delete(b.prepared, p) // taken, or outdated
+	}
 	return read
 }
 
@@ -231,9 +239,9 @@ func sameShape(old, e *entry) bool {
 // readFile reads one file. A page or stylesheet is read whole and parsed;
 // any other file is streamed through the hash.
 //
-// before is what was read of the file last time, if anything: when the
-// bytes are the same, their extraction is kept.
-func (b *Builder) readFile(name string, pbuf *[]byte, before *entry) (*entry, *Problem) {
+// known are what was read of the file before (last time, or by Prepare),
+// if anything: when the bytes are the same, their extraction is kept.
+func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, *Problem) {
 	p := urlPath(name)
 	fail := func(err error) (*entry, *Problem) {
 		return nil, &Problem{Path: p, Err: explain(err)}
@@ -266,9 +274,9 @@ func (b *Builder) readFile(name string, pbuf *[]byte, before *entry) (*entry, *P
 		h.Write(data)
 		e.Size = int64(len(data))
 		e.Hash = hex.EncodeToString(h.Sum(nil))
-		switch {
-		case before != nil && before.Hash == e.Hash && before.Size == e.Size && (before.doc != nil || before.sheet != nil):
-			e.doc, e.sheet = before.doc, before.sheet // extractions are never changed
+		switch k := parsed(e, known); {
+		case k != nil:
+			e.doc, e.sheet = k.doc, k.sheet // extractions are never changed
 		case IsPage(name):
 			e.doc = extractHTML(data)
 		default:
@@ -296,6 +304,42 @@ func (b *Builder) readFile(name string, pbuf *[]byte, before *entry) (*entry, *P
 	}
 	e.Hash = hex.EncodeToString(h.Sum(nil))
 	return e, warn
+}
+
+// parsed returns the first of known with e's bytes and a parse, or nil.
+func parsed(e *entry, known []*entry) *entry {
+	for _, k := range known {
+		if k != nil && k.Hash == e.Hash && k.Size == e.Size && (k.doc != nil || k.sheet != nil) {
+			return k
+		}
+	}
+	return nil
+}
+
+// Prepare reads and parses the named pages and stylesheets (URL paths) ahead
+// of the Update or Rebuild that will apply them, without changing what
+// Manifest gives: when that read finds the same bytes, it keeps this parse
+// instead of parsing again. A watcher calls it while it waits for a run of
+// changes to end, so that applying them costs little more than reading the
+// files. Other files, and files not there or unreadable, are left to the
+// read that applies them.
+func (b *Builder) Prepare(paths ...string) {
+	for _, p := range paths {
+		p = path.Clean("/" + p)
+		name := strings.TrimPrefix(p, "/")
+		if !IsPage(name) && !isStylesheet(name) || Hidden(p) {
+			continue
+		}
+		e, _ := b.readFile(name, &b.prepBuf, b.files[p], b.prepared[p])
+		switch {
+		case e == nil || e.doc == nil && e.sheet == nil: // unreadable, or too big to parse
+			delete(b.prepared, p)
+		case b.files[p] != nil && b.files[p].Hash == e.Hash:
+			delete(b.prepared, p) // as it was: the read keeps its parse anyway
+		default:
+			b.prepared[p] = e
+		}
+	}
 }
 
 // grow returns *pbuf with a length of at least n, growing it if needed.
@@ -348,6 +392,7 @@ func (b *Builder) Rebuild() error {
 		return fmt.Errorf("manifest: cannot read the site: %w", err)
 	}
 	clear(b.problems)
+	defer clear(b.prepared)
 	read := b.read(func(emit func(string), problem func(Problem)) { b.walk(".", emit, problem) })
 	for p := range b.files {
 		if !read[p] {
@@ -411,6 +456,11 @@ func (b *Builder) Update(paths ...string) {
 // remove forgets the file at p and everything below it.
 func (b *Builder) remove(p string) {
 	prefix := strings.TrimSuffix(p, "/") + "/"
+	for k := range b.prepared {
+		if k == p || strings.HasPrefix(k, prefix) {
+			delete(b.prepared, k)
+		}
+	}
 	for k := range b.files {
 		if k == p || strings.HasPrefix(k, prefix) {
 			delete(b.files, k)

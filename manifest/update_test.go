@@ -2,7 +2,9 @@ package manifest
 
 import (
 	"bytes"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"testing/fstest"
@@ -48,6 +50,9 @@ func TestUpdateMatchesBuild(t *testing.T) {
 				fsys[name] = file(contents[rng.IntN(len(contents))] + strconv.Itoa(rng.IntN(2)))
 			}
 			changed = append(changed, "/"+name)
+			if rng.IntN(3) == 0 { // parsed ahead, as a watcher does; a later edit makes it stale
+				b.Prepare("/" + names[rng.IntN(len(names))])
+			}
 		}
 		if rng.IntN(5) == 0 {
 			if err := b.Rebuild(); err != nil { // as after lost events
@@ -64,6 +69,55 @@ func TestUpdateMatchesBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareParsesAhead: a page parsed by Prepare is not parsed again when
+// the update finds the same bytes, and is when they changed since.
+func TestPrepareParsesAhead(t *testing.T) {
+	fsys := fstest.MapFS{
+		"index.html": file(`<link rel=stylesheet href=a.css>`),
+		"a.css":      file(`p{}`),
+	}
+	b, err := NewBuilder(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Manifest()
+
+	fsys["index.html"] = file(`<link rel=stylesheet href=b.css>`)
+	fsys["b.css"] = file(`q{}`)
+	b.Prepare("/index.html", "/b.css", "/nowhere.html", "/a.css")
+	if len(b.prepared) != 2 {
+		t.Fatalf("prepared %v, want the changed page and the new stylesheet", keys(b.prepared))
+	}
+	doc := b.prepared["/index.html"].doc
+	b.Update("/index.html", "/b.css")
+	if b.files["/index.html"].doc != doc {
+		t.Error("the page was parsed again, though Prepare had parsed the same bytes")
+	}
+	if len(b.prepared) != 0 {
+		t.Errorf("prepared entries outlive the update that read them: %v", keys(b.prepared))
+	}
+
+	b.Prepare("/index.html") // the same bytes as in the builder: nothing to keep
+	fsys["index.html"] = file(`<link rel=stylesheet href=a.css>`)
+	fsys["a.css"] = file(`@import "b.css";`)
+	b.Prepare("/a.css", "/index.html")
+	fsys["a.css"] = file(`p{color:blue}`) // changed after it was prepared
+	if err := b.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := Marshal(b.Manifest())
+	full, _, _ := Build(fsys, Options{})
+	want, _ := Marshal(full)
+	if !bytes.Equal(got, want) {
+		t.Errorf("after a stale Prepare, the rebuild differs from a build from scratch\n got %s\nwant %s", got, want)
+	}
+	if len(b.prepared) != 0 {
+		t.Errorf("prepared entries outlive the rebuild: %v", keys(b.prepared))
+	}
+}
+
+func keys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestRebuildKeepsWhatDidNotChange: a rebuild after files were written again
 // with their bytes keeps every page as it was (not even assembled again);

@@ -39,15 +39,27 @@ type batch struct {
 	full  bool
 }
 
+// prepChunk is how many paths the debouncer offers to be prepared at a
+// time: a few milliseconds of parsing, the most a sealed batch can wait for
+// the consumer to finish one.
+const prepChunk = 16
+
 // debounce merges the events from in into batches on out by rule r, until in
-// is closed; then it closes out, dropping what was pending.
+// is closed; then it closes out (and prep), dropping what was pending.
 //
 // It owns the pending set. A batch is sealed when its deadline passes and is
 // sent when the consumer is ready; events arriving in between (the consumer
 // is still applying the previous batch) join the sealed batch, since they
 // would wait as long in a new one.
-func debounce(in <-chan event, out chan<- batch, r Rule) {
+//
+// Until a batch is sealed, the paths new to it are offered on prep (unless
+// nil), a few at a time, for the consumer to read ahead while it would
+// otherwise wait.
+func debounce(in <-chan event, out chan<- batch, prep chan<- []string, r Rule) {
 	defer close(out)
+	if prep != nil {
+		defer close(prep)
+	}
 	pending := map[string]bool{}
 	full := false
 	var first, last time.Time
@@ -55,8 +67,16 @@ func debounce(in <-chan event, out chan<- batch, r Rule) {
 	timer.Stop()
 	var send chan<- batch // non-nil once the batch is sealed
 	var ready batch
+	var unprepared []string // paths of the pending batch not yet offered on prep
 	for {
+		var offer chan<- []string // non-nil when there is something to offer
+		var chunk []string
+		if send == nil && len(unprepared) > 0 {
+			offer, chunk = prep, unprepared[:min(prepChunk, len(unprepared))]
+		}
 		select {
+		case offer <- chunk:
+			unprepared = unprepared[len(chunk):]
 		case e, ok := <-in:
 			if !ok {
 				timer.Stop()
@@ -69,8 +89,11 @@ func debounce(in <-chan event, out chan<- batch, r Rule) {
 			last = now
 			if e.full {
 				full = true
-			} else {
+			} else if !pending[e.path] {
 				pending[e.path] = true
+				if send == nil {
+					unprepared = append(unprepared, e.path)
+				}
 			}
 			if len(pending) >= r.Burst {
 				full = true
@@ -82,6 +105,7 @@ func debounce(in <-chan event, out chan<- batch, r Rule) {
 			timer.Reset(deadline(r, full, first, last).Sub(now))
 		case <-timer.C:
 			send, ready = out, seal(pending, full)
+			unprepared = nil // the batch reads them now
 		case send <- ready:
 			send, ready = nil, batch{}
 			clear(pending)

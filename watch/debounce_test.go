@@ -137,7 +137,7 @@ func TestDebounceBusyConsumer(t *testing.T) {
 func runScenario(steps []step, apply func(batch)) []emitted {
 	in := make(chan event)
 	out := make(chan batch)
-	go debounce(in, out, testRule)
+	go debounce(in, out, nil, testRule)
 	start := time.Now()
 	var got []emitted
 	done := make(chan struct{})
@@ -163,5 +163,74 @@ func runScenario(steps []step, apply func(batch)) []emitted {
 func equalEmitted(a, b []emitted) bool {
 	return slices.EqualFunc(a, b, func(x, y emitted) bool {
 		return x.at == y.at && x.full == y.full && slices.Equal(x.paths, y.paths)
+	})
+}
+
+// TestDebounceOffersPaths: while a batch waits for quiet, each path new to
+// it is offered once for preparing, in the order first seen and a few at a
+// time; none is offered once the batch is sealed.
+func TestDebounceOffersPaths(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		in, out, prep := make(chan event), make(chan batch), make(chan []string)
+		go debounce(in, out, prep, testRule)
+		var offered [][]string
+		var batches []batch
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for out != nil || prep != nil { // as the apply loop does
+				select {
+				case b, ok := <-out:
+					if !ok {
+						out = nil
+						continue
+					}
+					batches = append(batches, b)
+					time.Sleep(300 * time.Millisecond) // applying, while /late's batch is sealed
+				case p, ok := <-prep:
+					if !ok {
+						prep = nil
+						continue
+					}
+					offered = append(offered, p)
+				}
+			}
+		}()
+		send := func(ps ...string) {
+			for _, e := range paths(ps...) {
+				in <- e
+			}
+		}
+		send("/a", "/b", "/a")
+		time.Sleep(50 * time.Millisecond)
+		send("/c", "/b")
+		time.Sleep(200 * time.Millisecond) // sealed and sent at 150ms
+		send("/late")                      // sealed at 350ms, while the first batch is applied: not offered
+		time.Sleep(time.Second)
+		burst := many(3 * prepChunk)
+		for _, e := range burst {
+			in <- e
+		}
+		time.Sleep(time.Second)
+		close(in)
+		<-done
+
+		var flat []string
+		for _, chunk := range offered {
+			if len(chunk) > prepChunk {
+				t.Errorf("a chunk of %d paths, more than %d", len(chunk), prepChunk)
+			}
+			flat = append(flat, chunk...)
+		}
+		want := []string{"/a", "/b", "/c"}
+		for _, e := range burst {
+			want = append(want, e.path)
+		}
+		if !slices.Equal(flat, want) {
+			t.Errorf("offered %v\nwant    %v", flat, want)
+		}
+		if len(batches) != 3 || !slices.Equal(batches[1].paths, []string{"/late"}) || !batches[2].full {
+			t.Errorf("batches %v, want two updates then a full rebuild", batches)
+		}
 	})
 }

@@ -3,7 +3,7 @@ GO ?= go
 SITES := $(CURDIR)/.cache/sites
 export HERALD_TEST_SITES := $(SITES)
 
-.PHONY: build test testdeps testsites vet bench bench-serve clean
+.PHONY: build test testdeps testsites vet fuzz bench bench-serve clean
 
 build:
 	$(GO) build -o herald ./cmd/herald
@@ -19,6 +19,16 @@ testsites: testdeps
 
 vet:
 	$(GO) vet ./...
+
+# Every fuzz test of a parser of outside input, FUZZTIME each; what fails
+# is kept under the package's testdata/fuzz and replayed by make test.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "$$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 # Whole-site benchmarks run a fixed number of times; the handler's micro
 # benchmarks run for their default time.

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Options tune a build.
@@ -125,6 +126,13 @@ func (b *Builder) Problems() []Problem {
 // leave it).
 func (b *Builder) walk(dir string, emit func(string), problem func(Problem)) {
 	fs.WalkDir(b.fsys, dir, func(name string, d fs.DirEntry, err error) error {
+		if !utf8.ValidString(name) {
+			problem(*notUTF8(urlPath(name)))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		if err != nil {
 			problem(Problem{Path: urlPath(name), Err: explain(err)})
 			return nil
@@ -147,6 +155,13 @@ func (b *Builder) walk(dir string, emit func(string), problem func(Problem)) {
 		}
 		return nil
 	})
+}
+
+// notUTF8 is the problem of a file or folder whose name is not UTF-8:
+// os.Root does not open it, and the manifest's JSON cannot hold its name.
+func notUTF8(p string) *Problem {
+	return &Problem{Path: strings.ToValidUTF8(p, "\uFFFD"),
+		Err: errors.New("its name is not UTF-8, which URLs and the manifest need: rename it (convmv -f latin1 -t utf8 --notest converts names)")}
 }
 
 func urlPath(name string) string {
@@ -245,6 +260,9 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 	p := urlPath(name)
 	fail := func(err error) (*entry, *Problem) {
 		return nil, &Problem{Path: p, Err: explain(err)}
+	}
+	if !utf8.ValidString(name) {
+		return nil, notUTF8(p)
 	}
 	f, err := b.fsys.Open(name)
 	if err != nil {

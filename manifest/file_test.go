@@ -101,8 +101,9 @@ func TestReadRejects(t *testing.T) {
 	}
 }
 
-// TestBadInput: links out of the site, broken links and oversized pages are
-// reported by name, and the rest of the site is still built.
+// TestBadInput: links out of the site, broken links, oversized pages and
+// names not in UTF-8 are reported by name, and the rest of the site is
+// still built.
 func TestBadInput(t *testing.T) {
 	outside := t.TempDir()
 	os.WriteFile(filepath.Join(outside, "secret.css"), []byte("body{}"), 0o644)
@@ -115,6 +116,9 @@ func TestBadInput(t *testing.T) {
 	os.Symlink(outside, filepath.Join(dir, "linkout"))
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.Symlink("sub", filepath.Join(dir, "alias"))
+	os.WriteFile(filepath.Join(dir, "caf\xe9.css"), []byte("p{}"), 0o644) // Latin-1
+	os.MkdirAll(filepath.Join(dir, "r\xe9sum\xe9", "in"), 0o755)
+	os.WriteFile(filepath.Join(dir, "r\xe9sum\xe9", "in", "a.css"), []byte("p{}"), 0o644)
 
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -126,11 +130,13 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"/out.css":   "never served",
-		"/broken.js": "broken link",
-		"/huge.html": "limit for parsing",
-		"/linkout":   "never served",
-		"/alias":     "not followed",
+		"/out.css":          "never served",
+		"/broken.js":        "broken link",
+		"/huge.html":        "limit for parsing",
+		"/linkout":          "never served",
+		"/alias":            "not followed",
+		"/caf\ufffd.css":    "not UTF-8",
+		"/r\ufffdsum\ufffd": "not UTF-8",
 	}
 	for _, p := range problems {
 		w, ok := want[p.Path]

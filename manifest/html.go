@@ -547,7 +547,10 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 		return ref{}, false
 	}
 	rel := relTokens(attrs.val("rel"))
-	r := ref{url: href, line: line, media: strings.TrimSpace(attrs.val("media")), crossOrigin: crossOrigin(attrs)}
+	// Attribute values the manifest keeps as they are must be UTF-8, as its
+	// JSON is: a page in another encoding would otherwise give a manifest
+	// that reads back different.
+	r := ref{url: href, line: line, media: strings.ToValidUTF8(strings.TrimSpace(attrs.val("media")), "\uFFFD"), crossOrigin: crossOrigin(attrs)}
 	switch {
 	case rel["stylesheet"]:
 		if rel["alternate"] || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) {
@@ -566,7 +569,7 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 		if !validPreloadAs[as] || !mediaCanMatchScreen(r.media) {
 			return ref{}, false // a browser ignores a preload without a valid as
 		}
-		r.why, r.as, r.typ = "preload", as, strings.TrimSpace(attrs.val("type"))
+		r.why, r.as, r.typ = "preload", as, strings.ToValidUTF8(strings.TrimSpace(attrs.val("type")), "\uFFFD")
 		if as == "font" && r.crossOrigin == "" {
 			// Fonts are fetched in CORS mode; a preload without crossorigin
 			// is not reused by the font fetch. Record what the page says.

@@ -74,7 +74,7 @@ func pageRules(m *manifest.Manifest, pretty bool) ([]rule, []string) {
 	var rules []rule
 	var warnings []string
 	for _, k := range keys {
-		if strings.IndexFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		if hasControl(k) {
 			warnings = append(warnings, fmt.Sprintf("page %q left out: its path holds a control character", k))
 			continue
 		}
@@ -85,6 +85,11 @@ func pageRules(m *manifest.Manifest, pretty bool) ([]rule, []string) {
 		rules = append(rules, r)
 	}
 	return rules, warnings
+}
+
+// hasControl reports whether s holds a control character.
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0
 }
 
 // pageURLs lists the URL paths that answer with the page at p.

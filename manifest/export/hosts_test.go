@@ -77,26 +77,7 @@ func TestHeadersFileParsesBack(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				rules, err := parseHeadersFile(out)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := wantLinks(m, true)
-				for u, links := range want {
-					req := (&url.URL{Path: u}).EscapedPath()
-					var got []string
-					for line, values := range rules {
-						if matchesPath(line, req) {
-							got = append(got, values...)
-						}
-					}
-					if strings.Join(got, "\n") != strings.Join(links, "\n") {
-						t.Errorf("%s: Link\n got %q\nwant %q", req, got, links)
-					}
-				}
-				if len(rules) != len(want) {
-					t.Errorf("%d rules, want one per page URL: %d", len(rules), len(want))
-				}
+				rules := checkHeadersFile(t, m, out)
 				if format == "cloudflare" {
 					overLimit := len(rules) > cloudflareMaxRules
 					warned := strings.Contains(strings.Join(warnings, "\n"), "at most 100")
@@ -112,6 +93,33 @@ func TestHeadersFileParsesBack(t *testing.T) {
 			})
 		}
 	}
+}
+
+// checkHeadersFile parses a _headers file back and checks that every URL
+// of every page gets exactly the page's Link values. It returns the rules.
+func checkHeadersFile(t testing.TB, m *manifest.Manifest, out []byte) map[string][]string {
+	t.Helper()
+	rules, err := parseHeadersFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wantLinks(m, true)
+	for u, links := range want {
+		req := (&url.URL{Path: u}).EscapedPath()
+		var got []string
+		for line, values := range rules {
+			if matchesPath(line, req) {
+				got = append(got, values...)
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(links, "\n") {
+			t.Errorf("%s: Link\n got %q\nwant %q", req, got, links)
+		}
+	}
+	if len(rules) != len(want) {
+		t.Errorf("%d rules, want one per page URL: %d", len(rules), len(want))
+	}
+	return rules
 }
 
 // firebaseFile is firebase.json's hosting.headers as Firebase documents it.
@@ -140,51 +148,62 @@ func TestFirebaseParsesBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The Firebase CLI reads firebase.json with // comments allowed.
-			var body bytes.Buffer
-			for _, line := range strings.SplitAfter(string(out), "\n") {
-				if !strings.HasPrefix(line, "//") {
-					body.WriteString(line)
-				}
-			}
-			dec := json.NewDecoder(&body)
-			dec.DisallowUnknownFields()
-			var f firebaseFile
-			if err := dec.Decode(&f); err != nil {
-				t.Fatalf("not firebase.json: %v", err)
-			}
-			want := wantLinks(m, true)
-			got := map[string]string{}
-			for i, h := range f.Hosting.Headers {
-				if (h.Source == nil) == (h.Regex == nil) || len(h.Headers) != 1 || h.Headers[0].Key != "Link" {
-					t.Fatalf("entry %d: want one of source and regex, and one Link header: %+v", i, h)
-				}
-				for u := range want {
-					hit := false
-					if h.Source != nil {
-						if strings.ContainsAny(*h.Source, firebaseGlob) {
-							t.Fatalf("entry %d: glob characters in source %q", i, *h.Source)
-						}
-						hit = *h.Source == u
-					} else {
-						hit = regexp.MustCompile(*h.Regex).MatchString(u)
-					}
-					if hit {
-						if _, dup := got[u]; dup {
-							t.Errorf("%s matched twice", u)
-						}
-						got[u] = h.Headers[0].Value
-					}
-				}
-			}
-			for u, links := range want {
-				if got[u] != strings.Join(links, ", ") {
-					t.Errorf("%s: Link\n got %q\nwant %q", u, got[u], strings.Join(links, ", "))
-				}
-			}
-			if len(got) != len(want) {
-				t.Errorf("%d URLs have hints, want %d", len(got), len(want))
-			}
+			checkFirebase(t, m, out)
 		})
+	}
+}
+
+// checkFirebase reads firebase.json back and checks that every URL of every
+// page matches one entry, which carries exactly the page's Link values.
+func checkFirebase(t testing.TB, m *manifest.Manifest, out []byte) {
+	t.Helper()
+	// The Firebase CLI reads firebase.json with // comments allowed.
+	var body bytes.Buffer
+	for _, line := range strings.SplitAfter(string(out), "\n") {
+		if !strings.HasPrefix(line, "//") {
+			body.WriteString(line)
+		}
+	}
+	dec := json.NewDecoder(&body)
+	dec.DisallowUnknownFields()
+	var f firebaseFile
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("not firebase.json: %v", err)
+	}
+	want := wantLinks(m, true)
+	got := map[string]string{}
+	for i, h := range f.Hosting.Headers {
+		if (h.Source == nil) == (h.Regex == nil) || len(h.Headers) != 1 || h.Headers[0].Key != "Link" {
+			t.Fatalf("entry %d: want one of source and regex, and one Link header: %+v", i, h)
+		}
+		for u := range want {
+			hit := false
+			if h.Source != nil {
+				if strings.ContainsAny(*h.Source, firebaseGlob) {
+					t.Fatalf("entry %d: glob characters in source %q", i, *h.Source)
+				}
+				hit = *h.Source == u
+			} else {
+				re, err := regexp.Compile(*h.Regex)
+				if err != nil {
+					t.Fatalf("entry %d: regex %q: %v", i, *h.Regex, err)
+				}
+				hit = re.MatchString(u)
+			}
+			if hit {
+				if _, dup := got[u]; dup {
+					t.Errorf("%s matched twice", u)
+				}
+				got[u] = h.Headers[0].Value
+			}
+		}
+	}
+	for u, links := range want {
+		if got[u] != strings.Join(links, ", ") {
+			t.Errorf("%s: Link\n got %q\nwant %q", u, got[u], strings.Join(links, ", "))
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d URLs have hints, want %d", len(got), len(want))
 	}
 }

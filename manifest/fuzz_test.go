@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"io/fs"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -77,8 +78,9 @@ func FuzzBuild(f *testing.F) {
 	img := pngOf(999, 999)
 	f.Fuzz(func(t *testing.T, page, css, name string) {
 		fsys := fstest.MapFS{"index.html": file(page), "a.css": file(css), "f.woff": file("f"), "i.png": file(img)}
-		if fs.ValidPath(name) && fsys[name] == nil {
-			fsys[name] = file(css)
+		if fs.ValidPath(name) && name != "." && fsys[name] == nil && !slices.ContainsFunc(slices.Collect(maps.Keys(fsys)),
+			func(k string) bool { return strings.HasPrefix(name, k+"/") }) {
+			fsys[name] = file(css) // a file of any name, not in place of one
 		}
 		m, _, err := Build(fsys, Options{Workers: 1})
 		if err != nil {

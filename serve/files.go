@@ -78,8 +78,17 @@ type variant struct {
 
 // cachedFile is a file's bytes held in memory, checked against its hash.
 type cachedFile struct {
-	data    []byte
-	modTime time.Time
+	data         []byte
+	modTime      time.Time
+	lastModified []string // modTime as a Last-Modified value; nil for no time
+}
+
+func newCachedFile(data []byte, modTime time.Time) *cachedFile {
+	c := &cachedFile{data: data, modTime: modTime}
+	if !modTime.IsZero() && !modTime.Equal(time.Unix(0, 0)) { // as http.ServeContent decides
+		c.lastModified = header(modTime.UTC().Format(http.TimeFormat))
+	}
+	return c
 }
 
 // encodings are the precompressed siblings herald looks for, in order of
@@ -231,6 +240,8 @@ func qualityAboveZero(params string) bool {
 type content struct {
 	r       io.ReadSeeker
 	modTime time.Time
+	// lastModified is modTime formatted, when worked out beforehand.
+	lastModified []string
 	// verified is false when the bytes may not be those the manifest's hash
 	// names (the file changed since the build): no ETag is then sent.
 	verified bool
@@ -241,7 +252,7 @@ type content struct {
 // system, caching it when it is small and asked for often enough.
 func (s *state) open(e *fileEntry) (content, error) {
 	if c := e.cached.Load(); c != nil {
-		return content{r: newMemFile(c.data), modTime: c.modTime, verified: true}, nil
+		return content{r: newMemFile(c.data), modTime: c.modTime, lastModified: c.lastModified, verified: true}, nil
 	}
 	f, err := s.fsys.Open(e.name)
 	if err != nil {
@@ -275,7 +286,7 @@ func (s *state) open(e *fileEntry) (content, error) {
 		s.cacheBytes.Load()+e.size <= cacheMaxTotal {
 		if c, ok := s.fill(e, rs, info.ModTime()); ok {
 			f.Close()
-			return content{r: newMemFile(c.data), modTime: c.modTime, verified: true}, nil
+			return content{r: newMemFile(c.data), modTime: c.modTime, lastModified: c.lastModified, verified: true}, nil
 		}
 		if _, err := rs.Seek(0, io.SeekStart); err != nil {
 			f.Close()
@@ -294,7 +305,7 @@ func (s *state) fill(e *fileEntry, f io.Reader, modTime time.Time) (*cachedFile,
 	if sha256Hex(data) != e.hash {
 		return nil, false // changed since the build: wait for the new manifest
 	}
-	c := &cachedFile{data: data, modTime: modTime}
+	c := newCachedFile(data, modTime)
 	if e.cached.CompareAndSwap(nil, c) {
 		s.cacheBytes.Add(e.size)
 		return c, true
@@ -363,7 +374,22 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 	if c.verified && etag != nil {
 		hdr["Etag"] = etag
 	}
-	serveContent(w, r, c.modTime, c.r)
+	modTime := c.modTime
+	if c.lastModified != nil && !dateConditional(r) {
+		// The same header, without http.ServeContent formatting the time
+		// again (and growing the goroutine's stack to do it): the time
+		// matters to it only for the conditions that compare dates.
+		hdr["Last-Modified"] = c.lastModified
+		modTime = time.Time{}
+	}
+	serveContent(w, r, modTime, c.r)
+}
+
+// dateConditional reports whether a request has a condition on the
+// modification time of what it asks for.
+func dateConditional(r *http.Request) bool {
+	h := r.Header
+	return h["If-Modified-Since"] != nil || h["If-Unmodified-Since"] != nil || h["If-Range"] != nil
 }
 
 // serveContent is http.ServeContent with a pooled copy buffer. ServeContent

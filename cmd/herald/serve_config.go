@@ -25,11 +25,46 @@ var configFlag = &cli.StringFlag{
 	Usage: "serve every site of the configuration `FILE` (herald.toml) instead of one folder",
 }
 
+// configKeys names, for each flag of herald serve that a configuration
+// file decides, the setting that decides it there.
+var configKeys = []struct{ flag, instead string }{
+	{"addr", "listen = [...] in [server] or in a [[site]]"},
+	{"tls", "local = true in the site's [site.tls]"},
+	{"cert", "cert = \"FILE\" in the site's [site.tls]"},
+	{"key", "key = \"FILE\" in the site's [site.tls]"},
+	{"push", "mode = \"auto\" or \"off\" in the site's [site.push]"},
+	{"hints", "hints = true or false in the site's [site.push]"},
+	{"preload", "preload = true or false in the site's [site.push]"},
+	{"push-max-bytes", "max_bytes in the site's [site.push]"},
+	{"push-max-count", "max_count in the site's [site.push]"},
+	{"origin", "origin = \"https://...\" in the [[site]]"},
+	{"access-log", "access_log = true in [server]"},
+	{"watch", ""}, // no key: the sites of a file are not watched
+	{"live-reload", ""},
+}
+
+// checkConfigFlags refuses flags that --config would silently override.
+func checkConfigFlags(c *cli.Context, file string) error {
+	for _, k := range configKeys {
+		switch {
+		case !c.IsSet(k.flag):
+		case k.instead == "":
+			return usageError("--%s does not apply with --config: the sites of %s are built once, when herald starts, and not watched; leave out --%[1]s", k.flag, file)
+		default:
+			return usageError("--%s does not apply with --config: set %s in %s instead", k.flag, k.instead, file)
+		}
+	}
+	return nil
+}
+
 // serveConfig serves every site of a configuration file until interrupted.
 // A mistake in the file is a usage error (exit 2), listed with its lines.
 func serveConfig(c *cli.Context, file string) error {
 	if c.NArg() > 0 {
 		return usageError("--config names the sites: give no folder (got %q)", c.Args().First())
+	}
+	if err := checkConfigFlags(c, file); err != nil {
+		return err
 	}
 	cfg, err := sites.LoadConfig(file)
 	if err != nil {

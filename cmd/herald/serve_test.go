@@ -36,3 +36,36 @@ func TestServeUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestServeConfigRefusesFlags: with --config, a flag the file decides is a
+// usage error naming the setting to use, not silently ignored.
+func TestServeConfigRefusesFlags(t *testing.T) {
+	cfg := "no-such-herald.toml" // the flags are checked before the file is read
+	tests := []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--addr", "127.0.0.1:19001"}, "--addr does not apply with --config: set listen = [...]"},
+		{[]string{"--tls"}, "--tls does not apply with --config: set local = true in the site's [site.tls]"},
+		{[]string{"--cert", "c.pem"}, "--cert does not apply with --config: set cert ="},
+		{[]string{"--key", "k.pem"}, "--key does not apply with --config: set key ="},
+		{[]string{"--push", "off"}, "--push does not apply with --config: set mode ="},
+		{[]string{"--hints", "off"}, "--hints does not apply with --config: set hints ="},
+		{[]string{"--preload=on"}, "--preload does not apply with --config: set preload ="},
+		{[]string{"--push-max-bytes", "1KiB"}, "set max_bytes in the site's [site.push] in " + cfg},
+		{[]string{"--push-max-count", "0"}, "set max_count in the site's [site.push]"},
+		{[]string{"--origin", "https://a.example"}, "--origin does not apply with --config: set origin ="},
+		{[]string{"--access-log"}, "set access_log = true in [server]"},
+		{[]string{"--watch=false"}, "--watch does not apply with --config: the sites of " + cfg + " are built once"},
+		{[]string{"--live-reload"}, "--live-reload does not apply with --config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flags[0], func(t *testing.T) {
+			args := append([]string{"serve", "--config", cfg}, tt.flags...)
+			code, _, stderr := herald(t, args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", args, code, stderr, exitUsage, tt.want)
+			}
+		})
+	}
+}

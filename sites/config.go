@@ -58,8 +58,8 @@ type Site struct {
 
 	Push              string // "auto" or "off"
 	Hints, Preload    bool
-	PushMaxBytes      int64 // 0: the server's default
-	PushMaxCount      int   // 0: the server's default
+	PushMaxBytes      int64 // -1 when the file leaves it out: the server's default; 0 pushes nothing
+	PushMaxCount      int   // -1 when the file leaves it out: the server's default; 0 pushes nothing
 	HTMLCacheControl  string
 	AssetCacheControl string
 	Immutable         *regexp.Regexp // nil: the server's default rule
@@ -351,8 +351,8 @@ func (p *parser) site(i int, r *rawSite) {
 	}
 	s.Hints = p.boolean(at("push.hints"), r.Push.Hints, true)
 	s.Preload = p.boolean(at("push.preload"), r.Push.Preload, true)
-	s.PushMaxBytes = p.size(at("push.max_bytes"), r.Push.MaxBytes, 0)
-	s.PushMaxCount = int(p.integer(at("push.max_count"), r.Push.MaxCount, 0))
+	s.PushMaxBytes = p.size(at("push.max_bytes"), r.Push.MaxBytes, -1)
+	s.PushMaxCount = int(p.integer(at("push.max_count"), r.Push.MaxCount, -1))
 	s.HTMLCacheControl = p.headerValue(at("cache.html"), r.Cache.HTML)
 	s.AssetCacheControl = p.headerValue(at("cache.assets"), r.Cache.Assets)
 	if pat := p.str(at("cache.immutable"), r.Cache.Immutable); pat != "" {

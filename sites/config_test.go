@@ -184,3 +184,30 @@ func TestREADMEExample(t *testing.T) {
 		t.Error("the example configuration in README.md differs from sites/testdata/herald.example.toml: copy the file into the README")
 	}
 }
+
+// TestPushBudget: a budget of 0 in the file is a budget of nothing, as
+// --push-max-count 0 is; a budget left out is -1, the server's default.
+func TestPushBudget(t *testing.T) {
+	tests := []struct {
+		name  string
+		push  string
+		bytes int64
+		count int
+	}{
+		{"left out", "", -1, -1},
+		{"zero", "max_bytes = 0\nmax_count = 0\n", 0, 0},
+		{"zero as a size", "max_bytes = \"0KiB\"\n", 0, -1},
+		{"set", "max_bytes = \"1KiB\"\nmax_count = 3\n", 1024, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig("herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.push]\n"+tt.push))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := c.Sites[0]; s.PushMaxBytes != tt.bytes || s.PushMaxCount != tt.count {
+				t.Errorf("max_bytes %d, max_count %d; want %d, %d", s.PushMaxBytes, s.PushMaxCount, tt.bytes, tt.count)
+			}
+		})
+	}
+}

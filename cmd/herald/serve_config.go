@@ -89,41 +89,47 @@ func serveConfig(c *cli.Context, file string) error {
 	})
 }
 
-// backend makes each site's handler from its settings, keeping the
-// handler's defaults for what the file leaves out.
+// backend makes each site's handler from its settings.
 func backend(cfg *sites.Config, logger *slog.Logger) sites.Backend {
 	return sites.Backend{
 		Handler: func(s *sites.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
-			opts := serve.DefaultOptions()
-			opts.Push = serve.PushMode(s.Push)
-			opts.Hints, opts.Preload = s.Hints, s.Preload
-			if s.PushMaxBytes > 0 {
-				opts.PushMaxBytes = s.PushMaxBytes
-			}
-			if s.PushMaxCount > 0 {
-				opts.PushMaxCount = s.PushMaxCount
-			}
-			if s.HTMLCacheControl != "" {
-				opts.HTMLCacheControl = s.HTMLCacheControl
-			}
-			if s.AssetCacheControl != "" {
-				opts.AssetCacheControl = s.AssetCacheControl
-			}
-			if re := s.Immutable; re != nil {
-				opts.Immutable = func(urlPath string) bool { return re.MatchString(path.Base(urlPath)) }
-			}
-			if s.Headers != nil {
-				opts.Headers = s.Headers
-			}
-			if s.NotFoundPage != "" {
-				opts.NotFoundPage = s.NotFoundPage
-			}
+			opts := siteOptions(s)
 			opts.Logger, opts.AccessLog = logger.With("site", s.Name), cfg.Server.AccessLog
 			return serve.New(fsys, m, opts)
 		},
 		LoadCert:  serve.LoadCert,
 		LocalCert: serve.LocalCert,
 	}
+}
+
+// siteOptions are the handler options of a site: its settings, and the
+// handler's defaults for what the file leaves out.
+func siteOptions(s *sites.Site) serve.Options {
+	opts := serve.DefaultOptions()
+	opts.Push = serve.PushMode(s.Push)
+	opts.Hints, opts.Preload = s.Hints, s.Preload
+	if s.PushMaxBytes >= 0 { // 0 is a budget of nothing; -1, not in the file
+		opts.PushMaxBytes = s.PushMaxBytes
+	}
+	if s.PushMaxCount >= 0 {
+		opts.PushMaxCount = s.PushMaxCount
+	}
+	if s.HTMLCacheControl != "" {
+		opts.HTMLCacheControl = s.HTMLCacheControl
+	}
+	if s.AssetCacheControl != "" {
+		opts.AssetCacheControl = s.AssetCacheControl
+	}
+	if re := s.Immutable; re != nil {
+		opts.Immutable = func(urlPath string) bool { return re.MatchString(path.Base(urlPath)) }
+	}
+	if s.Headers != nil {
+		opts.Headers = s.Headers
+	}
+	if s.NotFoundPage != "" {
+		opts.NotFoundPage = s.NotFoundPage
+	}
+	return opts
 }
 
 // serveListeners serves every listener until ctx ends or one of them

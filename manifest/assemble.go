@@ -151,7 +151,7 @@ type resolved struct {
 // kept: most references of a site are the same few URLs written in pages of
 // the same few folders, and a relative one depends only on the folder.
 func (pb *pageBuilder) resolve(base *url.URL, raw string) (target, string, bool) {
-	key := base.Scheme + "://" + base.Host + base.Path
+	key := base.Scheme + "://" + base.Host + base.EscapedPath() // what ResolveReference uses
 	if raw != "" && raw[0] != '?' && raw[0] != '#' && base.RawQuery == "" {
 		key = key[:strings.LastIndexByte(key, '/')+1] // the answer depends on the folder only
 	} else {

@@ -143,16 +143,23 @@ func (b *Builder) walk(dir string, emit func(string), problem func(Problem)) {
 			}
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			if info, err := fs.Stat(b.fsys, name); err == nil && info.IsDir() {
+		switch t := d.Type(); {
+		case t.IsRegular():
+			emit(name)
+		case t&fs.ModeSymlink != 0:
+			info, err := fs.Stat(b.fsys, name)
+			switch {
+			case err != nil:
+				emit(name) // broken or leaving the site: reading it says which
+			case info.IsDir():
 				problem(Problem{Path: urlPath(name), Warning: true,
 					Err: errors.New("a link to a folder is not followed: copy the folder in (cp -rL) to include it")})
-				return nil
+			case info.Mode().IsRegular():
+				emit(name)
 			}
 		}
-		if !d.IsDir() {
-			emit(name)
-		}
+		// Pipes, sockets and devices are not site content, and opening a
+		// pipe would wait for a writer.
 		return nil
 	})
 }
@@ -160,8 +167,7 @@ func (b *Builder) walk(dir string, emit func(string), problem func(Problem)) {
 // notUTF8 is the problem of a file or folder whose name is not UTF-8:
 // os.Root does not open it, and the manifest's JSON cannot hold its name.
 func notUTF8(p string) *Problem {
-	return &Problem{Path: strings.ToValidUTF8(p, "\uFFFD"),
-		Err: errors.New("its name is not UTF-8, which URLs and the manifest need: rename it (convmv -f latin1 -t utf8 --notest converts names)")}
+	return &Problem{Path: p, Err: fmt.Errorf("its name (%q) is not UTF-8, which URLs and the manifest need: rename it (convmv -f latin1 -t utf8 --notest converts names)", p)}
 }
 
 func urlPath(name string) string {
@@ -348,6 +354,9 @@ func (b *Builder) Prepare(paths ...string) {
 		if !IsPage(name) && !isStylesheet(name) || Hidden(p) {
 			continue
 		}
+		if info, err := fs.Stat(b.fsys, name); err != nil || !info.Mode().IsRegular() {
+			continue // a pipe would make the open wait; the read that applies it says more
+		}
 		e, _ := b.readFile(name, &b.prepBuf, b.files[p], b.prepared[p])
 		switch {
 		case e == nil || e.doc == nil && e.sheet == nil: // unreadable, or too big to parse
@@ -425,12 +434,19 @@ func (b *Builder) Rebuild() error {
 // Update applies changes to the named URL paths (files or folders, added,
 // changed or removed) and returns nothing: call Manifest for the result.
 func (b *Builder) Update(paths ...string) {
-	var names, dirs, links []string
+	var names, dirs, viaParent []string
 	for _, p := range paths {
 		p = path.Clean("/" + p)
 		name := strings.TrimPrefix(p, "/")
 		if name == "" {
 			name = "."
+		}
+		if !utf8.ValidString(name) {
+			// os.Root stats no such name: its folder's walk says whether
+			// it is there (and a problem).
+			b.remove(p)
+			viaParent = append(viaParent, name)
+			continue
 		}
 		info, err := fs.Lstat(b.fsys, name)
 		switch {
@@ -438,11 +454,14 @@ func (b *Builder) Update(paths ...string) {
 			b.remove(p)
 		case info.Mode()&fs.ModeSymlink != 0 && name != ".":
 			b.remove(p)
-			links = append(links, name)
+			viaParent = append(viaParent, name)
 		case info.IsDir():
 			b.remove(p)
 			dirs = append(dirs, name)
+		case !info.Mode().IsRegular():
+			b.remove(p) // a pipe, socket or device: not content
 		default:
+			b.removeBelow(p) // it may have been a folder
 			names = append(names, name)
 		}
 	}
@@ -454,9 +473,10 @@ func (b *Builder) Update(paths ...string) {
 			b.walk(d, emit, problem)
 		}
 		// A link is taken as the walk of its folder takes it (a link to a
-		// folder is not followed; a broken one is a problem), so the walk
-		// goes over its folder, keeping only the link.
-		for _, l := range links {
+		// folder is not followed; a broken one is a problem), and so is a
+		// name os.Root cannot use, so the walk goes over its folder,
+		// keeping only that name.
+		for _, l := range viaParent {
 			only := func(n string) bool { return n == l }
 			b.walk(path.Dir(l), func(n string) {
 				if only(n) {
@@ -474,20 +494,30 @@ func (b *Builder) Update(paths ...string) {
 // remove forgets the file at p and everything below it.
 func (b *Builder) remove(p string) {
 	prefix := strings.TrimSuffix(p, "/") + "/"
+	b.forget(func(k string) bool { return k == p || strings.HasPrefix(k, prefix) })
+}
+
+// removeBelow forgets everything below p, a folder that may be a file now.
+func (b *Builder) removeBelow(p string) {
+	prefix := strings.TrimSuffix(p, "/") + "/"
+	b.forget(func(k string) bool { return strings.HasPrefix(k, prefix) })
+}
+
+func (b *Builder) forget(match func(string) bool) {
 	for k := range b.prepared {
-		if k == p || strings.HasPrefix(k, prefix) {
+		if match(k) {
 			delete(b.prepared, k)
 		}
 	}
 	for k := range b.files {
-		if k == p || strings.HasPrefix(k, prefix) {
+		if match(k) {
 			delete(b.files, k)
 			b.changed[k] = true
 			b.reshaped[k] = true
 		}
 	}
 	for k := range b.problems {
-		if k == p || strings.HasPrefix(k, prefix) {
+		if match(k) {
 			delete(b.problems, k)
 		}
 	}

@@ -59,6 +59,10 @@ func runBundle(c *cli.Context) error {
 	if info, err := os.Stat(out); err == nil && info.IsDir() {
 		return usageError("-o %q is a folder: name the executable to write, such as %s", out, filepath.Join(out, "mysite"))
 	}
+	if servedFromSite(dir, out) {
+		return usageError("-o %s is inside the site folder %s: the next bundle would carry this one, and serve it; "+
+			"write it outside the folder, such as -o %s", out, dir, filepath.Join(dir, "..", filepath.Base(out)))
+	}
 	opts, err := buildOptions(c)
 	if err != nil {
 		return err

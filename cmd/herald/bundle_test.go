@@ -288,3 +288,58 @@ func fetchSame(c *http.Client, fsys fs.FS, base, name string) error {
 	}
 	return nil
 }
+
+// TestBundleOutputInSite: a bundle written into its own site would be
+// carried (and served) by the next bundle of that site: refused.
+func TestBundleOutputInSite(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	t.Chdir(dir)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"inside the site folder", []string{"bundle", ".", "-o", "mysite"}, "-o mysite is inside the site folder .: the next bundle would carry this one"},
+		{"suggests the folder above", []string{"bundle", ".", "-o", "mysite"}, "such as -o ../mysite"},
+		{"in a subfolder", []string{"bundle", ".", "-o", "bin/mysite"}, "-o bin/mysite is inside the site folder"},
+		{"by an absolute path", []string{"bundle", dir, "-o", filepath.Join(dir, "mysite")}, "is inside the site folder " + dir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := herald(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.want)
+			}
+		})
+	}
+}
+
+// TestServedFromSite: which output paths would become part of a site.
+func TestServedFromSite(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	outside := t.TempDir()
+	link := filepath.Join(outside, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		out  string
+		want bool
+	}{
+		{"a file of the site", filepath.Join(dir, "mysite"), true},
+		{"in a subfolder not made yet", filepath.Join(dir, "bin", "mysite"), true},
+		{"through a link to the site", filepath.Join(link, "mysite"), true},
+		{"a dotfile", filepath.Join(dir, ".mysite"), false},
+		{"the manifest", filepath.Join(dir, "push-manifest.json"), false},
+		{"outside", filepath.Join(outside, "mysite"), false},
+		{"beside the folder", dir + "-mysite", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := servedFromSite(dir, tt.out); got != tt.want {
+				t.Errorf("servedFromSite(%s, %s) = %v, want %v", dir, tt.out, got, tt.want)
+			}
+		})
+	}
+}

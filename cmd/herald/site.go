@@ -55,6 +55,35 @@ func manifestPath(dir, flag string) string {
 	return filepath.Join(dir, manifest.FileName)
 }
 
+// servedFromSite reports whether a file written at out would be part of the
+// site in dir: inside the folder (links resolved where they exist), under a
+// name the site serves (not a dotfile, not the manifest).
+func servedFromSite(dir, out string) bool {
+	absDir, err1 := realPath(dir)
+	absOut, err2 := realPath(out)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(absDir, absOut)
+	return err == nil && filepath.IsLocal(rel) && !manifest.Hidden("/"+filepath.ToSlash(rel))
+}
+
+// realPath is name made absolute, with its links resolved, or those of its
+// folder when name does not exist yet.
+func realPath(name string) (string, error) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs)), nil
+	}
+	return abs, nil
+}
+
 var originFlag = &cli.StringFlag{
 	Name:  "origin",
 	Usage: "the site's own origin (https://docs.example.com): absolute URLs to it count as same-origin",

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,13 +65,7 @@ func buildWatch(c *cli.Context, dir, out string, opts manifest.Options) error {
 // checkOutsideSite refuses a manifest written into the site under a name the
 // site serves: every write would be a change to build again, without end.
 func checkOutsideSite(dir, out string) error {
-	absDir, err1 := filepath.Abs(dir)
-	absOut, err2 := filepath.Abs(out)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
-	rel, err := filepath.Rel(absDir, absOut)
-	if err != nil || !filepath.IsLocal(rel) || manifest.Hidden("/"+filepath.ToSlash(rel)) {
+	if !servedFromSite(dir, out) {
 		return nil
 	}
 	return usageError("--watch writes %s into the site it watches, so each write would start a new build: "+

@@ -9,10 +9,11 @@ import (
 // flagsFirst moves a subcommand's flags ahead of its other arguments, so
 // `herald build ./public -o m.json` works as well as `herald build -o m.json
 // ./public` (urfave/cli stops reading flags at the first argument). A "--"
-// ends the flags, as usual.
-func flagsFirst(app *cli.App, args []string) []string {
+// ends the flags, as usual. A flag that needs a value but is given last is
+// a usage error: moved ahead, it would take the folder as its value.
+func flagsFirst(app *cli.App, args []string) ([]string, error) {
 	if len(args) < 2 {
-		return args
+		return args, nil
 	}
 	cmds := app.Commands
 	i := 1
@@ -27,7 +28,7 @@ func flagsFirst(app *cli.App, args []string) []string {
 		i++
 	}
 	if cmd == nil {
-		return args
+		return args, nil
 	}
 	var flags, rest []string
 	for j := i; j < len(args); j++ {
@@ -41,14 +42,18 @@ func flagsFirst(app *cli.App, args []string) []string {
 			continue
 		}
 		flags = append(flags, a)
-		if !strings.Contains(a, "=") && takesValue(cmd, strings.TrimLeft(a, "-")) && j+1 < len(args) {
-			j++
-			flags = append(flags, args[j])
+		if strings.Contains(a, "=") || !takesValue(cmd, strings.TrimLeft(a, "-")) {
+			continue
 		}
+		if j+1 == len(args) {
+			return nil, usageError("flag needs an argument: %s", a)
+		}
+		j++
+		flags = append(flags, args[j])
 	}
 	out := append([]string{}, args[:i]...)
 	out = append(out, flags...)
-	return append(out, rest...)
+	return append(out, rest...), nil
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {

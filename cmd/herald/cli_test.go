@@ -80,3 +80,32 @@ func TestCheckJSONIsParseable(t *testing.T) {
 		t.Errorf("exit %d, %v, %+v\n%s", code, err, v, out)
 	}
 }
+
+// TestFlagWithoutValue: a value flag given last, without its value, is a
+// usage error; it must not take the site folder as its value.
+func TestFlagWithoutValue(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", dir, "--manifest"}, "flag needs an argument: --manifest"},
+		{[]string{"check", dir, "--max-assets"}, "flag needs an argument: --max-assets"},
+		{[]string{"build", dir, "-o"}, "flag needs an argument: -o"},
+		{[]string{"build", dir, "--output"}, "flag needs an argument: --output"},
+		{[]string{"export", dir, "--to"}, "flag needs an argument: --to"},
+		{[]string{"bundle", dir, "-o"}, "flag needs an argument: -o"},
+		{[]string{"build", "-o"}, "flag needs an argument: -o"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[:1], " ")+" "+tt.args[len(tt.args)-1], func(t *testing.T) {
+			code, _, stderr := herald(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "push-manifest.json")); err == nil {
+				t.Errorf("herald %v wrote a manifest", tt.args)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Budget bounds what one page may ask for early. Zero means no bound.
@@ -96,19 +97,24 @@ func stale(built, stored *Manifest) []Finding {
 			add(p, "page is in the manifest but no longer in the site")
 		}
 	}
-	changed := 0
+	var changed []string
 	for p, f := range built.Files {
 		if old, ok := stored.Files[p]; !ok || old != f {
-			changed++
+			changed = append(changed, p)
 		}
 	}
 	for p := range stored.Files {
 		if _, ok := built.Files[p]; !ok {
-			changed++
+			changed = append(changed, p)
 		}
 	}
-	if len(out) == 0 && changed > 0 {
-		add("", "%d files were added, changed or removed since it was built", changed)
+	if len(out) == 0 && len(changed) > 0 {
+		sort.Strings(changed)
+		names := strings.Join(changed[:min(3, len(changed))], ", ")
+		if len(changed) > 3 {
+			names += ", ..."
+		}
+		add("", "%d files were added, changed or removed since it was built (%s)", len(changed), names)
 	}
 	if len(out) == 0 {
 		if _, err := Marshal(built); err == nil && built.Hash != stored.Hash {

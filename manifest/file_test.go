@@ -55,6 +55,20 @@ func TestHiddenFilesAreNotContent(t *testing.T) {
 	}
 }
 
+func TestHidden(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/index.html": false, "/a/b.css": false, "/" + FileName: true, "/a/" + FileName: false,
+		"/.env": true, "/.git/config": true, "/a/.#index.html": true,
+		"/index.html~": true, "/notes~/a.html": true, "/a/.index.html.swp": true, "/a/index.html.swx": true,
+		"/a/4913": true, "/a/49130": false, "/_headers": true, "/_redirects": true, "/docs/_headers": false,
+		"/a~b.html": false, "/swp.html": false,
+	} {
+		if got := Hidden(p); got != want {
+			t.Errorf("Hidden(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
@@ -185,5 +199,16 @@ func TestCheck(t *testing.T) {
 	}
 	if f := Check(stored, stored, nil, Budget{}); len(f) != 0 {
 		t.Errorf("a current manifest has findings: %v", f)
+	}
+
+	// Files no page needs: named, the first three.
+	site = exampleFS()
+	for _, n := range []string{"d.txt", "a.txt", "c.txt", "b.txt"} {
+		site[n] = file(n)
+	}
+	built, _, _ = Build(site, Options{})
+	f := Check(built, stored, nil, Budget{})
+	if want := "4 files were added, changed or removed since it was built (/a.txt, /b.txt, /c.txt, ...): the manifest is stale, run herald build"; len(f) != 1 || f[0].String() != want {
+		t.Errorf("findings %v\nwant %q", f, want)
 	}
 }

@@ -46,14 +46,24 @@ func IsPage(name string) bool {
 func isStylesheet(name string) bool { return strings.EqualFold(path.Ext(name), ".css") }
 
 // Hidden reports whether a URL path ("/a/b.css") names something that is
-// never site content: a dotfile or anything in a dot folder, or the manifest
-// at the top of the site.
+// never site content: a dotfile or anything in a dot folder; an editor's
+// backup, swap or lock file (name~, name.swp, name.swx, vim's 4913 test
+// file, emacs's .#name), which may hold what was never meant to be
+// published and comes and goes as the editor saves; and, at the top of the
+// site, the manifest and the _headers and _redirects files that Netlify and
+// Cloudflare Pages read as configuration (a _headers file exported from the
+// manifest would otherwise change the manifest it came from).
 func Hidden(urlPath string) bool {
-	if urlPath == "/"+FileName {
+	switch urlPath {
+	case "/" + FileName, "/_headers", "/_redirects":
 		return true
 	}
-	for _, part := range strings.Split(urlPath, "/") {
-		if strings.HasPrefix(part, ".") {
+	for part := range strings.SplitSeq(urlPath, "/") {
+		switch {
+		case strings.HasPrefix(part, "."), // also emacs's .#name
+			strings.HasSuffix(part, "~"),
+			strings.HasSuffix(part, ".swp"), strings.HasSuffix(part, ".swx"),
+			part == "4913":
 			return true
 		}
 	}

@@ -139,24 +139,6 @@ func (l *loop) urlPath(name string) (string, bool) {
 	return "/" + filepath.ToSlash(rel), true
 }
 
-// ignored reports the files whose changes are never worth a rebuild: hidden
-// ones (which the manifest leaves out, push-manifest.json among them) and
-// editor temporary files.
-func ignored(urlPath string) bool {
-	if manifest.Hidden(urlPath) {
-		return true
-	}
-	base := urlPath[strings.LastIndexByte(urlPath, '/')+1:]
-	switch {
-	case base == "4913", // vim's test of whether it may write in the folder
-		strings.HasSuffix(base, "~"), // backup files of vim, emacs and others
-		strings.HasSuffix(base, ".swp"), strings.HasSuffix(base, ".swx"),
-		strings.HasPrefix(base, ".#"): // emacs lock files
-		return true
-	}
-	return false
-}
-
 // handle turns one fsnotify event into events for the debouncer, and keeps
 // the watches in step with the folders.
 func (l *loop) handle(ev fsnotify.Event) {
@@ -164,7 +146,7 @@ func (l *loop) handle(ev fsnotify.Event) {
 		return // a mode change alone changes no byte served
 	}
 	p, ok := l.urlPath(ev.Name)
-	if !ok || ignored(p) {
+	if !ok || manifest.Hidden(p) {
 		return
 	}
 	if p == "/" && ev.Has(fsnotify.Remove|fsnotify.Rename) {
@@ -205,7 +187,7 @@ func (l *loop) addTree(dir string, report bool) {
 		if !ok {
 			return filepath.SkipDir
 		}
-		if name != l.w.dir && ignored(p) {
+		if name != l.w.dir && manifest.Hidden(p) {
 			if d != nil && d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -328,14 +310,14 @@ func (l *loop) rescan() {
 				}
 				continue
 			}
-			if cp, ok := l.urlPath(child); ok && !ignored(cp) {
+			if cp, ok := l.urlPath(child); ok && !manifest.Hidden(cp) {
 				l.noteLink(child, cp)
 				l.changed(cp)
 			}
 		}
 		for name := range before {
 			if _, ok := now[name]; !ok {
-				if cp, ok := l.urlPath(filepath.Join(dir, name)); ok && !ignored(cp) {
+				if cp, ok := l.urlPath(filepath.Join(dir, name)); ok && !manifest.Hidden(cp) {
 					l.forget(filepath.Join(dir, name))
 					l.noteLink(filepath.Join(dir, name), cp)
 					l.changed(cp)

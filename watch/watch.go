@@ -36,9 +36,10 @@
 // keeps where each link leads and reports the link with its target.
 //
 // Events for the same path are merged; events that change nothing a reader
-// sees are dropped: mode changes alone, editor temporary files (.swp, .swx,
-// 4913, .#*, *~) and hidden files (manifest.Hidden, which includes the
-// push-manifest.json a `herald build --watch` writes into the site).
+// sees are dropped: mode changes alone, and files the manifest leaves out
+// (manifest.Hidden: dotfiles, editor temporary files such as .swp, 4913,
+// .#* and *~, and the push-manifest.json a `herald build --watch` writes
+// into the site).
 //
 // # Goroutines
 //

@@ -128,6 +128,7 @@ func bundledApp(b *sites.Bundle) *cli.App {
 		},
 		HideHelpCommand: true,
 		OnUsageError:    onUsageError,
+		ExitErrHandler:  func(*cli.Context, error) {}, // errors go back to runBundled, which exits
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("a bundle serves its own site and takes no folder, got %q", c.Args().First())

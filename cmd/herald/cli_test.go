@@ -109,3 +109,32 @@ func TestFlagWithoutValue(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownCommand: a name that is not a command is a usage error
+// returned to run, which decides the exit code (urfave/cli's help command
+// called os.Exit(3) itself).
+func TestUnknownCommand(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nosuch"}, `unknown command "nosuch": see herald --help`},
+		{[]string{"nosuch", "public"}, `unknown command "nosuch": see herald --help`},
+		{[]string{"config", "nosuch"}, `unknown command "nosuch": see herald config --help`},
+		{[]string{"ca", "nosuch"}, `unknown command "nosuch": see herald ca --help`},
+		{[]string{"config", "help", "nosuch"}, "No help topic for 'nosuch'"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := herald(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.want)
+			}
+		})
+	}
+	for _, args := range [][]string{{}, {"config"}, {"ca"}} {
+		if code, stdout, _ := herald(t, args...); code != exitOK || !strings.Contains(stdout, "USAGE:") {
+			t.Errorf("herald %v: exit %d, %q; want help and 0", args, code, stdout)
+		}
+	}
+}

@@ -60,12 +60,35 @@ for other servers and CDNs.`,
 			configCommand,
 			caCommand,
 		},
+		Action:       unknownCommand,
 		OnUsageError: onUsageError,
+		// urfave/cli calls os.Exit for errors that carry an exit code
+		// (its own "No help topic"): they are returned to run instead.
+		ExitErrHandler: func(*cli.Context, error) {},
 	}
+	seen := map[*cli.Command]bool{}
 	for _, c := range app.Commands {
-		setUsageError(c)
+		setUsageError(c, seen)
 	}
 	return app
+}
+
+// unknownCommand is herald's action: help when called alone, a usage error
+// when followed by a name that is not one of its commands.
+func unknownCommand(c *cli.Context) error {
+	if !c.Args().Present() {
+		return cli.ShowAppHelp(c)
+	}
+	return usageError("unknown command %q: see herald --help", c.Args().First())
+}
+
+// unknownSubcommand is unknownCommand for a command made of subcommands
+// (herald config, herald ca; none is deeper).
+func unknownSubcommand(c *cli.Context) error {
+	if !c.Args().Present() {
+		return cli.ShowSubcommandHelp(c)
+	}
+	return usageError("unknown command %q: see herald %s --help", c.Args().First(), c.Command.Name)
 }
 
 // onUsageError makes a mistake in flags or arguments exit with status 2.
@@ -73,12 +96,23 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 	return &exitError{exitUsage, err}
 }
 
-func setUsageError(c *cli.Command) {
+// setUsageError gives c and the commands under it herald's handling of
+// usage errors and unknown subcommands. The commands are package variables
+// that urfave/cli changes as it runs (its help command, added to herald
+// config's subcommands, lists itself among its own): each is visited once.
+func setUsageError(c *cli.Command, seen map[*cli.Command]bool) {
+	if seen[c] {
+		return
+	}
+	seen[c] = true
 	if c.OnUsageError == nil {
 		c.OnUsageError = onUsageError
 	}
+	if c.Action == nil && len(c.Subcommands) > 0 {
+		c.Action = unknownSubcommand
+	}
 	for _, sub := range c.Subcommands {
-		setUsageError(sub)
+		setUsageError(sub, seen)
 	}
 }
 
@@ -102,8 +136,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitFindings
 	var ee *exitError
-	if errors.As(err, &ee) {
+	var cliErr cli.ExitCoder
+	switch {
+	case errors.As(err, &ee):
 		code = ee.code
+	case errors.As(err, &cliErr): // urfave/cli's own, such as "No help topic for 'x'"
+		code = exitUsage
 	}
 	if err.Error() != "" {
 		fmt.Fprintf(stderr, "herald: error: %v\n", err)

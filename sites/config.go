@@ -178,17 +178,17 @@ type rawServer struct {
 }
 
 type rawSite struct {
-	Name     any            `toml:"name"`
-	Hosts    any            `toml:"hosts"`
-	Root     any            `toml:"root"`
-	Bundle   any            `toml:"bundle"`
-	Origin   any            `toml:"origin"`
-	Listen   any            `toml:"listen"`
-	NotFound any            `toml:"not_found"`
-	TLS      rawTLS         `toml:"tls"`
-	Push     rawPush        `toml:"push"`
-	Cache    rawCache       `toml:"cache"`
-	Headers  map[string]any `toml:"headers"`
+	Name     any      `toml:"name"`
+	Hosts    any      `toml:"hosts"`
+	Root     any      `toml:"root"`
+	Bundle   any      `toml:"bundle"`
+	Origin   any      `toml:"origin"`
+	Listen   any      `toml:"listen"`
+	NotFound any      `toml:"not_found"`
+	TLS      rawTLS   `toml:"tls"`
+	Push     rawPush  `toml:"push"`
+	Cache    rawCache `toml:"cache"`
+	Headers  any      `toml:"headers"`
 }
 
 type rawTLS struct {
@@ -593,7 +593,15 @@ func (p *parser) headerValue(key string, v any) string {
 	return s
 }
 
-func (p *parser) headers(i int, raw map[string]any) http.Header {
+func (p *parser) headers(i int, v any) http.Header {
+	if v == nil {
+		return nil
+	}
+	raw, ok := v.(map[string]any)
+	if !ok {
+		p.errorf(fmt.Sprintf("site[%d].headers", i), "%s: write a table of header names and values, such as\n\t[site.headers]\n\t\"X-Content-Type-Options\" = \"nosniff\"", valueIs(v))
+		return nil
+	}
 	if len(raw) == 0 {
 		return nil
 	}
@@ -649,6 +657,15 @@ func aType(v any) string {
 		return "an " + t
 	}
 	return "a " + t
+}
+
+// valueIs says what v is: "5 is an integer", "the value is a list".
+func valueIs(v any) string {
+	switch v.(type) {
+	case []any, map[string]any:
+		return "the value is " + aType(v)
+	}
+	return tomlValue(v) + " is " + aType(v)
 }
 
 func tomlValue(v any) string {

@@ -22,7 +22,8 @@ var exportCommand = &cli.Command{
 headers in the configuration language of another front end, at both URLs of
 an index page (/dir/ and /dir/index.html), with push or 103 Early Hints where
 that server sends them. Reads DIR/push-manifest.json when it is up to date
-with the files, and builds the manifest in memory otherwise.
+with the files (and made for --origin, when given), and builds the manifest
+in memory otherwise.
 
 Formats:
     netlify      _headers file
@@ -92,9 +93,14 @@ func validFormat(f string) bool {
 	return false
 }
 
-// exportManifest returns the manifest on disk when it is fresh, and builds
-// one in memory otherwise; it tells which on standard error when it builds.
+// exportManifest returns the manifest on disk when it is fresh (and made
+// for the --origin given), and builds one in memory otherwise; it tells
+// which on standard error when it builds.
 func exportManifest(c *cli.Context, dir string) (*manifest.Manifest, error) {
+	opts, err := buildOptions(c)
+	if err != nil {
+		return nil, err
+	}
 	path := manifestPath(dir, c.String("manifest"))
 	m, err := manifest.Read(path)
 	why := ""
@@ -103,14 +109,12 @@ func exportManifest(c *cli.Context, dir string) (*manifest.Manifest, error) {
 		why = "does not exist"
 	case err != nil:
 		why = "cannot be read"
+	case c.IsSet("origin") && m.Origin != opts.Origin:
+		why = fmt.Sprintf("was built for origin %q, not --origin %q", m.Origin, opts.Origin)
 	default:
 		if why = staleness(dir, path, m); why == "" {
 			return m, nil
 		}
-	}
-	opts, err := buildOptions(c)
-	if err != nil {
-		return nil, err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "herald: %s %s: building the manifest in memory\n", path, why)
 	m, problems, err := buildSite(dir, opts)

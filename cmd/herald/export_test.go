@@ -73,3 +73,35 @@ func TestExport(t *testing.T) {
 		t.Errorf("-o file:\n%s", data)
 	}
 }
+
+// TestExportOrigin: a fresh manifest built for another origin than
+// --origin is not used: the links of the origin asked for are exported.
+func TestExportOrigin(t *testing.T) {
+	dir := site(t, map[string]string{
+		"index.html": `<link rel=stylesheet href=https://b.example/a.css>`,
+		"a.css":      `body{}`,
+	})
+	if code, _, stderr := herald(t, "build", dir, "--origin", "https://a.example"); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	tests := []struct {
+		name   string
+		origin []string
+		link   bool   // whether /a.css is hinted: same origin
+		err    string // substring of stderr
+	}{
+		{"another origin: built in memory", []string{"--origin", "https://b.example"}, true, `was built for origin "https://a.example", not --origin "https://b.example": building`},
+		{"the same origin: read", []string{"--origin", "https://a.example/"}, false, ""},
+		{"no --origin: read", nil, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"export", dir, "--to", "nginx"}, tt.origin...)
+			code, stdout, stderr := herald(t, args...)
+			if code != 0 || strings.Contains(stdout, "</a.css>") != tt.link || !strings.Contains(stderr, tt.err) ||
+				(tt.err == "" && strings.Contains(stderr, "building")) {
+				t.Errorf("herald %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, stdout, stderr)
+			}
+		})
+	}
+}

@@ -431,6 +431,10 @@ func (b *Builder) Rebuild() error {
 	return nil
 }
 
+// Changed reports whether a file was added, removed or changed in content
+// since the last call to Manifest.
+func (b *Builder) Changed() bool { return len(b.changed) > 0 }
+
 // Update applies changes to the named URL paths (files or folders, added,
 // changed or removed) and returns nothing: call Manifest for the result.
 func (b *Builder) Update(paths ...string) {

@@ -31,6 +31,8 @@ type loop struct {
 	// its target, when that is in the site: a change to the target is a
 	// change to the link, which gets no event of its own.
 	links map[string]string
+	// realDir is the site folder with the links on its path resolved.
+	realDir string
 }
 
 // stamp is what a rescan compares to tell that a file changed.
@@ -41,7 +43,12 @@ type stamp struct {
 }
 
 func newLoop(w *Watcher) *loop {
-	return &loop{w: w, log: w.log, watched: map[string]bool{}, unwatched: map[string]map[string]stamp{}, links: map[string]string{}}
+	real, err := filepath.EvalSymlinks(w.dir)
+	if err != nil {
+		real = w.dir
+	}
+	return &loop{w: w, log: w.log, watched: map[string]bool{}, unwatched: map[string]map[string]stamp{},
+		links: map[string]string{}, realDir: real}
 }
 
 // run handles events until the watcher is closed, then closes the fsnotify
@@ -70,7 +77,12 @@ func (l *loop) run() {
 				return
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				l.log.Warn("too many file events at once; building the whole site again", "path", l.w.dir)
+				// Lost events may be folders created (unwatched yet) or
+				// links made: walk the site again for both, then build it.
+				l.log.Warn("too many file events at once; watching and building the whole site again", "path", l.w.dir)
+				clear(l.watched) // adding a watch again is harmless; missing one is not
+				clear(l.links)
+				l.addTree(l.w.dir, false)
 				l.emit(event{full: true})
 				continue
 			}
@@ -121,7 +133,15 @@ func (l *loop) noteLink(name, p string) {
 	if err != nil || filepath.IsAbs(target) {
 		return // an absolute link is never served (os.Root refuses it)
 	}
-	if tp, ok := l.urlPath(filepath.Join(filepath.Dir(name), target)); ok {
+	// Where it really leads, through links to folders on the way (events
+	// come for that path); as written when that does not exist yet.
+	to := filepath.Join(filepath.Dir(name), target)
+	if real, err := filepath.EvalSymlinks(name); err == nil {
+		if rel, err := filepath.Rel(l.realDir, real); err == nil && filepath.IsLocal(rel) {
+			to = filepath.Join(l.w.dir, rel)
+		}
+	}
+	if tp, ok := l.urlPath(to); ok {
 		l.links[p] = tp
 	}
 }
@@ -142,9 +162,9 @@ func (l *loop) urlPath(name string) (string, bool) {
 // handle turns one fsnotify event into events for the debouncer, and keeps
 // the watches in step with the folders.
 func (l *loop) handle(ev fsnotify.Event) {
-	if ev.Op == fsnotify.Chmod {
-		return // a mode change alone changes no byte served
-	}
+	// A mode change alone is reported too: it changes no byte, but it can
+	// make a file readable or unreadable. The update reads such a file
+	// again and, finding the same bytes, changes nothing.
 	p, ok := l.urlPath(ev.Name)
 	if !ok || manifest.Hidden(p) {
 		return
@@ -305,10 +325,15 @@ func (l *loop) rescan() {
 			}
 			child := filepath.Join(dir, name)
 			if st.dir {
-				if _, ok := before[name]; !ok {
+				// New, a file before, or gone and back since (its watch went
+				// with it): watch it and report what it holds.
+				if _, unwatched := l.unwatched[child]; !l.watched[child] && !unwatched {
 					l.addTree(child, true)
 				}
 				continue
+			}
+			if before[name].dir {
+				l.forget(child) // a folder before
 			}
 			if cp, ok := l.urlPath(child); ok && !manifest.Hidden(cp) {
 				l.noteLink(child, cp)

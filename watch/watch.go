@@ -268,6 +268,9 @@ func (w *Watcher) apply(b batch) {
 		}
 	} else {
 		w.builder.Update(b.paths...)
+		if !w.builder.Changed() && sameProblems(w.problems, w.builder.Problems()) {
+			return // files written with the bytes they had, modes changed: nothing to tell
+		}
 	}
 	m := w.builder.Manifest()
 	old := w.current.Swap(m)
@@ -295,6 +298,19 @@ func (w *Watcher) noteProblems(problems []manifest.Problem) {
 		}
 	}
 	w.problems = seen
+}
+
+// sameProblems reports whether problems are those already logged.
+func sameProblems(logged map[string]string, problems []manifest.Problem) bool {
+	if len(logged) != len(problems) {
+		return false
+	}
+	for _, p := range problems {
+		if logged[p.Path] != p.Err.Error() {
+			return false
+		}
+	}
+	return true
 }
 
 // diff returns the URL paths whose file was added, removed or changed

@@ -3,6 +3,7 @@ package sites
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -512,7 +513,7 @@ func ParseSize(s string) (int64, bool) {
 		}
 	}
 	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || n < 0 || n*scale > 1<<62 {
+	if err != nil || math.IsNaN(n) || n < 0 || n*scale > 1<<62 { // > catches Inf
 		return 0, false
 	}
 	return int64(n * scale), true

@@ -83,6 +83,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad duration", "[server]\nread_timeout = 30\n" + site, 2, "server.read_timeout", `write it like "30s"`},
 		{"negative duration", "[server]\nidle_timeout = \"-1s\"\n" + site, 2, "server.idle_timeout", "is not a duration"},
 		{"bad size", "[server]\nmax_header_bytes = \"lots\"\n" + site, 2, "server.max_header_bytes", `write it like "300KiB"`},
+		{"NaN size", site + "[site.push]\nmax_bytes = \"NaN\"\n", 4, "site.push.max_bytes", `"NaN" is not a size`},
+		{"infinite size", site + "[site.push]\nmax_bytes = \"Inf\"\n", 4, "site.push.max_bytes", `"Inf" is not a size`},
 		{"bad bool", "[server]\naccess_log = \"yes\"\n" + site, 2, "server.access_log", "write true or false"},
 		{"bad push mode", site + "[site.push]\nmode = \"always\"\n", 4, "site.push.mode", `use "auto"`},
 		{"bad push count", site + "[site.push]\nmax_count = -3\n", 4, "site.push.max_count", "whole number"},
@@ -210,6 +212,39 @@ func TestPushBudget(t *testing.T) {
 			}
 			if s := c.Sites[0]; s.PushMaxBytes != tt.bytes || s.PushMaxCount != tt.count {
 				t.Errorf("max_bytes %d, max_count %d; want %d, %d", s.PushMaxBytes, s.PushMaxCount, tt.bytes, tt.count)
+			}
+		})
+	}
+}
+
+// TestParseSize: sizes herald reads in flags and in the file.
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in string
+		n  int64
+		ok bool
+	}{
+		{"0", 0, true},
+		{"150000", 150000, true},
+		{"300KiB", 300 << 10, true},
+		{"1.5MB", 1500000, true},
+		{" 2 M ", 2 << 20, true},
+		{"lots", 0, false},
+		{"-1", 0, false},
+		{"NaN", 0, false},
+		{"nan KiB", 0, false},
+		{"Inf", 0, false},
+		{"+Inf", 0, false},
+		{"-Inf", 0, false},
+		{"infinity", 0, false},
+		{"1e400", 0, false},
+		{"8GiB", 8 << 30, true},
+		{"5000000000GB", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if n, ok := ParseSize(tt.in); n != tt.n || ok != tt.ok {
+				t.Errorf("ParseSize(%q) = %d, %v; want %d, %v", tt.in, n, ok, tt.n, tt.ok)
 			}
 		})
 	}

@@ -55,6 +55,7 @@ func TestBuildAndCheck(t *testing.T) {
 		{name: "no such folder", args: []string{"build", filepath.Join(dir, "nope")}, code: 2, err: "herald: error: site folder"},
 		{name: "bad format", args: []string{"check", dir, "--format", "xml"}, code: 2, err: "--format"},
 		{name: "bad size", args: []string{"check", dir, "--max-bytes", "lots"}, code: 2, err: "is not a size"},
+		{name: "NaN size", args: []string{"check", dir, "--max-bytes", "NaN"}, code: 2, err: `--max-bytes: "NaN" is not a size`},
 		{name: "unknown flag", args: []string{"build", dir, "--nope"}, code: 2, err: "flag provided but not defined"},
 		{name: "bad origin", args: []string{"build", dir, "--origin", "example.com"}, code: 2, err: "give a scheme and host"},
 	}

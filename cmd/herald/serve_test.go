@@ -19,6 +19,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{"hints", []string{"serve", "--hints", "maybe"}, `--hints "maybe"`},
 		{"preload", []string{"serve", dir, "--preload=yes"}, `--preload "yes"`},
 		{"budget size", []string{"serve", "--push-max-bytes", "lots"}, "--push-max-bytes"},
+		{"budget NaN", []string{"serve", "--push-max-bytes", "NaN"}, `--push-max-bytes: "NaN" is not a size`},
+		{"budget Inf", []string{"serve", "--push-max-bytes", "Inf"}, `--push-max-bytes: "Inf" is not a size`},
 		{"budget count", []string{"serve", "--push-max-count", "-1"}, "--push-max-count"},
 		{"cert without key", []string{"serve", "--cert", "c.pem"}, "--cert and --key go together"},
 		{"tls with cert", []string{"serve", "--tls", "--cert", "c.pem", "--key", "k.pem"}, "--tls"},

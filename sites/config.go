@@ -395,9 +395,9 @@ func (p *parser) tls(i int, r *rawTLS) *TLS {
 	return &TLS{Cert: p.path(cert), Key: p.path(key)}
 }
 
-// listeners checks the sites that share a listen address: all use TLS or
-// none does, no host name is claimed twice, and a site that answers any
-// host is alone.
+// listeners checks the listen addresses: no two written differently take the
+// same port, and the sites that share an address all use TLS or none does,
+// claim no host name twice, and a site that answers any host is alone.
 func (p *parser) listeners() {
 	byAddr := map[string][]*Site{}
 	var addrs []string
@@ -409,7 +409,14 @@ func (p *parser) listeners() {
 			byAddr[a] = append(byAddr[a], s)
 		}
 	}
-	for _, a := range addrs {
+	for i, a := range addrs {
+		for _, b := range addrs[:i] {
+			if overlap(a, b) {
+				s := byAddr[a][0]
+				p.errorf(fmt.Sprintf("site[%d].listen", s.Index), "%s listens on %q, which takes the port of %q (%s) too, so one could not start: "+
+					"write the same address for both, or give them different ports", s.Name, a, b, byAddr[b][0].Name)
+			}
+		}
 		list := byAddr[a]
 		first := list[0]
 		hosts := map[string]*Site{}
@@ -549,6 +556,7 @@ func exampleOf(what string) string {
 
 func (p *parser) addrs(key string, v any) []string {
 	list := p.list(key, v, "addresses")
+	out := list[:0]
 	for _, a := range list {
 		host, port, err := net.SplitHostPort(a)
 		if err == nil {
@@ -557,8 +565,34 @@ func (p *parser) addrs(key string, v any) []string {
 		if err != nil || strings.ContainsAny(host, "/ ") {
 			p.errorf(key, "%q is not a listen address: write host:port or :port, such as \":443\" or \"127.0.0.1:8080\"", a)
 		}
+		if slices.Contains(out, a) {
+			p.errorf(key, "%q is listed twice: list each address once", a)
+			continue
+		}
+		out = append(out, a)
 	}
-	return list
+	return out
+}
+
+// overlap reports whether listeners on the addresses a and b, written
+// differently, would both take the same port: the same port, and the same
+// host or one that listens on every address (":8080", "0.0.0.0:8080").
+func overlap(a, b string) bool {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	na, err3 := strconv.ParseUint(pa, 10, 16)
+	nb, err4 := strconv.ParseUint(pb, 10, 16)
+	if err := errors.Join(err1, err2, err3, err4); err != nil || na != nb || na == 0 { // port 0: any free port
+		return false
+	}
+	ipa, ipb := net.ParseIP(ha), net.ParseIP(hb)
+	switch {
+	case ha == "" || hb == "" || ipa != nil && ipa.IsUnspecified() || ipb != nil && ipb.IsUnspecified():
+		return true
+	case ipa != nil && ipb != nil:
+		return ipa.Equal(ipb)
+	}
+	return strings.EqualFold(ha, hb)
 }
 
 var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)

@@ -104,6 +104,9 @@ func TestConfigErrors(t *testing.T) {
 		{"not_found without slash", site + "not_found = \"404.html\"\n", 3, "site.not_found", `starting with /`},
 		{"same host twice", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[[site]]\nroot = \"b\"\nhosts = [\"A.com\"]\n", 6, "site.hosts", `"a.com" is already a host of a.com on :8080`},
 		{"any-host site shares its address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[[site]]\nroot = \"b\"\n", 4, "site.hosts", "answers any host name but shares :8080"},
+		{"address listed twice", site + "listen = [\"127.0.0.1:8080\", \"127.0.0.1:8080\"]\n", 3, "site.listen", `"127.0.0.1:8080" is listed twice`},
+		{"every address and one of them", "[server]\nlisten = [\":8080\"]\n[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\nlisten = [\"127.0.0.1:8080\"]\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n",
+			7, "site.listen", `b.com listens on ":8080", which takes the port of "127.0.0.1:8080" (a.com) too`},
 		{"TLS and plain on one address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\nlisten = [\":8443\"]\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n[site.tls]\nlocal = true\n", 5, "site.listen", "one uses TLS and the other does not"},
 	}
 	for _, tt := range tests {
@@ -247,5 +250,30 @@ func TestParseSize(t *testing.T) {
 				t.Errorf("ParseSize(%q) = %d, %v; want %d, %v", tt.in, n, ok, tt.n, tt.ok)
 			}
 		})
+	}
+}
+
+// TestOverlap: which two listen addresses, written differently, would take
+// the same port.
+func TestOverlap(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{":8080", "127.0.0.1:8080", true},
+		{"0.0.0.0:8080", "127.0.0.1:8080", true},
+		{"[::]:8080", "[::1]:8080", true},
+		{"[::ffff:127.0.0.1]:8080", "127.0.0.1:8080", true},
+		{"LOCALHOST:8080", "localhost:8080", true},
+		{":8080", ":08080", true},
+		{"127.0.0.1:8080", "127.0.0.2:8080", false},
+		{"localhost:8080", "127.0.0.1:8080", false}, // names are not resolved
+		{":8080", ":8081", false},
+		{":0", "127.0.0.1:0", false},
+	}
+	for _, tt := range tests {
+		if got := overlap(tt.a, tt.b); got != tt.want {
+			t.Errorf("overlap(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
 	}
 }

@@ -120,6 +120,12 @@ func LoadConfig(path string) (*Config, error) {
 func ParseConfig(path string, data []byte) (*Config, error) {
 	c := &Config{File: path, lines: indexKeys(string(data))}
 	p := &parser{c: c, dir: filepath.Dir(path)}
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err == nil {
+		if p.shape(doc); len(p.errs) > 0 {
+			return nil, p.errs // the typed decode would stop at the first, without a line
+		}
+	}
 	var raw rawConfig
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
@@ -131,8 +137,8 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			}
 			return nil, ConfigErrors{{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: msg}}
 		}
-		// A value of the wrong kind where a table or list was expected;
-		// the library's message has the line.
+		// A value of the wrong kind where a table was expected that shape
+		// did not catch; the library's message has the line.
 		return nil, ConfigErrors{{File: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}}
 	}
 	p.unknown(md.Undecoded())
@@ -210,6 +216,49 @@ type rawCache struct {
 	HTML      any `toml:"html"`
 	Assets    any `toml:"assets"`
 	Immutable any `toml:"immutable"`
+}
+
+// tableExamples shows how to write each table of the file, for the
+// message about a value where a table belongs.
+var tableExamples = map[string]string{
+	"server":     "[server]\n\tlisten = [\":443\"]",
+	"site":       "[[site]]\n\troot = \"public\"",
+	"site.tls":   "[site.tls]\n\tcert = \"cert.pem\"\n\tkey = \"key.pem\"",
+	"site.push":  "[site.push]\n\tmode = \"auto\"",
+	"site.cache": "[site.cache]\n\thtml = \"no-cache\"",
+}
+
+// shape checks that the keys holding tables hold tables: [server], the
+// [[site]] list, and each site's [site.tls], [site.push] and [site.cache].
+func (p *parser) shape(doc map[string]any) {
+	table := func(key, name string, v any) {
+		if _, ok := v.(map[string]any); !ok && v != nil {
+			p.errorf(key, "%s: write a table, such as\n\t%s", valueIs(v), tableExamples[name])
+		}
+	}
+	table("server", "server", doc["server"])
+	var list []map[string]any
+	switch v := doc["site"].(type) {
+	case nil:
+	case []map[string]any:
+		list = v
+	case []any:
+		for _, s := range v {
+			m, ok := s.(map[string]any)
+			if !ok {
+				p.errorf("site", "%s in the list of sites: write each site as a table, such as\n\t%s", valueIs(s), tableExamples["site"])
+				return
+			}
+			list = append(list, m)
+		}
+	default:
+		p.errorf("site", "%s: write each site as a table, such as\n\t%s", valueIs(v), tableExamples["site"])
+	}
+	for i, s := range list {
+		for _, k := range []string{"tls", "push", "cache"} {
+			table(fmt.Sprintf("site[%d].%s", i, k), "site."+k, s[k])
+		}
+	}
 }
 
 // tables names the keys each table may hold, for the message about an
@@ -818,6 +867,9 @@ func (k *keyLines) line(key string) int {
 		}
 		i := strings.LastIndexByte(key, '.')
 		if i < 0 {
+			i = strings.LastIndexByte(key, '[') // "site[0]" of an inline list: "site"
+		}
+		if i <= 0 {
 			break
 		}
 		key = key[:i]

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
@@ -65,13 +66,15 @@ type coalescingConn struct {
 	net.Conn
 
 	mu       sync.Mutex
-	wake     sync.Cond // signalled when buf gains bytes or the conn closes; writeLoop waits on it
-	space    sync.Cond // broadcast when a send completes; Writes waiting for room wait on it
-	buf      *[]byte   // bytes not yet handed to the writer; nil when empty and idle
-	deadline time.Time // write deadline of the latest Write, applied to the send that carries it
-	setDL    time.Time // write deadline as set by SetWriteDeadline/SetDeadline
-	err      error     // first failure of a send; every later Write returns it
-	closed   bool      // Close was called: no more Writes, writeLoop drains and stops
+	wake     sync.Cond     // signalled when buf gains bytes or the conn closes; writeLoop waits on it
+	space    sync.Cond     // broadcast when a send completes; Writes waiting for room wait on it
+	buf      *[]byte       // bytes not yet handed to the writer; nil when empty and idle
+	deadline time.Time     // write deadline of the latest Write, applied to the send that carries it
+	window   time.Duration // how far ahead that deadline was set: the time a send may go without progress
+	setDL    time.Time     // write deadline as set by SetWriteDeadline/SetDeadline
+	setAt    time.Time     // when it was set
+	err      error         // first failure of a send; every later Write returns it
+	closed   bool          // Close was called: no more Writes, writeLoop drains and stops
 
 	done      chan struct{} // closed when writeLoop has returned
 	closeOnce sync.Once
@@ -87,19 +90,22 @@ func newCoalescingConn(c net.Conn) *coalescingConn {
 }
 
 // Write buffers p for the writer goroutine. It returns an error of an earlier
-// send, net.ErrClosed after Close, or os.ErrDeadlineExceeded once the write
-// deadline has passed.
+// send, net.ErrClosed after Close, or os.ErrDeadlineExceeded when the write
+// deadline has passed. A Write that waits for room waits on the send in
+// flight, which fails once it goes without progress for its deadline's
+// window; a slow peer that keeps reading holds it up no longer than that.
 func (c *coalescingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.setDL.IsZero() && !time.Now().Before(c.setDL) && c.err == nil && !c.closed {
+		return 0, os.ErrDeadlineExceeded
+	}
 	for {
 		switch {
 		case c.err != nil:
 			return 0, c.err
 		case c.closed:
 			return 0, net.ErrClosed
-		case !c.setDL.IsZero() && !time.Now().Before(c.setDL):
-			return 0, os.ErrDeadlineExceeded
 		}
 		if c.buf == nil || len(*c.buf) == 0 || len(*c.buf)+len(p) <= coalesceMax {
 			break
@@ -110,7 +116,7 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 		c.buf = coalescePool.Get().(*[]byte)
 	}
 	*c.buf = append(*c.buf, p...)
-	c.deadline = c.setDL
+	c.deadline, c.window = c.setDL, c.setDL.Sub(c.setAt)
 	c.wake.Signal()
 	return len(p), nil
 }
@@ -129,18 +135,11 @@ func (c *coalescingConn) writeLoop() {
 		if c.err != nil || c.buf == nil || len(*c.buf) == 0 {
 			return // failed, or closed with nothing left to send
 		}
-		batch, dl := c.buf, c.deadline
+		batch, dl, window := c.buf, c.deadline, c.window
 		c.buf = nil
 		c.mu.Unlock()
 
-		var err error
-		if !dl.Equal(applied) {
-			err = c.Conn.SetWriteDeadline(dl)
-			applied = dl
-		}
-		if err == nil {
-			_, err = c.Conn.Write(*batch)
-		}
+		err := c.send(*batch, dl, window, &applied)
 		if cap(*batch) <= coalesceMax {
 			*batch = (*batch)[:0]
 			coalescePool.Put(batch)
@@ -151,6 +150,33 @@ func (c *coalescingConn) writeLoop() {
 			c.err = err
 		}
 		c.space.Broadcast()
+	}
+}
+
+// send writes b whole to the wrapped connection. A deadline bounds the time
+// a send goes without progress, as the writers of Writes mean it (HTTP/2's
+// write byte timeout: no byte written for 30 s; it sets the deadline anew
+// for each Write, which returns here at once): the send starts with the
+// window of its deadline ahead, and gets a new one each time it times out
+// having written some bytes, so a slow client that keeps reading is served
+// to the end while a stalled one is cut off.
+func (c *coalescingConn) send(b []byte, dl time.Time, window time.Duration, applied *time.Time) error {
+	if !dl.IsZero() && window > 0 {
+		dl = time.Now().Add(window)
+	}
+	for {
+		if !dl.Equal(*applied) {
+			if err := c.Conn.SetWriteDeadline(dl); err != nil {
+				return err
+			}
+			*applied = dl
+		}
+		n, err := c.Conn.Write(b)
+		b = b[n:]
+		if err == nil || n == 0 || window <= 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		dl = time.Now().Add(window)
 	}
 }
 
@@ -170,11 +196,11 @@ func (c *coalescingConn) SetDeadline(t time.Time) error {
 // to refuse further writes, and that alert must still go out.
 func (c *coalescingConn) SetWriteDeadline(t time.Time) error {
 	c.mu.Lock()
-	c.setDL = t
+	c.setDL, c.setAt = t, time.Now()
 	if c.buf != nil && len(*c.buf) > 0 && c.deadline.IsZero() {
 		// Bytes waiting without a deadline would otherwise wait on a
 		// stalled peer for ever; the new deadline bounds them too.
-		c.deadline = t
+		c.deadline, c.window = t, t.Sub(c.setAt)
 	}
 	c.mu.Unlock()
 	return nil

@@ -233,8 +233,84 @@ func TestCoalesceDeadlineOnStalledPeer(t *testing.T) {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("Write to a stalled peer = %v, want os.ErrDeadlineExceeded", err)
 	}
-	if err := c.Close(); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Errorf("Close = %v, want the deadline error", err)
+	// What is buffered still goes out while the kernel takes it, and no
+	// longer: Close reports the deadline, or nothing if it all fit.
+	if err := c.Close(); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Close = %v, want nil or the deadline error", err)
+	}
+}
+
+// writeWithByteTimeout writes p as net/http's HTTP/2 server does with
+// HTTP2Config.WriteByteTimeout: a new deadline for each write, given up only
+// when a write times out without writing anything.
+func writeWithByteTimeout(conn net.Conn, timeout time.Duration, p []byte) (n int, err error) {
+	for {
+		conn.SetWriteDeadline(time.Now().Add(timeout))
+		nn, err := conn.Write(p[n:])
+		n += nn
+		if n == len(p) || nn == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			conn.SetWriteDeadline(time.Time{})
+			return n, err
+		}
+	}
+}
+
+// TestCoalesceByteTimeout: under HTTP/2's write byte timeout (scaled down
+// here to 120 ms), a client that reads slowly but steadily is served to the
+// end, as it is without coalescing, and one that stops reading is cut off.
+func TestCoalesceByteTimeout(t *testing.T) {
+	const timeout = 120 * time.Millisecond
+	for _, tt := range []struct {
+		name    string
+		stalled bool
+	}{{"slow reader", false}, {"stalled reader", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			client, server := tcpPair(t)
+			server.(*net.TCPConn).SetWriteBuffer(32 << 10)
+			client.(*net.TCPConn).SetReadBuffer(32 << 10)
+			c := newCoalescingConn(server)
+			read, stop := make(chan int64, 1), make(chan struct{})
+			go func() {
+				buf := make([]byte, 16<<10)
+				var total int64
+				for {
+					if tt.stalled && total > 0 {
+						<-stop // reads no more
+						read <- total
+						return
+					}
+					n, err := client.Read(buf)
+					total += int64(n)
+					if err != nil {
+						read <- total
+						return
+					}
+					time.Sleep(20 * time.Millisecond) // about 800 KB/s
+				}
+			}()
+			const want = 1 << 20
+			chunk := make([]byte, 4<<10)
+			var err error
+			written := 0
+			start := time.Now()
+			for written < want && time.Since(start) < 20*time.Second {
+				if _, err = writeWithByteTimeout(c, timeout, chunk); err != nil {
+					break
+				}
+				written += len(chunk)
+			}
+			switch {
+			case tt.stalled && err == nil:
+				t.Errorf("a peer that stopped reading took %d bytes without a timeout", written)
+			case !tt.stalled && err != nil:
+				t.Errorf("a steady reader was cut off after %d bytes: %v", written, err)
+			}
+			close(stop)
+			c.Close()
+			if got := <-read; !tt.stalled && got != want {
+				t.Errorf("peer read %d bytes, want %d", got, want)
+			}
+		})
 	}
 }
 

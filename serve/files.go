@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,9 +285,16 @@ func (s *state) open(e *fileEntry) (content, error) {
 	}
 	if verified && e.size <= cacheMaxFile && e.hits.Add(1) >= cacheAfter &&
 		s.cacheBytes.Load()+e.size <= cacheMaxTotal {
-		if c, ok := s.fill(e, rs, info.ModTime()); ok {
+		c, same := s.fill(e, rs, info.ModTime())
+		if c != nil {
 			f.Close()
 			return content{r: newMemFile(c.data), modTime: c.modTime, lastModified: c.lastModified, verified: true}, nil
+		}
+		if !same {
+			// Rewritten without a change of size or time: the stamp was
+			// wrong, and so would the ETag be.
+			verified = false
+			e.stamp.Store(&stamp{modTime: info.ModTime(), size: info.Size(), ok: false})
 		}
 		if _, err := rs.Seek(0, io.SeekStart); err != nil {
 			f.Close()
@@ -296,16 +304,18 @@ func (s *state) open(e *fileEntry) (content, error) {
 	return content{r: rs, modTime: info.ModTime(), verified: verified, close: f.Close}, nil
 }
 
-// fill reads a small file into the cache if its bytes match its hash.
-func (s *state) fill(e *fileEntry, f io.Reader, modTime time.Time) (*cachedFile, bool) {
+// fill reads a small file into the cache if its bytes match its hash, and
+// returns it cached. It returns nil when it could not read the file, and
+// nil and false when the bytes are not those of the hash.
+func (s *state) fill(e *fileEntry, f io.Reader, modTime time.Time) (c *cachedFile, same bool) {
 	data := make([]byte, e.size)
 	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, false
+		return nil, true
 	}
 	if sha256Hex(data) != e.hash {
 		return nil, false // changed since the build: wait for the new manifest
 	}
-	c := newCachedFile(data, modTime)
+	c = newCachedFile(data, modTime)
 	if e.cached.CompareAndSwap(nil, c) {
 		s.cacheBytes.Add(e.size)
 		return c, true
@@ -357,7 +367,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 	}
 	src, etag := e, e.etag
 	if len(e.variants) > 0 {
-		hdr["Vary"] = varyAcceptEncoding
+		hdr["Vary"] = withExtra(h.extraVary, varyAcceptEncoding)
 		if v := e.chooseVariant(r); v != nil {
 			src, etag = v.file, v.etag
 			hdr["Content-Encoding"] = v.header
@@ -466,8 +476,17 @@ var varyAcceptEncoding = header("Accept-Encoding")
 func (h *Handler) openFailed(w http.ResponseWriter, r *http.Request, s *state, e *fileEntry, err error) {
 	h.logger.Debug("cannot open a file of the manifest", "file", e.name, "err", err)
 	hdr := w.Header()
-	for _, k := range []string{"Content-Encoding", "Cache-Control", "Vary", "Etag", "Link"} {
+	for _, k := range []string{"Content-Encoding", "Cache-Control", "Etag"} {
 		delete(hdr, k)
+	}
+	restore(hdr, "Vary", h.extraVary)
+	restore(hdr, "Link", h.extraLink)
+	// Nothing of the page was sent: its assets must not count as delivered.
+	if c := hdr["Set-Cookie"]; c != nil {
+		hdr["Set-Cookie"] = slices.DeleteFunc(slices.Clone(c), func(v string) bool { return strings.HasPrefix(v, digestCookie+"=") })
+		if len(hdr["Set-Cookie"]) == 0 {
+			delete(hdr, "Set-Cookie")
+		}
 	}
 	h.notFound(w, r, s)
 }

@@ -115,6 +115,9 @@ type Handler struct {
 	opts   Options
 	logger *slog.Logger
 	extra  []headerField // opts.Headers, ready to copy
+	// extraLink and extraVary are the Link and Vary of opts.Headers, which
+	// what herald adds to those fields goes after.
+	extraLink, extraVary []string
 
 	state atomic.Pointer[state]
 	mu    sync.Mutex // serializes SetManifest
@@ -152,7 +155,14 @@ func New(fsys fs.FS, m *manifest.Manifest, opts Options) *Handler {
 		h.logger = slog.Default()
 	}
 	for k, v := range opts.Headers {
-		h.extra = append(h.extra, headerField{http.CanonicalHeaderKey(k), v[:len(v):len(v)]})
+		f := headerField{http.CanonicalHeaderKey(k), v[:len(v):len(v)]}
+		h.extra = append(h.extra, f)
+		switch f.key {
+		case "Link":
+			h.extraLink = f.values
+		case "Vary":
+			h.extraVary = f.values
+		}
 	}
 	h.SetManifest(m)
 	return h
@@ -244,9 +254,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := h.state.Load()
-	e, redirect := s.lookup(r.URL.Path)
+	e, folder := s.lookup(r.URL.Path)
 	switch {
-	case redirect != "":
+	case folder:
+		// The path as the client wrote it, escaped: a folder named c# or
+		// 100% must not become a fragment or a broken escape.
+		redirect := r.URL.EscapedPath() + "/"
 		if q := r.URL.RawQuery; q != "" {
 			redirect += "?" + q
 		}
@@ -268,38 +281,65 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 var allowGetHead = header("GET, HEAD")
 
+// withExtra returns the values of a field that opts.Headers also sets:
+// extra (never appended to in place), then vals.
+func withExtra(extra, vals []string) []string {
+	if len(extra) == 0 {
+		return vals
+	}
+	return append(extra[:len(extra):len(extra)], vals...)
+}
+
+// restore sets a field back to what opts.Headers gives it, if anything.
+func restore(hdr http.Header, key string, extra []string) {
+	if extra == nil {
+		delete(hdr, key)
+	} else {
+		hdr[key] = extra
+	}
+}
+
 // lookup finds the file a request path names. Only canonical paths name
 // files: a path with dot segments, doubled slashes, a backslash or a NUL
 // is not found, whatever it would resolve to. A folder named without its
-// trailing slash is redirected to it.
-func (s *state) lookup(p string) (e *fileEntry, redirect string) {
+// trailing slash is reported (folder), to be redirected to it.
+func (s *state) lookup(p string) (e *fileEntry, folder bool) {
 	if p == "" || p[0] != '/' {
 		p = "/" + p
 	}
 	if strings.ContainsAny(p, "\\\x00") {
-		return nil, ""
+		return nil, false
 	}
 	clean := path.Clean(p)
 	if strings.HasSuffix(p, "/") && clean != "/" {
 		clean += "/"
 	}
 	if clean != p {
-		return nil, ""
+		return nil, false
 	}
 	if e := s.routes[p]; e != nil {
-		return e, ""
+		return e, false
 	}
 	if !strings.HasSuffix(p, "/") && s.routes[p+"/"] != nil {
-		return nil, path.Base(p) + "/"
+		return nil, true
 	}
-	return nil, ""
+	return nil, false
 }
 
 // deliver sends a page's critical assets the client lacks: pushes, then
 // 103 Early Hints, then the Link header of the page's response, and records
 // what it sent in the client's cache digest.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan) {
-	if len(plan.assets) == 0 || r.Method != http.MethodGet {
+	if len(plan.assets) == 0 {
+		return
+	}
+	if r.Method != http.MethodGet {
+		// HEAD: the header fields GET would have, without sending anything
+		// or recording it.
+		if h.opts.Preload {
+			var haveBuf [digestMaxEntries]uint16
+			w.Header()["Link"] = withExtra(h.extraLink, plan.linksFor(readDigest(r, haveBuf[:0])))
+		}
 		return
 	}
 	var haveBuf [digestMaxEntries]uint16
@@ -312,14 +352,14 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 	if links := plan.linksFor(have); len(links) > 0 {
 		hinted := false
 		if h.opts.Hints && nav && r.ProtoMajor >= 2 {
-			hdr["Link"] = links
+			hdr["Link"] = withExtra(h.extraLink, links)
 			w.WriteHeader(http.StatusEarlyHints)
 			hinted = true
 		}
 		if h.opts.Preload {
-			hdr["Link"] = links
+			hdr["Link"] = withExtra(h.extraLink, links)
 		} else {
-			delete(hdr, "Link")
+			restore(hdr, "Link", h.extraLink)
 		}
 		if nav && (hinted || h.opts.Preload) {
 			for i := range plan.assets {

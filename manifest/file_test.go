@@ -62,6 +62,7 @@ func TestHidden(t *testing.T) {
 		"/index.html~": true, "/notes~/a.html": true, "/a/.index.html.swp": true, "/a/index.html.swx": true,
 		"/a/4913": true, "/a/49130": false, "/_headers": true, "/_redirects": true, "/docs/_headers": false,
 		"/a~b.html": false, "/swp.html": false,
+		"/" + FileName + ".gz": true, "/_headers.br": true, "/a.css.gz": false,
 	} {
 		if got := Hidden(p); got != want {
 			t.Errorf("Hidden(%q) = %v, want %v", p, got, want)

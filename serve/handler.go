@@ -225,7 +225,13 @@ func (s *state) entry(p string) *fileEntry {
 
 // hidden reports whether a URL path is never served.
 func hidden(p string) bool {
-	return manifest.Hidden(p) || p == "/"+configFile
+	if manifest.Hidden(p) {
+		return true
+	}
+	for _, enc := range encodings { // a precompressed form tells as much
+		p = strings.TrimSuffix(p, enc.ext)
+	}
+	return p == "/"+configFile
 }
 
 // Manifest returns the manifest in use.

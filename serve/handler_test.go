@@ -71,6 +71,8 @@ func testSite() fstest.MapFS {
 		".git/config":             "secret",
 		"docs/.hidden":            "secret",
 		"herald.toml":             "secret = true",
+		"herald.toml.gz":          "secret = true",
+		manifest.FileName + ".br": "{}",
 		manifest.FileName:         "{}",
 		"docs/push-manifest.json": "visible",
 	}
@@ -180,6 +182,8 @@ func TestFiles(t *testing.T) {
 		{name: "dotfile in a folder", path: "/docs/.hidden", status: 404},
 		{name: "manifest", path: "/push-manifest.json", status: 404},
 		{name: "config", path: "/herald.toml", status: 404},
+		{name: "config, precompressed", path: "/herald.toml.gz", status: 404},
+		{name: "manifest, precompressed", path: "/push-manifest.json.br", status: 404},
 		{name: "manifest name in a folder is content", path: "/docs/push-manifest.json", status: 200, body: ptr("visible")},
 	}
 	// Three rounds: small files move into the memory cache on their second

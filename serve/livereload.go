@@ -60,6 +60,9 @@ type LiveReload struct {
 type tab struct {
 	page string // the page's location.pathname, as sent
 	send chan message
+	// behind is closed by the hub when send is full: the stream ends, and
+	// the page, connecting again, finds it missed a change and reloads.
+	behind chan struct{}
 }
 
 type message struct {
@@ -125,10 +128,13 @@ func (lr *LiveReload) hub() {
 				select {
 				case t.send <- msg:
 				default:
-					// The stream is not being read; a reload is the safe
-					// answer once it is, and its queue holds one already or
-					// will be read soon.
-					lr.log.Warn("live reload: a page is not reading its events", "page", t.page)
+					// The stream is not being read fast enough: rather than
+					// drop this change (a reload, perhaps), end the stream.
+					// The page connects again, sees that it missed changes,
+					// and reloads.
+					lr.log.Warn("live reload: a page is not reading its events; its stream is closed", "page", t.page)
+					close(t.behind)
+					delete(tabs, t)
 				}
 			}
 		}
@@ -245,7 +251,7 @@ func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // a proxy in front must not hold the events back
 
-	t := &tab{page: r.URL.Query().Get("page"), send: make(chan message, 8)}
+	t := &tab{page: r.URL.Query().Get("page"), send: make(chan message, 8), behind: make(chan struct{})}
 	select {
 	case lr.join <- t:
 	case <-lr.done:
@@ -278,6 +284,8 @@ func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !lr.write(w, rc, ": ping\n\n", message{}) {
 				return
 			}
+		case <-t.behind:
+			return
 		case <-r.Context().Done():
 			return
 		case <-lr.done:

@@ -142,6 +142,46 @@ func TestLiveReloadStream(t *testing.T) {
 	}
 }
 
+// stuckWriter is a ResponseWriter whose writes wait until release is closed.
+type stuckWriter struct {
+	h       http.Header
+	release chan struct{}
+}
+
+func (w *stuckWriter) Header() http.Header         { return w.h }
+func (w *stuckWriter) WriteHeader(int)             {}
+func (w *stuckWriter) Write(p []byte) (int, error) { <-w.release; return len(p), nil }
+func (w *stuckWriter) Flush()                      {}
+
+// TestLiveReloadStreamBehind: a stream that falls more than its queue
+// behind is ended rather than have a change dropped: the page connects
+// again, sees the count it missed, and reloads.
+func TestLiveReloadStreamBehind(t *testing.T) {
+	var log testsite.Buffer
+	lr := NewLiveReload(slogTo(&log))
+	defer lr.Close()
+	w := &stuckWriter{h: http.Header{}, release: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		lr.ServeHTTP(w, httptest.NewRequest("GET", ReloadPath+"?page=/guide", nil))
+		close(done)
+	}()
+	m := reloadManifest()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(log.String(), "not reading"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the queue never filled")
+		}
+		lr.Notify([]string{"/guide.html"}, m) // joins once the hub has the tab
+		time.Sleep(time.Millisecond)
+	}
+	close(w.release)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream that fell behind is still open")
+	}
+}
+
 func TestLiveReloadRequests(t *testing.T) {
 	lr := NewLiveReload(nil)
 	defer lr.Close()

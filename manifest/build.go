@@ -460,7 +460,12 @@ func (b *Builder) Update(paths ...string) {
 			b.remove(p)
 			viaParent = append(viaParent, name)
 		case info.IsDir():
+			// Walked again whole (a folder renamed into place, or one whose
+			// events were lost): what it held is forgotten, but the parses
+			// of its pages and stylesheets are kept for the same bytes.
+			kept := b.parsesBelow(p)
 			b.remove(p)
+			maps.Copy(b.prepared, kept)
 			dirs = append(dirs, name)
 		case !info.Mode().IsRegular():
 			b.remove(p) // a pipe, socket or device: not content
@@ -469,6 +474,7 @@ func (b *Builder) Update(paths ...string) {
 			names = append(names, name)
 		}
 	}
+	defer clear(b.prepared) // kept parses not read again are of files gone; Prepare's are used or outdated
 	b.read(func(emit func(string), problem func(Problem)) {
 		for _, n := range names {
 			emit(n)
@@ -493,6 +499,18 @@ func (b *Builder) Update(paths ...string) {
 			})
 		}
 	})
+}
+
+// parsesBelow returns the entries below the folder p that hold a parse.
+func (b *Builder) parsesBelow(p string) map[string]*entry {
+	prefix := strings.TrimSuffix(p, "/") + "/"
+	kept := map[string]*entry{}
+	for k, e := range b.files {
+		if strings.HasPrefix(k, prefix) && (e.doc != nil || e.sheet != nil) {
+			kept[k] = e
+		}
+	}
+	return kept
 }
 
 // remove forgets the file at p and everything below it.

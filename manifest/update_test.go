@@ -117,6 +117,36 @@ func TestPrepareParsesAhead(t *testing.T) {
 	}
 }
 
+// TestUpdateOfFolderKeepsParses: a folder walked again (renamed into
+// place, say) has its pages parsed again only where their bytes changed.
+func TestUpdateOfFolderKeepsParses(t *testing.T) {
+	fsys := fstest.MapFS{
+		"docs/a.html": file(`<link rel=stylesheet href=s.css>`),
+		"docs/b.html": file(`<p>b`),
+		"docs/s.css":  file(`p{}`),
+	}
+	b, err := NewBuilder(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Manifest()
+	a, s := b.files["/docs/a.html"].doc, b.files["/docs/s.css"].sheet
+	fsys["docs/b.html"] = file(`<p>b, edited`)
+	b.Update("/docs")
+	if b.files["/docs/a.html"].doc != a || b.files["/docs/s.css"].sheet != s {
+		t.Error("a page or stylesheet of the folder was parsed again, though its bytes are the same")
+	}
+	if len(b.prepared) != 0 {
+		t.Errorf("kept parses outlive the update: %v", keys(b.prepared))
+	}
+	got, _ := Marshal(b.Manifest())
+	full, _, _ := Build(fsys, Options{})
+	want, _ := Marshal(full)
+	if !bytes.Equal(got, want) {
+		t.Errorf("after the update:\n%s\na fresh build:\n%s", got, want)
+	}
+}
+
 func keys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestRebuildKeepsWhatDidNotChange: a rebuild after files were written again

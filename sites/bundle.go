@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
@@ -69,8 +70,10 @@ type BundleStats struct {
 // MakeBundle writes to out a copy of the executable exe (without any site
 // it already carries) with the site in dir and its manifest appended. The
 // output is written to a temporary file beside out and renamed into place,
-// executable, only once complete.
-func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) {
+// executable, only once complete. When ctx ends first (the user pressed
+// Ctrl-C), MakeBundle stops between files, removes the temporary file and
+// returns ctx's error: out is left as it was.
+func MakeBundle(ctx context.Context, exe, dir, out string, opts BundleOptions) (*BundleStats, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -80,6 +83,9 @@ func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) 
 	m, problems, err := manifest.Build(fsys, opts.Manifest)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: build the manifest of %s: %w", dir, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 
 	src, err := os.Open(exe)
@@ -107,7 +113,10 @@ func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) 
 	sum := sha256.New()
 	counted := &countWriter{w: io.MultiWriter(w, sum)}
 	zw := zip.NewWriter(counted)
-	if err := writeSite(zw, fsys, m, opts.Precompress, stats); err != nil {
+	if err := writeSite(ctx, zw, fsys, m, opts.Precompress, stats); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, fmt.Errorf("bundle: %s: %w", dir, err)
 	}
 	// The manifest goes last: it lists the precompressed forms just made,
@@ -139,6 +148,9 @@ func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) 
 	if err := tmp.Close(); err != nil {
 		return nil, fmt.Errorf("bundle: write %s: %w", out, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the last moment to leave out as it was
+	}
 	if err := os.Rename(tmp.Name(), out); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
@@ -147,7 +159,8 @@ func MakeBundle(exe, dir, out string, opts BundleOptions) (*BundleStats, error) 
 
 // writeSite stores every file of the manifest, in path order, and, when
 // asked, their compressed siblings (compressed in parallel, written in order).
-func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress bool, stats *BundleStats) error {
+// It stops between files when ctx ends, and returns ctx's error.
+func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress bool, stats *BundleStats) error {
 	names := make([]string, 0, len(m.Files))
 	for p := range m.Files {
 		names = append(names, strings.TrimPrefix(p, "/"))
@@ -167,13 +180,25 @@ func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress boo
 		results[i] = make(chan result, 1)
 	}
 	// Workers read (and compress) ahead; this goroutine writes in order.
-	// The semaphore bounds how many files are held in memory at once.
+	// The semaphore bounds how many files are held in memory at once. On
+	// return, cancel stops the goroutine starting workers, which would
+	// otherwise wait for the semaphore for ever.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	go func() {
 		for i, name := range names {
-			sem <- struct{}{}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			go func() {
 				var r result
+				if r.err = ctx.Err(); r.err != nil {
+					results[i] <- r
+					return
+				}
 				r.data, r.mod, r.err = readFile(fsys, name)
 				if r.err == nil && precompress && compressible(name, types[i]) {
 					r.br, r.gz = compress(r.data)
@@ -183,7 +208,12 @@ func writeSite(zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress boo
 		}
 	}()
 	for i, name := range names {
-		r := <-results[i]
+		var r result
+		select {
+		case r = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		<-sem
 		if r.err != nil {
 			return r.err

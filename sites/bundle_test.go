@@ -3,6 +3,7 @@ package sites
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -60,7 +61,7 @@ var smallSite = map[string]string{
 func TestBundleRoundTrip(t *testing.T) {
 	dir := siteDir(t, smallSite)
 	out := filepath.Join(t.TempDir(), "site")
-	stats, err := MakeBundle(testExecutable(t), dir, out, BundleOptions{Precompress: true})
+	stats, err := MakeBundle(t.Context(), testExecutable(t), dir, out, BundleOptions{Precompress: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestBundleRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	out2 := filepath.Join(t.TempDir(), "site2")
-	if _, err := MakeBundle(testExecutable(t), dir2, out2, BundleOptions{}); err != nil {
+	if _, err := MakeBundle(t.Context(), testExecutable(t), dir2, out2, BundleOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	b2, err := OpenBundle(out2)
@@ -176,11 +177,11 @@ func TestBundleOfABundle(t *testing.T) {
 	exe := testExecutable(t)
 	tmp := t.TempDir()
 	first, second := filepath.Join(tmp, "first"), filepath.Join(tmp, "second")
-	s1, err := MakeBundle(exe, siteDir(t, smallSite), first, BundleOptions{})
+	s1, err := MakeBundle(t.Context(), exe, siteDir(t, smallSite), first, BundleOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := MakeBundle(first, siteDir(t, map[string]string{"index.html": "other"}), second, BundleOptions{})
+	s2, err := MakeBundle(t.Context(), first, siteDir(t, map[string]string{"index.html": "other"}), second, BundleOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestBundleOfABundle(t *testing.T) {
 func TestBundleDamaged(t *testing.T) {
 	exe := testExecutable(t)
 	out := filepath.Join(t.TempDir(), "site")
-	if _, err := MakeBundle(exe, siteDir(t, smallSite), out, BundleOptions{}); err != nil {
+	if _, err := MakeBundle(t.Context(), exe, siteDir(t, smallSite), out, BundleOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	good, err := os.ReadFile(out)
@@ -246,3 +247,26 @@ func TestBundleDamaged(t *testing.T) {
 }
 
 const sha256Len = 32
+
+// TestBundleCanceled: a bundle whose context ends leaves nothing behind:
+// no temporary file beside the output, and an earlier output as it was.
+func TestBundleCanceled(t *testing.T) {
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "site")
+	if err := os.WriteFile(out, []byte("the previous bundle"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := MakeBundle(ctx, testExecutable(t), siteDir(t, smallSite), out, BundleOptions{Precompress: true})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("MakeBundle with a canceled context: %v, want context.Canceled", err)
+	}
+	entries, _ := os.ReadDir(tmp)
+	if len(entries) != 1 || entries[0].Name() != "site" {
+		t.Errorf("left in the output's folder: %v, want only site", entries)
+	}
+	if data, _ := os.ReadFile(out); string(data) != "the previous bundle" {
+		t.Errorf("the previous output was replaced: %d bytes", len(data))
+	}
+}

@@ -29,8 +29,11 @@ they are, so they are served with ranges straight from the executable.
 The bundle checks its own sha256 when it starts, and refuses to run if it
 was truncated or changed.
 
+Ctrl-C stops it between files and removes the unfinished copy: FILE is
+left as it was.
+
 Exit status: 0 written; 1 written, but some files could not be read
-(listed); 2 usage error.
+(listed), or interrupted; 2 usage error.
 
 Examples:
     herald bundle ./public -o mysite --precompress
@@ -71,7 +74,12 @@ func runBundle(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("cannot find this executable to copy: %w", err)
 	}
-	stats, err := sites.MakeBundle(exe, dir, out, sites.BundleOptions{Precompress: c.Bool("precompress"), Manifest: opts})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stats, err := sites.MakeBundle(ctx, exe, dir, out, sites.BundleOptions{Precompress: c.Bool("precompress"), Manifest: opts})
+	if errors.Is(err, context.Canceled) {
+		return findings("interrupted: nothing was written to %s, and the unfinished copy beside it was removed", out)
+	}
 	if err != nil {
 		return err
 	}

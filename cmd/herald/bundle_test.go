@@ -343,3 +343,35 @@ func TestServedFromSite(t *testing.T) {
 		})
 	}
 }
+
+// TestBundleInterrupted: Ctrl-C while a bundle is being written stops it,
+// says so, exits 1 and removes the unfinished copy (a signal used to skip
+// the deferred removal and leave a hidden file of tens of MiB beside -o).
+func TestBundleInterrupted(t *testing.T) {
+	files := map[string]string{"index.html": "<h1>hi</h1>"}
+	for i := range 8 {
+		// Text that compresses slowly, so that the signal comes mid-way.
+		b := make([]byte, 1<<20)
+		rand.Read(b)
+		files[fmt.Sprintf("t%02d.txt", i)] = fmt.Sprintf("%x", b[:len(b)/2])
+	}
+	dir := site(t, files)
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "mysite")
+	var stdout, stderr testsite.Buffer
+	code := make(chan int)
+	go func() {
+		code <- run([]string{"herald", "bundle", dir, "-o", out, "--precompress"}, &stdout, &stderr)
+	}()
+	eventually(t, "the unfinished copy beside -o", func() bool {
+		entries, _ := os.ReadDir(outDir)
+		return len(entries) > 0
+	})
+	interrupt(t)
+	if c := <-code; c != exitFindings || !strings.Contains(stderr.String(), "herald: error: interrupted: nothing was written to "+out) {
+		t.Errorf("exit %d, stderr %q; want %d and the interruption", c, stderr.String(), exitFindings)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) > 0 {
+		t.Errorf("left beside -o: %v", entries)
+	}
+}

@@ -33,11 +33,12 @@ func buildWatch(c *cli.Context, dir, out string, opts manifest.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	file := &manifestFile{path: out}
 	w, err := watch.New(dir, watch.Options{Manifest: opts, Logger: logger, OnChange: func(ch watch.Change) {
 		if len(ch.Paths) == 0 {
 			return // saved without a change
 		}
-		if err := manifest.Write(out, ch.Manifest); err != nil {
+		if err := file.write(ch.Manifest); err != nil {
 			logger.Error("the manifest on disk is out of date", "err", err)
 			return
 		}
@@ -51,14 +52,54 @@ func buildWatch(c *cli.Context, dir, out string, opts manifest.Options) error {
 		return err
 	}
 	defer w.Close()
-	m := w.Manifest()
-	if err := manifest.Write(out, m); err != nil {
+	m, err := file.writeFirst(w.Manifest)
+	if err != nil {
 		return err
 	}
 	summarize(c.App.Writer, out, m)
 	reportProblems(c.App.ErrWriter, w.Problems()) // listed; the watch goes on
 	fmt.Fprintf(c.App.Writer, "watching %s for changes (Ctrl-C to stop)\n", dir)
 	<-ctx.Done()
+	return nil
+}
+
+// manifestFile is the manifest on disk of a watched site. Two goroutines
+// write it: buildWatch the first manifest, once the watcher is made, and
+// the watcher's callback each change, which may come before. mu makes one
+// write at a time, and no write puts an older manifest over a newer one.
+type manifestFile struct {
+	path    string
+	mu      sync.Mutex
+	written *manifest.Manifest // the last written; guarded by mu
+}
+
+// writeFirst writes the manifest in service, read with current under the
+// lock: a change applied before then is in it, and one applied after is
+// written by the callback after this write. The watcher puts each manifest
+// in service before calling back, one change at a time, so a callback
+// waiting for the lock carries that same manifest or a newer one.
+func (f *manifestFile) writeFirst(current func() *manifest.Manifest) (*manifest.Manifest, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := current()
+	if err := manifest.Write(f.path, m); err != nil {
+		return nil, err
+	}
+	f.written = m
+	return m, nil
+}
+
+// write writes the manifest of a change, unless writeFirst wrote it.
+func (f *manifestFile) write(m *manifest.Manifest) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m == f.written {
+		return nil
+	}
+	if err := manifest.Write(f.path, m); err != nil {
+		return err
+	}
+	f.written = m
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,6 +61,54 @@ func TestBuildWatch(t *testing.T) {
 	if n := strings.Count(stdout.String(), "updated "); n != 1 {
 		t.Errorf("%d updates for one change, want 1:\n%s", n, stdout.String())
 	}
+}
+
+// TestManifestFileNeverOlder: the first manifest of build --watch and the
+// callback's are written one at a time, and the newest stays on disk. The
+// change is made to arrive in the worst moment: just after the first
+// write read the manifest in service, before it wrote it. Without the lock,
+// the callback's newer manifest was written first and then replaced.
+func TestManifestFileNeverOlder(t *testing.T) {
+	first := buildOf(t, map[string]string{"index.html": "<p>"})
+	changed := buildOf(t, map[string]string{"index.html": "<p>", "new.html": "<p>"})
+	file := &manifestFile{path: filepath.Join(t.TempDir(), manifest.FileName)}
+	callback := make(chan error)
+	m, err := file.writeFirst(func() *manifest.Manifest {
+		go func() { callback <- file.write(changed) }()
+		select {
+		case err := <-callback: // written before the first manifest, which then replaces it
+			go func() { callback <- err }()
+		case <-time.After(200 * time.Millisecond): // waiting for the lock, as it should
+		}
+		return first
+	})
+	if err != nil || m != first {
+		t.Fatalf("writeFirst: %v", err)
+	}
+	if err := <-callback; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := manifest.Read(file.path); err != nil || got.Pages["/new.html"] == nil {
+		t.Errorf("the manifest on disk is the older one (%v)", err)
+	}
+	// A callback with the manifest last written does not write it again.
+	os.Remove(file.path)
+	if err := file.write(changed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(file.path); err == nil {
+		t.Error("the manifest last written was written again")
+	}
+}
+
+// buildOf builds the manifest of a site made of files.
+func buildOf(t *testing.T, files map[string]string) *manifest.Manifest {
+	t.Helper()
+	m, _, err := buildSite(site(t, files), manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func TestBuildWatchOutputInSite(t *testing.T) {

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // site writes a small site into a temporary folder.
@@ -137,5 +139,53 @@ func TestUnknownCommand(t *testing.T) {
 		if code, stdout, _ := herald(t, args...); code != exitOK || !strings.Contains(stdout, "USAGE:") {
 			t.Errorf("herald %v: exit %d, %q; want help and 0", args, code, stdout)
 		}
+	}
+}
+
+// TestEmptyFolderArgument: an empty argument where the site folder goes
+// ("$DIR" with DIR unset) is a usage error; it served, built or bundled the
+// current folder. The same for --config "", which served the example site.
+func TestEmptyFolderArgument(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	t.Chdir(dir) // what the commands took instead
+	out := filepath.Join(t.TempDir(), "mysite")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "", "--addr", "127.0.0.1:0"}, `the site folder is an empty argument ("")`},
+		{[]string{"serve", "--config", "", "--addr", "127.0.0.1:0"}, `--config is an empty argument ("")`},
+		{[]string{"build", ""}, `the site folder is an empty argument ("")`},
+		{[]string{"build", "", "--watch"}, `the site folder is an empty argument ("")`},
+		{[]string{"check", ""}, `the site folder is an empty argument ("")`},
+		{[]string{"export", "", "--to", "nginx"}, `the site folder is an empty argument ("")`},
+		{[]string{"bundle", "", "-o", out}, `the site folder is an empty argument ("")`},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.args), func(t *testing.T) {
+			type result struct {
+				code   int
+				stderr string
+			}
+			done := make(chan result, 1)
+			go func() {
+				code, _, stderr := herald(t, tt.args...)
+				done <- result{code, stderr}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(10 * time.Second):
+				interrupt(t) // it is serving or watching the current folder
+				r = <-done
+				t.Errorf("herald %q ran until interrupted", tt.args)
+			}
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("herald %q: exit %d, stderr %q; want %d and %q", tt.args, r.code, r.stderr, exitUsage, tt.want)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("written into the current folder: %v", entries)
 	}
 }

@@ -65,6 +65,8 @@ Examples:
 func runServe(c *cli.Context) error {
 	if file := c.String("config"); file != "" {
 		return serveConfig(c, file)
+	} else if c.IsSet("config") {
+		return usageError("--config is an empty argument (\"\"): name the configuration file, such as --config herald.toml")
 	}
 	opts, err := handlerOptions(c)
 	if err != nil {

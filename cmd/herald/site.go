@@ -15,12 +15,16 @@ import (
 )
 
 // siteDir returns the site folder named by the first argument ("." when
-// none), checking that it is a folder.
+// none), checking that it is a folder. An empty argument ("", an unset
+// variable in a script) is a mistake, not the current folder.
 func siteDir(c *cli.Context) (string, error) {
 	if c.NArg() > 1 {
 		return "", usageError("one site folder at a time, got %d arguments", c.NArg())
 	}
 	dir := c.Args().First()
+	if c.NArg() == 1 && dir == "" {
+		return "", usageError("the site folder is an empty argument (\"\"): name the folder, such as ./public, or . for the current one")
+	}
 	if dir == "" {
 		dir = "."
 	}

@@ -607,11 +607,7 @@ func (p *parser) addrs(key string, v any) []string {
 	list := p.list(key, v, "addresses")
 	out := list[:0]
 	for _, a := range list {
-		host, port, err := net.SplitHostPort(a)
-		if err == nil {
-			_, err = strconv.ParseUint(port, 10, 16)
-		}
-		if err != nil || strings.ContainsAny(host, "/ ") {
+		if !ValidListenAddr(a) {
 			p.errorf(key, "%q is not a listen address: write host:port or :port, such as \":443\" or \"127.0.0.1:8080\"", a)
 		}
 		if slices.Contains(out, a) {
@@ -621,6 +617,17 @@ func (p *parser) addrs(key string, v any) []string {
 		out = append(out, a)
 	}
 	return out
+}
+
+// ValidListenAddr reports whether a is a TCP listen address written as
+// host:port or :port, with a port number (0 to 65535).
+func ValidListenAddr(a string) bool {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil || strings.ContainsAny(host, "/ ") {
+		return false
+	}
+	_, err = strconv.ParseUint(port, 10, 16)
+	return err == nil
 }
 
 // overlap reports whether listeners on the addresses a and b, written

@@ -155,6 +155,9 @@ func bundledApp(b *sites.Bundle) *cli.App {
 			}
 			opts.AccessLog = c.Bool("access-log")
 			srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
+			if err := checkAddr(srv.Addr); err != nil {
+				return err
+			}
 			switch cert, key := c.String("cert"), c.String("key"); {
 			case cert != "" && key != "":
 				if srv.TLS, err = serve.LoadCert(cert, key); err != nil {

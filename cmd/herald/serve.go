@@ -161,6 +161,16 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 	return opts, nil
 }
 
+// checkAddr refuses an --addr that cannot be a listen address: a usage
+// error, where an address that cannot be listened on (a port in use) is a
+// failure found when serving.
+func checkAddr(addr string) error {
+	if !sites.ValidListenAddr(addr) {
+		return usageError("--addr %q is not a listen address: write HOST:PORT or :PORT, such as 127.0.0.1:8080 or :443", addr)
+	}
+	return nil
+}
+
 // switchFlag reads an on/off flag.
 func switchFlag(c *cli.Context, name string) (bool, error) {
 	return onOff(name, c.String(name))
@@ -168,6 +178,9 @@ func switchFlag(c *cli.Context, name string) (bool, error) {
 
 func serverOptions(c *cli.Context) (serve.ServerOptions, error) {
 	srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
+	if err := checkAddr(srv.Addr); err != nil {
+		return srv, err
+	}
 	cert, key := c.String("cert"), c.String("key")
 	var err error
 	switch {

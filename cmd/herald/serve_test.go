@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 )
@@ -27,6 +29,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{"missing folder", []string{"serve", dir + "/nope"}, "does not exist"},
 		{"two folders", []string{"serve", dir, dir}, "one site folder"},
 		{"origin", []string{"serve", "--origin", "docs.example.com"}, "--origin"},
+		{"addr without port", []string{"serve", "--addr", "bogus"}, `--addr "bogus" is not a listen address: write HOST:PORT or :PORT, such as 127.0.0.1:8080`},
+		{"addr port too large", []string{"serve", dir, "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999" is not a listen address`},
+		{"addr port not a number", []string{"serve", "--addr", "127.0.0.1:x"}, `--addr "127.0.0.1:x" is not a listen address`},
+		{"addr with a scheme", []string{"serve", "--addr", "http://127.0.0.1:19500"}, `--addr "http://127.0.0.1:19500" is not a listen address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,5 +75,29 @@ func TestServeConfigRefusesFlags(t *testing.T) {
 				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", args, code, stderr, exitUsage, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeAddrInUse: an address that is well formed but cannot be listened
+// on is a failure (exit 1), not a usage error; so is it in a bundle, whose
+// malformed --addr is a usage error too.
+func TestServeAddrInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	code, _, stderr := herald(t, "serve", "--addr", addr)
+	if code != exitFindings || !strings.Contains(stderr, "listen on "+addr) {
+		t.Errorf("serve --addr %s (in use): exit %d, stderr %q; want %d", addr, code, stderr, exitFindings)
+	}
+	app := bundledApp(nil) // the address is checked before the bundle is used
+	var out bytes.Buffer
+	app.Writer, app.ErrWriter = &out, &out
+	err = app.Run([]string{"mysite", "--addr", "bogus"})
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), `--addr "bogus" is not a listen address`) {
+		t.Errorf("a bundle's --addr bogus: %v, want a usage error", err)
 	}
 }

@@ -80,6 +80,9 @@ type ConfigError struct {
 	Line int    // 0 when unknown
 	Key  string // dotted, as in the file: "site.push.mode"
 	Msg  string
+	// Warning marks what needs no action: a file of a site's folder that
+	// is served but not parsed, say. Error does not show it.
+	Warning bool
 }
 
 func (e *ConfigError) Error() string {

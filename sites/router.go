@@ -72,6 +72,23 @@ func (c *Config) Open(srv Backend) (*Running, error) {
 	return r, nil
 }
 
+// Findings lists what opening the sites found that does not stop them
+// being served: each file of a site's folder that its manifest build could
+// not use, at the line of the site's root. Those marked Warning need no
+// action; the others leave files out of the site.
+func (r *Running) Findings() ConfigErrors {
+	var list ConfigErrors
+	c := r.Config
+	for _, s := range r.Sites {
+		at := fmt.Sprintf("site[%d].root", s.Index)
+		for _, p := range s.Problems {
+			list = append(list, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at),
+				Msg: fmt.Sprintf("%s: %v", p.Path, p.Err), Warning: p.Warning})
+		}
+	}
+	return list
+}
+
 // open opens one site; on error it names the key at fault.
 func (c *Config) open(s *Site, srv Backend) (o *Opened, key string, err error) {
 	o = &Opened{Site: s, close: func() error { return nil }}

@@ -21,9 +21,13 @@ var configCommand = &cli.Command{
 		ArgsUsage: "FILE",
 		Description: `Reads FILE as herald serve --config would, and opens every site it names:
 its folder (and builds its manifest) or its bundle, and its certificate.
-Lists every mistake with its file, line and key, and what would be valid.
+Lists every mistake with its file, line and key, and what would be valid,
+and the files of a site's folder that cannot be served (broken links, links
+out of the folder, unreadable files) as herald check does: files served but
+not parsed are listed as warnings, which alone do not fail the check.
 
-Exit status: 0 nothing to fix; 1 mistakes (listed); 2 usage error.
+Exit status: 0 nothing to fix (warnings aside); 1 mistakes (listed); 2 usage
+error.
 
 Examples:
     herald config check herald.toml`,
@@ -46,8 +50,7 @@ func runConfigCheck(c *cli.Context) error {
 		var running *sites.Running
 		if running, err = cfg.Open(backend(cfg, slog.New(slog.DiscardHandler))); err == nil {
 			defer running.Close()
-			fmt.Fprintf(c.App.Writer, "ok: %d sites on %d addresses\n", len(running.Sites), len(running.Listeners))
-			return nil
+			return listFindings(c, running)
 		}
 	}
 	var list sites.ConfigErrors
@@ -58,4 +61,25 @@ func runConfigCheck(c *cli.Context) error {
 		fmt.Fprintln(c.App.Writer, e)
 	}
 	return &exitError{exitFindings, errors.New("")} // the list is the message
+}
+
+// listFindings lists what the opened sites do not serve as they are, and
+// says ok when none of it needs fixing.
+func listFindings(c *cli.Context, running *sites.Running) error {
+	mistakes := 0
+	for _, e := range running.Findings() {
+		if e.Warning {
+			w := *e
+			w.Msg = "warning: " + w.Msg
+			e = &w
+		} else {
+			mistakes++
+		}
+		fmt.Fprintln(c.App.Writer, e)
+	}
+	if mistakes > 0 {
+		return &exitError{exitFindings, errors.New("")} // the list is the message
+	}
+	fmt.Fprintf(c.App.Writer, "ok: %d sites on %d addresses\n", len(running.Sites), len(running.Listeners))
+	return nil
 }

@@ -25,6 +25,19 @@ func TestConfigCheck(t *testing.T) {
 	good := write("good.toml", "[[site]]\nroot = \"public\"\nlisten = [\"127.0.0.1:0\"]\n")
 	bad := write("bad.toml", "[[site]]\nroot = \"public\"\n\n[site.push]\nmode = \"always\"\nmax_byts = 3\n")
 	missing := write("missing.toml", "[[site]]\nroot = \"nowhere\"\n")
+	// Links a build cannot follow: broken, out of the folder (errors, as in
+	// herald check), to a folder (a warning).
+	os.MkdirAll(filepath.Join(dir, "links", "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "links", "index.html"), []byte("<h1>hi</h1>"), 0o644)
+	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("outside"), 0o644)
+	os.Symlink("gone.html", filepath.Join(dir, "links", "broken.html"))
+	os.Symlink("../secret.txt", filepath.Join(dir, "links", "escape.txt"))
+	os.Symlink("sub", filepath.Join(dir, "links", "folder"))
+	links := write("links.toml", "[[site]]\nname = \"docs\"\nroot = \"links\"\nlisten = [\"127.0.0.1:0\"]\n")
+	os.MkdirAll(filepath.Join(dir, "warned", "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "warned", "index.html"), []byte("<h1>hi</h1>"), 0o644)
+	os.Symlink("sub", filepath.Join(dir, "warned", "folder"))
+	warned := write("warned.toml", "[[site]]\nroot = \"warned\"\nlisten = [\"127.0.0.1:0\"]\n")
 	tests := []struct {
 		name     string
 		args     []string
@@ -34,6 +47,11 @@ func TestConfigCheck(t *testing.T) {
 		{"good", []string{"config", "check", good}, 0, "ok: 1 sites on 1 addresses", ""},
 		{"mistakes listed with lines", []string{"config", "check", bad}, 1, bad + `:5: site.push.mode: "always" is not a push mode`, ""},
 		{"second mistake", []string{"config", "check", bad}, 1, bad + ":6: site.push.max_byts: unknown key in [site.push]; did you mean max_bytes?", ""},
+		{"broken link", []string{"config", "check", links}, 1, links + ":3: site.root: /broken.html: ", ""},
+		{"link out of the folder", []string{"config", "check", links}, 1, links + ":3: site.root: /escape.txt: ", ""},
+		{"link to a folder", []string{"config", "check", links}, 1, links + ":3: site.root: warning: /folder: a link to a folder is not followed", ""},
+		{"warnings alone pass", []string{"config", "check", warned}, 0, warned + ":2: site.root: warning: /folder: a link to a folder is not followed", ""},
+		{"ok after warnings", []string{"config", "check", warned}, 0, "ok: 1 sites", ""},
 		{"folder that does not exist", []string{"config", "check", missing}, 1, missing + ":2: site.root: cannot open the site folder", ""},
 		{"no such file", []string{"config", "check", filepath.Join(dir, "nope.toml")}, 2, "", "does not exist"},
 		{"no file", []string{"config", "check"}, 2, "", "give one configuration file"},

@@ -76,10 +76,8 @@ func serveConfig(c *cli.Context, file string) error {
 		return configError(err)
 	}
 	defer running.Close()
-	for _, s := range running.Sites {
-		for _, p := range s.Problems {
-			fmt.Fprintf(c.App.ErrWriter, "herald: warning: %s: %s: %v\n", s.Name, p.Path, p.Err)
-		}
+	for _, e := range running.Findings() { // the sites are served all the same
+		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %v\n", e)
 	}
 	collectOften()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -73,13 +73,19 @@ func (c *Config) Open(srv Backend) (*Running, error) {
 }
 
 // Findings lists what opening the sites found that does not stop them
-// being served: each file of a site's folder that its manifest build could
-// not use, at the line of the site's root. Those marked Warning need no
-// action; the others leave files out of the site.
+// being served: a not_found page the site does not have (a missing page
+// then gets a plain 404), and each file of a site's folder that its
+// manifest build could not use, at the line of the site's root. Those
+// marked Warning need no action; the others leave something out of the site.
 func (r *Running) Findings() ConfigErrors {
 	var list ConfigErrors
 	c := r.Config
 	for _, s := range r.Sites {
+		if nf := s.NotFoundPage; nf != "" && s.Manifest.Files[nf] == (manifest.File{}) {
+			at := fmt.Sprintf("site[%d].not_found", s.Index)
+			list = append(list, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at),
+				Msg: fmt.Sprintf("%q is not a file of %s, so a missing page gets a plain 404: give the path of a page the site has, such as \"/404.html\"", nf, s.Name)})
+		}
 		at := fmt.Sprintf("site[%d].root", s.Index)
 		for _, p := range s.Problems {
 			list = append(list, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at),

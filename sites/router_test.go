@@ -227,3 +227,54 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenFindings: what does not stop a site being served is listed at the
+// line of its key: a not_found page the site lacks (a mistake, which was
+// accepted without a word), a link to a folder (a warning).
+func TestOpenFindings(t *testing.T) {
+	root := siteDir(t, map[string]string{"index.html": "x", "404.html": "gone", "sub/a.html": "a"})
+	os.Symlink("gone.html", filepath.Join(root, "broken.html"))
+	os.Symlink("sub", filepath.Join(root, "folder"))
+	tests := []struct {
+		name, toml string
+		want       []string // each finding about not_found, as Error prints it
+	}{
+		{"the site's own 404 page", fmt.Sprintf("[[site]]\nroot = %q\nnot_found = \"/404.html\"\n", root), nil},
+		{"a page the site lacks", fmt.Sprintf("[[site]]\nname = \"docs\"\nroot = %q\nnot_found = \"/nope.html\"\n", root),
+			[]string{`herald.toml:4: site.not_found: "/nope.html" is not a file of docs, so a missing page gets a plain 404`}},
+		{"a folder", fmt.Sprintf("[[site]]\nroot = %q\nnot_found = \"/sub\"\n", root), []string{`herald.toml:3: site.not_found: "/sub" is not a file`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig("herald.toml", []byte(tt.toml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			running, err := cfg.Open(fileBackend)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer running.Close()
+			var got []string
+			warnings := 0
+			for _, e := range running.Findings() {
+				if e.Warning {
+					warnings++
+				} else if e.Key == "site.not_found" {
+					got = append(got, e.Error())
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings about not_found: %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("finding %q, want %q", got[i], tt.want[i])
+				}
+			}
+			if warnings != 1 {
+				t.Errorf("%d warnings, want 1 (the link to a folder)", warnings)
+			}
+		})
+	}
+}

@@ -24,6 +24,7 @@ func TestConfigCheck(t *testing.T) {
 	}
 	good := write("good.toml", "[[site]]\nroot = \"public\"\nlisten = [\"127.0.0.1:0\"]\n")
 	bad := write("bad.toml", "[[site]]\nroot = \"public\"\n\n[site.push]\nmode = \"always\"\nmax_byts = 3\n")
+	noPage := write("nopage.toml", "[[site]]\nroot = \"public\"\nnot_found = \"/nope.html\"\nlisten = [\"127.0.0.1:0\"]\n")
 	missing := write("missing.toml", "[[site]]\nroot = \"nowhere\"\n")
 	// Links a build cannot follow: broken, out of the folder (errors, as in
 	// herald check), to a folder (a warning).
@@ -52,6 +53,7 @@ func TestConfigCheck(t *testing.T) {
 		{"link to a folder", []string{"config", "check", links}, 1, links + ":3: site.root: warning: /folder: a link to a folder is not followed", ""},
 		{"warnings alone pass", []string{"config", "check", warned}, 0, warned + ":2: site.root: warning: /folder: a link to a folder is not followed", ""},
 		{"ok after warnings", []string{"config", "check", warned}, 0, "ok: 1 sites", ""},
+		{"not_found the site lacks", []string{"config", "check", noPage}, 1, noPage + `:3: site.not_found: "/nope.html" is not a file of site 1`, ""},
 		{"folder that does not exist", []string{"config", "check", missing}, 1, missing + ":2: site.root: cannot open the site folder", ""},
 		{"no such file", []string{"config", "check", filepath.Join(dir, "nope.toml")}, 2, "", "does not exist"},
 		{"no file", []string{"config", "check"}, 2, "", "give one configuration file"},

@@ -1,8 +1,10 @@
 package sites
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -699,14 +701,28 @@ func (p *parser) headers(i int, v any) http.Header {
 	if len(raw) == 0 {
 		return nil
 	}
+	// In the file's order, so that a name given twice is reported at the
+	// second.
+	names := slices.Collect(maps.Keys(raw))
+	keyOf := func(name string) string { return fmt.Sprintf("site[%d].headers.%s", i, name) }
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(p.c.lines.line(keyOf(a))-p.c.lines.line(keyOf(b)), strings.Compare(a, b))
+	})
 	h := http.Header{}
-	for name, v := range raw {
-		key := fmt.Sprintf("site[%d].headers.%s", i, name)
+	first := map[string]string{} // canonical name: as the file first wrote it
+	for _, name := range names {
+		key := keyOf(name)
 		if !validHeaderName(name) {
 			p.errorf(key, "%q is not a header name: use letters, digits and -, such as \"Strict-Transport-Security\"", name)
 			continue
 		}
-		h.Set(name, p.headerValue(key, v))
+		canon := http.CanonicalHeaderKey(name)
+		if other, ok := first[canon]; ok {
+			p.errorf(key, "%q is %q again (header names ignore case), and one value would be dropped: keep one of them", name, other)
+			continue
+		}
+		first[canon] = name
+		h.Set(name, p.headerValue(key, raw[name]))
 	}
 	return h
 }

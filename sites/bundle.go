@@ -87,6 +87,9 @@ func MakeBundle(ctx context.Context, exe, dir, out string, opts BundleOptions) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if len(m.Files) == 0 {
+		return nil, emptySite(dir, problems)
+	}
 
 	src, err := os.Open(exe)
 	if err != nil {
@@ -155,6 +158,19 @@ func MakeBundle(ctx context.Context, exe, dir, out string, opts BundleOptions) (
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	return stats, nil
+}
+
+// emptySite is the error for a site with no file to serve. An executable
+// that answers 404 to everything is a mistake, not a site: the wrong
+// folder, or one not built yet. Refused, so that a script stops there
+// rather than publish it.
+func emptySite(dir string, problems []manifest.Problem) error {
+	msg := fmt.Sprintf("bundle: %s has no files to serve (dotfiles, dot folders and %s never are), so nothing was written: "+
+		"give the folder that holds the site, or build the site into it first", dir, manifest.FileName)
+	if len(problems) > 0 {
+		msg += fmt.Sprintf("; %d files could not be read: herald build %s lists them", len(problems), dir)
+	}
+	return errors.New(msg)
 }
 
 // writeSite stores every file of the manifest, in path order, and, when

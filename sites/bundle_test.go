@@ -270,3 +270,27 @@ func TestBundleCanceled(t *testing.T) {
 		t.Errorf("the previous output was replaced: %d bytes", len(data))
 	}
 }
+
+// TestBundleEmptySite: a folder with nothing to serve is refused, and no
+// file is written; it made a bundle of "0 files" that answers 404 to all.
+func TestBundleEmptySite(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+	}{
+		{"empty", map[string]string{}},
+		{"only hidden files", map[string]string{".git/HEAD": "ref", manifest.FileName: "{}", "a.html~": "backup"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			_, err := MakeBundle(t.Context(), testExecutable(t), siteDir(t, tt.files), filepath.Join(tmp, "site"), BundleOptions{})
+			if err == nil || !strings.Contains(err.Error(), "has no files to serve") {
+				t.Errorf("MakeBundle of an empty site: %v, want a refusal", err)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+				t.Errorf("written: %v", entries)
+			}
+		})
+	}
+}

@@ -33,7 +33,8 @@ Ctrl-C stops it between files and removes the unfinished copy: FILE is
 left as it was.
 
 Exit status: 0 written; 1 written, but some files could not be read
-(listed), or interrupted; 2 usage error.
+(listed), or nothing written: interrupted, or DIR has no file to serve;
+2 usage error.
 
 Examples:
     herald bundle ./public -o mysite --precompress

@@ -31,6 +31,10 @@ type background struct {
 // scanCSS reads a stylesheet the forgiving way a browser does: what it cannot
 // parse it skips. It never fails.
 func scanCSS(src string) *sheet {
+	// A browser drops a UTF-8 byte order mark when it decodes the sheet;
+	// left in, it would hide the first rule (an @import, an @font-face).
+	// It is on the first line, so line numbers stay those of the file.
+	src = strings.TrimPrefix(src, "\ufeff")
 	s := &sheet{families: map[string]bool{}}
 	sc := &cssScanner{text: blankComments(src)}
 	sc.lines = lineStarts(sc.text)

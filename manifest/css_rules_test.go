@@ -1,0 +1,46 @@
+package manifest
+
+import (
+	"reflect"
+	"testing"
+	"testing/fstest"
+)
+
+// TestCSSRules pins how stylesheets are read: what of a linked sheet's
+// @import and @font-face rules a browser fetches before its first paint.
+func TestCSSRules(t *testing.T) {
+	common := map[string]string{
+		"b.css": "p{}", "c.css": "i{}", "d.css": "u{}",
+		"f.woff2": "w2", "g.woff2": "g",
+	}
+	tests := []struct {
+		name string
+		css  string // a.css, linked from index.html
+		want []string
+	}{
+		{name: "a byte order mark before @import",
+			css:  "\ufeff@import \"b.css\";",
+			want: []string{"link /a.css", "import /b.css"}},
+		{name: "a byte order mark before @font-face",
+			css:  "\ufeff@font-face{font-family:F;src:url(f.woff2)} body{font-family:F}",
+			want: []string{"link /a.css", "font-face /f.woff2 crossorigin=anonymous"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"index.html": file(`<link rel=stylesheet href=a.css>`),
+				"a.css":      file(tt.css),
+			}
+			for k, v := range common {
+				fsys[k] = file(v)
+			}
+			m, problems, err := Build(fsys, Options{})
+			if err != nil || len(problems) > 0 {
+				t.Fatalf("Build: %v %v", err, problems)
+			}
+			if got := assetList(m.Pages["/index.html"].Assets); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%q\n got %q\nwant %q", tt.css, got, tt.want)
+			}
+		})
+	}
+}

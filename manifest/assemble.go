@@ -115,13 +115,15 @@ func (b *Builder) siteURL() *url.URL {
 
 // pageBuilder gathers one page's assets.
 type pageBuilder struct {
-	b      *Builder
-	site   *url.URL
-	from   string // the page's URL path
-	page   *Page
-	seen   map[string]bool // request paths already listed
-	sheets []sheetAt       // critical stylesheets, for fonts and backgrounds
-	deps   []string        // every file path looked up
+	b    *Builder
+	site *url.URL
+	from string // the page's URL path
+	page *Page
+	seen map[string]bool // request paths already listed
+	// applied holds the stylesheets whose imports and fonts are read
+	applied map[string]bool
+	sheets  []sheetAt // critical stylesheets, for fonts and backgrounds
+	deps    []string  // every file path looked up
 	// assets and deferred hold the file of each asset of the page
 	assets, deferred []string
 }
@@ -199,7 +201,7 @@ func (pb *pageBuilder) resolveURL(base *url.URL, raw string) (t target, external
 }
 
 func (b *Builder) page(site *url.URL, p string, d *doc) assembled {
-	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}, deps: []string{p}}
+	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}, applied: map[string]bool{}, deps: []string{p}}
 	base := site.ResolveReference(&url.URL{Path: p})
 	if d.base != "" {
 		if u, err := url.Parse(strings.TrimSpace(d.base)); err == nil {
@@ -231,23 +233,25 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 		}
 		return nil
 	}
-	if pb.seen[t.request] {
-		return e
+	if !pb.seen[t.request] {
+		pb.seen[t.request] = true
+		a := Asset{Path: t.request, As: r.as, Type: e.Type, Size: e.Size, Hash: e.Hash, Why: r.why,
+			CrossOrigin: r.crossOrigin, Media: r.media}
+		if r.typ != "" && r.typ != "unsized" {
+			a.Type = r.typ
+		}
+		if r.deferred {
+			pb.page.Deferred = append(pb.page.Deferred, a)
+			pb.deferred = append(pb.deferred, t.file)
+		} else {
+			pb.page.Assets = append(pb.page.Assets, a)
+			pb.assets = append(pb.assets, t.file)
+		}
 	}
-	pb.seen[t.request] = true
-	a := Asset{Path: t.request, As: r.as, Type: e.Type, Size: e.Size, Hash: e.Hash, Why: r.why,
-		CrossOrigin: r.crossOrigin, Media: r.media}
-	if r.typ != "" && r.typ != "unsized" {
-		a.Type = r.typ
-	}
-	if r.deferred {
-		pb.page.Deferred = append(pb.page.Deferred, a)
-		pb.deferred = append(pb.deferred, t.file)
-	} else {
-		pb.page.Assets = append(pb.page.Assets, a)
-		pb.assets = append(pb.assets, t.file)
-	}
-	if (r.why == "link" || r.why == "import" || r.why == "body-style") && e.sheet != nil && !visiting[t.file] {
+	// A stylesheet's imports and fonts count once it is applied, also when
+	// it was listed before as a preload of the same URL.
+	if (r.why == "link" || r.why == "import" || r.why == "body-style") && e.sheet != nil && !visiting[t.file] && !pb.applied[t.request] {
+		pb.applied[t.request] = true
 		visiting[t.file] = true
 		if !r.deferred {
 			pb.sheets = append(pb.sheets, sheetAt{e.sheet, t.url, t.file})

@@ -60,6 +60,7 @@ var inHead = map[atom.Atom]bool{
 // Tags are read by scanTag, which asks the tokenizer where entities, CR or
 // NUL make its answer differ.
 func extractHTML(src []byte) *doc {
+	src = bytes.TrimPrefix(src, utf8BOM) // decoding drops it, as a browser's does
 	x := &extractor{d: &doc{early: map[string]bool{}}}
 	off, line := x.top(src)
 	if off < len(src) {
@@ -74,12 +75,19 @@ func extractHTML(src []byte) *doc {
 type extractor struct {
 	d              *doc
 	body           bool // past the end of <head>, explicit or implied
+	afterHead      bool // past </head>: what may stand in the head still goes there
 	imgs, elements int  // <img> and elements seen in <body>
+	// pictures counts the open <picture> elements; choosing is set when one
+	// of them has a <source srcset>, from which the browser may choose.
+	pictures int
+	choosing bool
 	// hero candidates found by size, after explicit ones
 	bigImg, unsized []ref
 }
 
 var newline = []byte{'\n'}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // top reads the page until the body has gone past the elements the hero
 // image is looked for in, token by token as x/net/html's tokenizer splits
@@ -138,13 +146,10 @@ func (x *extractor) top(src []byte) (off, line int) {
 			}
 			end = lt + 1 + t.n
 			rawOpen = false
-			switch atom.Lookup(t.name) {
-			case atom.Head:
-				x.body = true
-			case atom.Template:
-				if templates > 0 {
-					templates--
-				}
+			a := atom.Lookup(t.name)
+			x.endTag(a)
+			if a == atom.Template && templates > 0 {
+				templates--
 			}
 		case c == '/':
 			if lt+2 >= len(src) {
@@ -188,7 +193,7 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 	a = atom.Lookup(rawTagName(src[lt+1:]))
 	keep := keepNone
 	switch {
-	case a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img:
+	case fullAttrs[a]:
 		keep = nil
 	case *templates == 0:
 		keep = keepSome // an early element of the body
@@ -205,7 +210,7 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 	case *templates > 0:
 		return t, a, true // template contents are inert
 	}
-	if a == atom.Body || !x.body && !inHead[a] {
+	if x.opensBody(a) {
 		x.body = true
 	}
 	if x.body && a != atom.Body {
@@ -215,6 +220,30 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 		x.element(a, t.attrs, lineAt(lt)) // nothing else in <head> matters
 	}
 	return t, a, true
+}
+
+// fullAttrs lists the elements whose every attribute is read.
+var fullAttrs = map[atom.Atom]bool{atom.Base: true, atom.Link: true, atom.Script: true, atom.Img: true, atom.Source: true}
+
+// opensBody reports whether a start tag of element a opens the body: <body>
+// itself, or, in the head, an element that cannot stand there. After
+// </head> the elements of the head still go into it, as the HTML parser
+// puts them, but for <noscript>.
+func (x *extractor) opensBody(a atom.Atom) bool {
+	return a == atom.Body || !x.body && (!inHead[a] || x.afterHead && a == atom.Noscript)
+}
+
+// endTag notes the end tags that matter.
+func (x *extractor) endTag(a atom.Atom) {
+	switch a {
+	case atom.Head:
+		x.afterHead = true
+	case atom.Picture:
+		if x.pictures > 0 {
+			x.pictures--
+		}
+		x.choosing = false
+	}
 }
 
 // text looks at text outside tags: in the head, any but white space opens
@@ -449,6 +478,13 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 		if x.body {
 			x.img(attrs, at)
 		}
+	case atom.Picture:
+		x.pictures++
+		x.choosing = false
+	case atom.Source:
+		if x.pictures > 0 && strings.TrimSpace(attrs.val("srcset")) != "" {
+			x.choosing = true
+		}
 	}
 	if x.body && x.elements <= heroElementLimit {
 		for _, c := range strings.Fields(attrs.val("class")) {
@@ -471,13 +507,19 @@ func (x *extractor) img(attrs attrList, at int) {
 	if src == "" || strings.HasPrefix(src, "data:") || strings.EqualFold(attrs.val("loading"), "lazy") {
 		return
 	}
+	if strings.TrimSpace(attrs.val("srcset")) != "" || x.choosing {
+		// The browser picks among candidates by the screen's width and
+		// density: which one is not known here, and src may be none of
+		// them. Better no hero than the wrong one.
+		return
+	}
 	r := ref{url: src, why: "hero", as: "image", line: at}
 	switch {
 	case strings.EqualFold(attrs.val("fetchpriority"), "high"):
 		x.d.heroes = append(x.d.heroes, r)
 	case early && bigBySize(attrs):
 		x.bigImg = append(x.bigImg, r)
-	case early && attrs.val("width") == "" && attrs.val("height") == "":
+	case early && pixels(attrs.val("width")) == 0 && pixels(attrs.val("height")) == 0: // none, or not in pixels (100%)
 		r.typ = "unsized" // sized later from the image file itself
 		x.unsized = append(x.unsized, r)
 	}
@@ -553,7 +595,7 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 	r := ref{url: href, line: line, media: strings.ToValidUTF8(strings.TrimSpace(attrs.val("media")), "\uFFFD"), crossOrigin: crossOrigin(attrs)}
 	switch {
 	case rel["stylesheet"]:
-		if rel["alternate"] || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) {
+		if rel["alternate"] || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) || !cssType(attrs.val("type")) {
 			return ref{}, false
 		}
 		r.why, r.as = "link", "style"
@@ -580,22 +622,45 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 	return ref{}, false
 }
 
+// validPreloadAs lists the destinations Chromium preloads (its
+// PreloadHelper): audio, video, document, worker and the others the HTML
+// standard names are fetched by no current browser.
 var validPreloadAs = map[string]bool{
-	"audio": true, "document": true, "embed": true, "fetch": true, "font": true, "image": true,
-	"object": true, "script": true, "style": true, "track": true, "video": true, "worker": true,
+	"fetch": true, "font": true, "image": true, "script": true, "style": true, "track": true,
+}
+
+// cssType reports whether a stylesheet link's type lets a browser fetch
+// it: none, or text/css.
+func cssType(t string) bool {
+	t = strings.TrimSpace(t)
+	if i := strings.IndexByte(t, ';'); i >= 0 {
+		t = strings.TrimSpace(t[:i])
+	}
+	return t == "" || strings.EqualFold(t, "text/css")
 }
 
 // scriptRef reads a <script>: only a classic script without async or defer
 // blocks the parser.
 func scriptRef(attrs attrList, line int) (ref, bool) {
 	src := strings.TrimSpace(attrs.val("src"))
-	if src == "" || hasAttr(attrs, "async") || hasAttr(attrs, "defer") || hasAttr(attrs, "nomodule") {
+	if src == "" || hasAttr(attrs, "nomodule") {
 		return ref{}, false
 	}
-	if !classicScriptType(attrs.val("type")) {
-		return ref{}, false // module scripts defer; other types are data
+	// blocking=render makes any script hold the first paint, async and
+	// module ones too (HTML's "potentially render-blocking").
+	render := relTokens(attrs.val("blocking"))["render"]
+	module := strings.EqualFold(strings.TrimSpace(attrs.val("type")), "module")
+	switch {
+	case !render && (hasAttr(attrs, "async") || hasAttr(attrs, "defer") || module):
+		return ref{}, false // they wait for the parser, or run when they come
+	case !module && !classicScriptType(attrs.val("type")):
+		return ref{}, false // other types are data
 	}
-	return ref{url: src, why: "head-script", as: "script", line: line, crossOrigin: crossOrigin(attrs)}, true
+	r := ref{url: src, why: "head-script", as: "script", line: line, crossOrigin: crossOrigin(attrs)}
+	if module && r.crossOrigin == "" {
+		r.crossOrigin = "anonymous" // module scripts are fetched in CORS mode
+	}
+	return r, true
 }
 
 func hasAttr(attrs attrList, name string) bool {
@@ -614,14 +679,13 @@ func crossOrigin(attrs attrList) string {
 }
 
 // classicScriptType reports whether a script's type attribute makes it a
-// classic JavaScript script (HTML's "JavaScript MIME type essence match").
+// classic JavaScript script (HTML's "JavaScript MIME type essence match":
+// the whole value, so "text/javascript; charset=utf-8" is not one, and a
+// browser does not run it).
 func classicScriptType(t string) bool {
 	t = strings.ToLower(strings.TrimSpace(t))
 	if t == "" {
 		return true
-	}
-	if i := strings.IndexByte(t, ';'); i >= 0 {
-		t = strings.TrimSpace(t[:i])
 	}
 	switch t {
 	case "text/javascript", "application/javascript", "application/ecmascript", "application/x-ecmascript",
@@ -657,6 +721,9 @@ func mediaCanMatchScreen(media string) bool {
 		}
 		typ := words[0]
 		if strings.HasPrefix(typ, "(") {
+			if not {
+				return true // a negated feature (not (hover)) matches some screens
+			}
 			typ = "all"
 		}
 		screen := typ == "all" || typ == "screen"

@@ -35,13 +35,10 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		case html.EndTagToken:
 			rawText = false
 			name, _ := z.TagName()
-			switch atom.Lookup(name) {
-			case atom.Head:
-				x.body = true
-			case atom.Template:
-				if templates > 0 {
-					templates--
-				}
+			a := atom.Lookup(name)
+			x.endTag(a)
+			if a == atom.Template && templates > 0 {
+				templates--
 			}
 			continue
 		case html.StartTagToken, html.SelfClosingTagToken:
@@ -60,7 +57,7 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		if templates > 0 {
 			continue // template contents are inert
 		}
-		if a == atom.Body || !x.body && !inHead[a] {
+		if x.opensBody(a) {
 			x.body = true
 		}
 		if x.body && a != atom.Body {
@@ -70,7 +67,7 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 			continue // nothing else in <head> matters
 		}
 		var attrs attrList
-		if a == atom.Base || a == atom.Link || a == atom.Script || a == atom.Img {
+		if fullAttrs[a] {
 			attrs = readAttrs(z, hasAttr)
 		} else {
 			attrs = readSomeAttrs(z, hasAttr) // an early element of the body

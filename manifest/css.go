@@ -422,31 +422,108 @@ func familyList(value string) []string {
 	return out
 }
 
-// shorthandFamilies reads the family list at the end of a font shorthand:
-// everything after the size (and line height) is the family list.
+// shorthandFamilies reads the family list at the end of a font shorthand,
+// [style || variant || weight || stretch]? size [/ line-height]? family:
+// everything after the size (and line height) is the family list. The size
+// is the first length, percentage, size keyword or math function; what comes
+// before it (italic, small-caps, bold, 400, condensed, var()) is skipped, so a
+// numeric weight is not taken for the size.
 func shorthandFamilies(value string) []string {
 	parts := splitTop(value, ',')
-	if len(parts) == 0 {
-		return nil
-	}
-	first := strings.Fields(parts[0])
+	first := splitSpaces(parts[0])
 	for k, w := range first {
-		if w != "" && (w[0] >= '0' && w[0] <= '9' || w[0] == '.') && k+1 < len(first) {
-			rest := first[k+1:]
-			if strings.HasPrefix(rest[0], "/") {
-				rest = rest[1:]
-			}
-			if len(rest) > 0 && strings.HasPrefix(rest[0], "/") {
-				rest = rest[1:]
-			}
-			parts[0] = strings.Join(rest, " ")
-			return familyList(strings.Join(parts, ","))
+		size, after, slash := strings.Cut(w, "/")
+		if !isFontSize(size) {
+			continue
 		}
+		rest := first[k+1:]
+		switch {
+		case slash && after == "" && len(rest) > 0: // 16px/ 1.5
+			rest = rest[1:]
+		case slash: // 16px/1.5
+		case len(rest) > 0 && rest[0] == "/": // 16px / 1.5
+			rest = rest[min(2, len(rest)):]
+		case len(rest) > 0 && strings.HasPrefix(rest[0], "/"): // 16px /1.5
+			rest = rest[1:]
+		}
+		parts[0] = strings.Join(rest, " ")
+		return familyList(strings.Join(parts, ","))
 	}
 	if len(parts) > 1 || len(first) == 1 {
 		return familyList(strings.Join(parts, ","))
 	}
 	return nil
+}
+
+// splitSpaces splits s at white space outside strings and parentheses, so
+// calc(1rem + 2px) and "Open Sans" stay one word each.
+func splitSpaces(s string) []string {
+	var words []string
+	depth, start := 0, -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || depth == 0 && isSpace(s[i]) {
+			if start >= 0 {
+				words = append(words, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+		switch c := s[i]; {
+		case c == '"' || c == '\'':
+			i = skipString(s, i) - 1
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		}
+	}
+	return words
+}
+
+// isFontSize reports whether a word of a font shorthand is a font size: a
+// length or percentage (0 too), a size keyword or a math function. A number
+// without a unit is a weight (1 to 1000), not a size.
+func isFontSize(w string) bool {
+	w = strings.ToLower(w)
+	switch w {
+	case "xx-small", "x-small", "small", "medium", "large", "x-large", "xx-large", "xxx-large", "smaller", "larger":
+		return true
+	}
+	for _, fn := range []string{"calc(", "clamp(", "min(", "max("} {
+		if strings.HasPrefix(w, fn) {
+			return true
+		}
+	}
+	n := 0
+	if n < len(w) && (w[n] == '+' || w[n] == '-') {
+		n++
+	}
+	digits := 0
+	for n < len(w) && (w[n] >= '0' && w[n] <= '9' || w[n] == '.') {
+		if w[n] != '.' {
+			digits++
+		}
+		n++
+	}
+	if digits == 0 {
+		return false
+	}
+	unit := w[n:]
+	if unit == "" {
+		return strings.Trim(w, "+-0.") == "" // 0 is a length; 400 a weight
+	}
+	if unit == "%" {
+		return true
+	}
+	for i := 0; i < len(unit); i++ {
+		if unit[i] < 'a' || unit[i] > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // cssURLs returns the URLs of every url(...) in a value, or of a lone

@@ -203,29 +203,54 @@ func (sc *cssScanner) statement(s *sheet, prelude string, off int) bool {
 }
 
 // mediaAfterURL returns the media query list that follows an @import's URL,
-// leaving out layer() and supports() conditions.
+// @import url [layer | layer(name)]? [supports(condition)]? [media]?, leaving
+// out the layer and the supports() condition. A supports() condition is not
+// judged: a current Chromium supports most of what sites test for, so such
+// an import counts as loaded, and critical when its media can match a screen.
 func mediaAfterURL(rest string) string {
 	rest = strings.TrimSpace(rest)
 	if rest != "" && (rest[0] == '"' || rest[0] == '\'') {
 		rest = rest[skipString(rest, 0):]
-	} else if strings.HasPrefix(strings.ToLower(rest), "url(") {
-		if j := strings.IndexByte(rest, ')'); j >= 0 {
-			rest = rest[j+1:]
-		}
+	} else if hasPrefixFold(rest, "url(") {
+		rest = rest[skipParens(rest, len("url")):]
 	}
-	for _, fn := range []string{"layer", "supports"} {
-		low := strings.ToLower(rest)
-		if k := strings.Index(low, fn+"("); k >= 0 {
-			if j := strings.IndexByte(rest[k:], ')'); j >= 0 {
-				rest = rest[:k] + rest[k+j+1:]
+	rest = strings.TrimSpace(rest)
+	if hasPrefixFold(rest, "layer(") {
+		rest = rest[skipParens(rest, len("layer")):]
+	} else if hasPrefixFold(rest, "layer") && (len(rest) == len("layer") || isSpace(rest[len("layer")])) {
+		rest = rest[len("layer"):]
+	}
+	rest = strings.TrimSpace(rest)
+	if hasPrefixFold(rest, "supports(") {
+		rest = rest[skipParens(rest, len("supports")):]
+	}
+	return strings.TrimSpace(rest)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// skipParens returns the offset just past the ')' that closes the '(' at
+// s[i], skipping strings and nested parentheses; len(s) when unclosed.
+func skipParens(s string, i int) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '"', '\'':
+			i = skipString(s, i) - 1
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i + 1
 			}
 		}
 	}
-	rest = strings.TrimSpace(rest)
-	if strings.EqualFold(rest, "layer") {
-		return ""
-	}
-	return rest
+	return len(s)
 }
 
 func atName(prelude string) (name, rest string) {

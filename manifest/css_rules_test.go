@@ -17,6 +17,8 @@ func TestCSSRules(t *testing.T) {
 		name string
 		css  string // a.css, linked from index.html
 		want []string
+		// media, when set, is each listed asset's media query.
+		media []string
 	}{
 		{name: "a byte order mark before @import",
 			css:  "\ufeff@import \"b.css\";",
@@ -45,6 +47,27 @@ func TestCSSRules(t *testing.T) {
 		{name: "font shorthand with the size first",
 			css:  `@font-face{font-family:Inter;src:url(f.woff2)} body{font:12px Inter}`,
 			want: []string{"link /a.css", "font-face /f.woff2 crossorigin=anonymous"}},
+		{name: "import into an anonymous layer, for screens",
+			css:   `@import url(b.css) layer screen;`,
+			want:  []string{"link /a.css", "import /b.css"},
+			media: []string{"", "screen"}},
+		{name: "import into a named layer, with a media feature",
+			css:   `@import url(b.css) layer(x) (min-width:1px);`,
+			want:  []string{"link /a.css", "import /b.css"},
+			media: []string{"", "(min-width:1px)"}},
+		{name: "import with a supports condition, for screens",
+			css:  `@import url(d.css) supports(display:grid) screen;`,
+			want: []string{"link /a.css", "import /d.css"}},
+		{name: "import with nested brackets in its supports condition",
+			css:   `@import url(d.css) supports(selector(:has(a))) screen;`,
+			want:  []string{"link /a.css", "import /d.css"},
+			media: []string{"", "screen"}},
+		{name: "import with layer and supports, upper case",
+			css:  `@import "b.css" LAYER(x.y) SUPPORTS(not (display:grid));`,
+			want: []string{"link /a.css", "import /b.css"}},
+		{name: "import into a layer for print is left out",
+			css:  `@import url(b.css) layer print; @import 'c.css' layer(x) supports(display:grid) print;`,
+			want: []string{"link /a.css"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,8 +82,18 @@ func TestCSSRules(t *testing.T) {
 			if err != nil || len(problems) > 0 {
 				t.Fatalf("Build: %v %v", err, problems)
 			}
-			if got := assetList(m.Pages["/index.html"].Assets); !reflect.DeepEqual(got, tt.want) {
+			assets := m.Pages["/index.html"].Assets
+			if got := assetList(assets); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("%q\n got %q\nwant %q", tt.css, got, tt.want)
+			}
+			if tt.media != nil {
+				media := []string{}
+				for _, a := range assets {
+					media = append(media, a.Media)
+				}
+				if !reflect.DeepEqual(media, tt.media) {
+					t.Errorf("%q: media\n got %q\nwant %q", tt.css, media, tt.media)
+				}
 			}
 		})
 	}

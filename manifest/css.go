@@ -174,9 +174,9 @@ func (sc *cssScanner) block(s *sheet, i, end int, top bool) {
 		}
 		close := sc.matching(stop, end)
 		sc.rule(s, prelude, stop+1, close)
-		if !strings.HasPrefix(strings.ToLower(prelude), "@charset") && !strings.HasPrefix(strings.ToLower(prelude), "@layer") {
-			top = false
-		}
+		// Only @charset and @layer statements (@layer a, b;) may come
+		// before @import; any rule with a block, @layer x { } too, ends them.
+		top = false
 		i = close + 1
 	}
 }

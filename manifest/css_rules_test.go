@@ -68,6 +68,12 @@ func TestCSSRules(t *testing.T) {
 		{name: "import into a layer for print is left out",
 			css:  `@import url(b.css) layer print; @import 'c.css' layer(x) supports(display:grid) print;`,
 			want: []string{"link /a.css"}},
+		{name: "import after a layer block is ignored",
+			css:  `@layer x { p{} } @import "b.css";`,
+			want: []string{"link /a.css"}},
+		{name: "import after a layer statement is read",
+			css:  `@charset "utf-8"; @layer a, b; @LAYER c; @import "b.css" layer(a);`,
+			want: []string{"link /a.css", "import /b.css"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

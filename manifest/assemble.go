@@ -219,6 +219,18 @@ func (b *Builder) page(site *url.URL, p string, d *doc) assembled {
 // add lists one reference and, for a stylesheet, what it imports.
 // visiting holds the stylesheets on the current @import chain.
 func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[string]bool) *entry {
+	if r.inline != nil {
+		// A <style>: its imports resolve against the page, and unless it is
+		// in the body, its rules count for fonts and backgrounds.
+		if !r.deferred {
+			pb.sheets = append(pb.sheets, sheetAt{r.inline, base, from})
+		}
+		for _, imp := range r.inline.imports {
+			imp.deferred = r.deferred
+			pb.add(base, imp, from, visiting)
+		}
+		return nil
+	}
 	t, ext, ok := pb.resolve(base, r.url)
 	if !ok {
 		if ext != "" && !r.deferred && !contains(pb.page.External, ext) {

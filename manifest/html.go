@@ -20,6 +20,9 @@ type ref struct {
 	media       string
 	line        int
 	deferred    bool // in <body>: blocks parsing, not the first paint
+	// inline is the stylesheet of a <style> element (why "style"), whose
+	// imports and fonts count as a linked stylesheet's do.
+	inline *sheet
 }
 
 // doc is what extraction keeps of an HTML page.
@@ -176,6 +179,9 @@ func (x *extractor) top(src []byte) (off, line int) {
 				x.text(src[end:textEnd], templates)
 			} else {
 				rawOpen = true
+				if a == atom.Style && templates == 0 && textEnd > end {
+					x.style(src[end:textEnd], lineAt(end))
+				}
 			}
 			end = textEnd
 		}
@@ -244,6 +250,15 @@ func (x *extractor) endTag(a atom.Atom) {
 		}
 		x.choosing = false
 	}
+}
+
+// style reads the text of a <style> element that starts on line at.
+func (x *extractor) style(text []byte, at int) {
+	s := scanCSS(string(text))
+	for i := range s.imports {
+		s.imports[i].line += at - 1
+	}
+	x.d.refs = append(x.d.refs, ref{why: "style", line: at, deferred: x.body, inline: s})
 }
 
 // text looks at text outside tags: in the head, any but white space opens

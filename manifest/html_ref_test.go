@@ -13,7 +13,8 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 	z := html.NewTokenizer(bytes.NewReader(src))
 	line = 1
 	templates := 0
-	rawText := false // inside <title>, <script>, <style>, ...: text is not content
+	rawText := false      // inside <title>, <script>, <style>, ...: text is not content
+	var rawAtom atom.Atom // the element rawText is of
 	for {
 		if x.body && x.elements > heroElementLimit && templates == 0 && !rawText {
 			return off, line
@@ -28,6 +29,9 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		off += len(raw)
 		switch tt {
 		case html.TextToken:
+			if rawText && rawAtom == atom.Style && templates == 0 {
+				x.style(raw, at)
+			}
 			if !x.body && templates == 0 && !rawText && len(bytes.TrimSpace(raw)) > 0 {
 				x.body = true
 			}
@@ -47,7 +51,7 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		}
 		name, hasAttr := z.TagName()
 		a := atom.Lookup(name)
-		rawText = tt == html.StartTagToken && rawTextElement[a]
+		rawText, rawAtom = tt == html.StartTagToken && rawTextElement[a], a
 		if a == atom.Template {
 			if tt == html.StartTagToken {
 				templates++

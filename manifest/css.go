@@ -2,7 +2,9 @@ package manifest
 
 import (
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // sheet is what scanning keeps of a stylesheet.
@@ -433,18 +435,73 @@ func splitTop(s string, sep byte) []string {
 	return append(parts, s[start:])
 }
 
-// familyList reads a font-family value into lower-case names without quotes.
+// familyList reads a font-family value into lower-case names without quotes
+// or escapes (My\ Font and "My Font" are one family), and without !important.
 func familyList(value string) []string {
 	var out []string
-	for _, f := range splitTop(value, ',') {
-		f = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(f), "!important"))
-		f = strings.Trim(f, `"'`)
-		f = strings.Join(strings.Fields(f), " ")
+	for _, f := range splitTop(withoutImportant(value), ',') {
+		f = strings.TrimSpace(f)
+		if f != "" && (f[0] == '"' || f[0] == '\'') {
+			end := skipString(f, 0)
+			if end > 1 && f[end-1] == f[0] {
+				end--
+			}
+			f = f[1:max(1, end)]
+		}
+		f = strings.Join(strings.Fields(unescapeIdent(f)), " ")
 		if f != "" {
 			out = append(out, strings.ToLower(f))
 		}
 	}
 	return out
+}
+
+// withoutImportant cuts a trailing "!important" (any case, with space
+// allowed after the "!") off a declaration's value.
+func withoutImportant(value string) string {
+	v := strings.TrimSpace(value)
+	if k := strings.LastIndexByte(v, '!'); k >= 0 && strings.EqualFold(strings.TrimSpace(v[k+1:]), "important") {
+		return v[:k]
+	}
+	return value
+}
+
+// unescapeIdent resolves the escapes of a CSS identifier or string: a
+// backslash and up to six hex digits (and one white space after them) is
+// that code point, a backslash before a newline is dropped, and a backslash
+// before any other character is that character.
+func unescapeIdent(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch {
+		case s[i] == '\n':
+		case isHex(s[i]):
+			j := i
+			for j < len(s) && j-i < 6 && isHex(s[j]) {
+				j++
+			}
+			r, _ := strconv.ParseUint(s[i:j], 16, 32)
+			if r == 0 || r > unicode.MaxRune || r >= 0xD800 && r <= 0xDFFF {
+				r = unicode.ReplacementChar
+			}
+			b.WriteRune(rune(r))
+			if j < len(s) && isSpace(s[j]) {
+				j++
+			}
+			i = j - 1
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // shorthandFamilies reads the family list at the end of a font shorthand,
@@ -480,8 +537,8 @@ func shorthandFamilies(value string) []string {
 	return nil
 }
 
-// splitSpaces splits s at white space outside strings and parentheses, so
-// calc(1rem + 2px) and "Open Sans" stay one word each.
+// splitSpaces splits s at white space outside strings and parentheses and
+// not escaped, so calc(1rem + 2px), "Open Sans" and Open\ Sans stay one word.
 func splitSpaces(s string) []string {
 	var words []string
 	depth, start := 0, -1
@@ -499,6 +556,8 @@ func splitSpaces(s string) []string {
 		switch c := s[i]; {
 		case c == '"' || c == '\'':
 			i = skipString(s, i) - 1
+		case c == '\\' && i+1 < len(s):
+			i++ // My\ Font is one word
 		case c == '(':
 			depth++
 		case c == ')' && depth > 0:

@@ -289,7 +289,7 @@ func (pb *pageBuilder) fonts() {
 	}
 	for _, s := range pb.sheets {
 		for _, f := range s.sheet.faces {
-			if used[f.family] && (!f.italic || italic) {
+			if used[f.family] && (!f.italic || italic) && !f.notLatin {
 				pb.add(s.url, f.src, s.path, nil)
 			}
 		}

@@ -22,7 +22,12 @@ type sheet struct {
 type fontFace struct {
 	family string // lower case
 	italic bool
-	src    ref
+	// notLatin is set when the face's unicode-range leaves out every
+	// printable ASCII character: a subset for another script (cyrillic,
+	// greek, ...), which a browser fetches only for a page that shows
+	// its characters.
+	notLatin bool
+	src      ref
 }
 
 type background struct {
@@ -364,6 +369,8 @@ func (sc *cssScanner) fontFace(s *sheet, i, end int) {
 			f.italic = strings.Contains(v, "italic") || strings.Contains(v, "oblique")
 		case "src":
 			srcs = fontSources(value, sc.line(off))
+		case "unicode-range":
+			f.notLatin = !coversASCII(value)
 		}
 	}, func(string, int, int) {})
 	if f.family == "" || len(srcs) == 0 {
@@ -371,6 +378,29 @@ func (sc *cssScanner) fontFace(s *sheet, i, end int) {
 	}
 	f.src = srcs[0]
 	s.faces = append(s.faces, f)
+}
+
+// coversASCII reports whether a unicode-range value (U+0-7F, U+4??, U+20AC)
+// includes a printable ASCII character. Anything it cannot read counts as
+// covering: a face is left out only when it surely is for other text.
+func coversASCII(value string) bool {
+	for _, item := range strings.Split(value, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		if !strings.HasPrefix(item, "u+") {
+			return true
+		}
+		item = item[2:]
+		lo, hi, ok := strings.Cut(item, "-")
+		if !ok {
+			lo, hi = strings.ReplaceAll(item, "?", "0"), strings.ReplaceAll(item, "?", "f")
+		}
+		a, err1 := strconv.ParseUint(lo, 16, 32)
+		b, err2 := strconv.ParseUint(hi, 16, 32)
+		if err1 != nil || err2 != nil || a <= 0x7e && b >= 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // fontSources returns the url() entries of an @font-face src that a current

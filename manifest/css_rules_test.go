@@ -11,7 +11,7 @@ import (
 func TestCSSRules(t *testing.T) {
 	common := map[string]string{
 		"b.css": "p{}", "c.css": "i{}", "d.css": "u{}",
-		"f.woff2": "w2", "g.woff2": "g",
+		"f.woff2": "w2", "g.woff2": "g", "h.woff2": "h", "i.woff2": "i", "j.woff2": "j",
 	}
 	tests := []struct {
 		name string
@@ -20,6 +20,15 @@ func TestCSSRules(t *testing.T) {
 		// media, when set, is each listed asset's media query.
 		media []string
 	}{
+		{name: "unicode-range subsets for other scripts are left out",
+			css: `@font-face{font-family:F;src:url(f.woff2);unicode-range:U+0400-045F,U+0490-0491}` +
+				`@font-face{font-family:F;src:url(g.woff2);unicode-range:U+0000-00FF, U+0131, U+2000-206F}` +
+				`@font-face{font-family:F;src:url(h.woff2);unicode-range:U+1F??}` +
+				`@font-face{font-family:F;src:url(i.woff2);unicode-range:U+00??}` +
+				`@font-face{font-family:F;src:url(j.woff2);unicode-range:bogus}` +
+				`body{font-family:F}`,
+			want: []string{"link /a.css", "font-face /g.woff2 crossorigin=anonymous", "font-face /i.woff2 crossorigin=anonymous",
+				"font-face /j.woff2 crossorigin=anonymous"}},
 		{name: "a byte order mark before @import",
 			css:  "\ufeff@import \"b.css\";",
 			want: []string{"link /a.css", "import /b.css"}},

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -280,21 +282,82 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 // fonts lists the @font-face sources of the families the critical CSS uses.
 func (pb *pageBuilder) fonts() {
 	used := map[string]bool{}
-	italic := false
+	italic, anyWeight := false, false
+	// Text is set in normal (400) weight, and headings, <b>, <strong> and
+	// <th> in bold (700), by every browser's own stylesheet.
+	weights := map[int]bool{400: true, 700: true}
 	for _, s := range pb.sheets {
 		for f := range s.sheet.families {
 			used[f] = true
 		}
 		italic = italic || s.sheet.italic
+		anyWeight = anyWeight || s.sheet.anyWeight
+		maps.Copy(weights, s.sheet.weights)
 	}
+	type candidate struct {
+		at   sheetAt
+		face fontFace
+		keep bool
+	}
+	var cands []candidate
+	sets := map[string][]int{} // faces a browser chooses among by weight
 	for _, s := range pb.sheets {
 		for _, f := range s.sheet.faces {
 			if used[f.family] && (!f.italic || italic) && !f.notLatin {
-				pb.add(s.url, f.src, s.path, nil)
+				key := fmt.Sprint(f.family, "\x00", f.italic, "\x00", f.unicode)
+				sets[key] = append(sets[key], len(cands))
+				cands = append(cands, candidate{at: s, face: f, keep: anyWeight || f.weight == [2]int{}})
 			}
 		}
 	}
+	for _, set := range sets {
+		for w := range weights {
+			best, bestKey := -1, [2]int{}
+			for _, i := range set {
+				if k, ok := weightDistance(cands[i].face.weight, w); ok && (best < 0 || k[0] < bestKey[0] || k == bestKey || k[0] == bestKey[0] && k[1] < bestKey[1]) {
+					best, bestKey = i, k // on a tie, the later face: it wins in CSS
+				}
+			}
+			if best >= 0 {
+				cands[best].keep = true
+			}
+		}
+	}
+	for _, c := range cands {
+		if c.keep {
+			pb.add(c.at.url, c.face.src, c.at.path, nil)
+		}
+	}
 }
+
+// weightDistance ranks a face of weight range r for the weight w as CSS
+// font matching does: a face whose range holds w first; then, for w from
+// 400 to 500, the nearest heavier up to 500, the nearest lighter, the
+// nearest heavier beyond 500; for w below 400, lighter first, then
+// heavier; above 500, heavier first, then lighter. Lower ranks win. A face
+// without a weight is not ranked (it serves every weight).
+func weightDistance(r [2]int, w int) ([2]int, bool) {
+	lo, hi := r[0], r[1]
+	switch {
+	case r == [2]int{}:
+		return [2]int{}, false
+	case lo <= w && w <= hi:
+		return [2]int{0, 0}, true
+	case w >= 400 && w <= 500 && lo > w && lo <= 500:
+		return [2]int{1, lo - w}, true
+	case w >= 400 && w <= 500 && hi < w:
+		return [2]int{2, w - hi}, true
+	case w >= 400 && w <= 500:
+		return [2]int{3, lo - w}, true
+	case w < 400 && hi < w, w > 500 && lo > w:
+		return [2]int{1, abs(w-hi, lo-w)}, true
+	default:
+		return [2]int{2, abs(w-hi, lo-w)}, true
+	}
+}
+
+// abs returns whichever of the two distances is positive (the other is not).
+func abs(a, b int) int { return max(a, b) }
 
 // hero lists the image most likely to be the largest contentful paint: the
 // first candidate that names a file and, when the page gave no size, whose

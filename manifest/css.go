@@ -15,6 +15,10 @@ type sheet struct {
 	// italic says whether any rule asks for an italic or oblique style.
 	families map[string]bool
 	italic   bool
+	// weights are the font weights its rules ask for; anyWeight is set when
+	// a rule's weight cannot be known here (bolder, lighter, var()).
+	weights   map[int]bool
+	anyWeight bool
 	// backgrounds are background images set by rules on a class or an id.
 	backgrounds []background
 }
@@ -27,7 +31,11 @@ type fontFace struct {
 	// greek, ...), which a browser fetches only for a page that shows
 	// its characters.
 	notLatin bool
-	src      ref
+	// weight is the range of its font-weight descriptor; zero when it has
+	// none, and it may serve any weight.
+	weight  [2]int
+	unicode string // its unicode-range as written: faces of one range form a set
+	src     ref
 }
 
 type background struct {
@@ -327,10 +335,17 @@ func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
 			if strings.Contains(low, "italic") || strings.Contains(low, "oblique") {
 				s.italic = true
 			}
+			for _, w := range shorthandPrefix(value) {
+				if _, ok := weightOf(w); ok || strings.Contains(strings.ToLower(w), "var(") {
+					s.noteWeight(w)
+				}
+			}
 		case name == "font-style":
 			if v := strings.ToLower(value); strings.Contains(v, "italic") || strings.Contains(v, "oblique") {
 				s.italic = true
 			}
+		case name == "font-weight":
+			s.noteWeight(value)
 		case name == "background" || name == "background-image":
 			if sel := simpleSelector(selector); sel != "" {
 				if urls := cssURLs(value); len(urls) > 0 {
@@ -371,6 +386,9 @@ func (sc *cssScanner) fontFace(s *sheet, i, end int) {
 			srcs = fontSources(value, sc.line(off))
 		case "unicode-range":
 			f.notLatin = !coversASCII(value)
+			f.unicode = strings.ToLower(strings.Join(strings.Fields(value), ""))
+		case "font-weight":
+			f.weight = faceWeight(value)
 		}
 	}, func(string, int, int) {})
 	if f.family == "" || len(srcs) == 0 {
@@ -532,6 +550,69 @@ func unescapeIdent(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// noteWeight records the weight a font-weight value asks for.
+func (s *sheet) noteWeight(value string) {
+	switch w, ok := weightOf(value); {
+	case ok:
+		if s.weights == nil {
+			s.weights = map[int]bool{}
+		}
+		s.weights[w] = true
+	case w < 0:
+		s.anyWeight = true
+	}
+}
+
+// weightOf reads a font weight: a number from 1 to 1000, normal or bold.
+// For bolder, lighter, var() and what it cannot read it returns -1; for
+// the CSS-wide keywords (inherit, ...), 0: no weight of its own.
+func weightOf(value string) (int, bool) {
+	v := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "!important")))
+	switch v {
+	case "normal":
+		return 400, true
+	case "bold":
+		return 700, true
+	case "inherit", "initial", "unset", "revert", "revert-layer":
+		return 0, false
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 1 && n <= 1000 {
+		return int(n), true
+	}
+	return -1, false
+}
+
+// faceWeight reads an @font-face font-weight descriptor: one weight, or a
+// range (100 900) of a variable font. Zero when it cannot be read.
+func faceWeight(value string) [2]int {
+	words := strings.Fields(value)
+	if len(words) == 0 || len(words) > 2 {
+		return [2]int{}
+	}
+	lo, ok1 := weightOf(words[0])
+	hi, ok2 := lo, ok1
+	if len(words) == 2 {
+		hi, ok2 = weightOf(words[1])
+	}
+	if !ok1 || !ok2 {
+		return [2]int{}
+	}
+	return [2]int{min(lo, hi), max(lo, hi)}
+}
+
+// shorthandPrefix returns the words of a font shorthand before its size:
+// style, variant, weight and stretch.
+func shorthandPrefix(value string) []string {
+	first := splitSpaces(splitTop(value, ',')[0])
+	for k, w := range first {
+		size, _, _ := strings.Cut(w, "/")
+		if isFontSize(size) {
+			return first[:k]
+		}
+	}
+	return nil
 }
 
 // shorthandFamilies reads the family list at the end of a font shorthand,

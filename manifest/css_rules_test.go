@@ -12,6 +12,7 @@ func TestCSSRules(t *testing.T) {
 	common := map[string]string{
 		"b.css": "p{}", "c.css": "i{}", "d.css": "u{}",
 		"f.woff2": "w2", "g.woff2": "g", "h.woff2": "h", "i.woff2": "i", "j.woff2": "j",
+		"w300.woff2": "3", "w400.woff2": "4", "w500.woff2": "5", "w700.woff2": "7", "w900.woff2": "9",
 	}
 	tests := []struct {
 		name string
@@ -20,6 +21,32 @@ func TestCSSRules(t *testing.T) {
 		// media, when set, is each listed asset's media query.
 		media []string
 	}{
+		{name: "the weights rules ask for, and normal and bold, by the browser's matching",
+			css: `@font-face{font-family:F;src:url(w300.woff2);font-weight:300}` +
+				`@font-face{font-family:F;src:url(w400.woff2);font-weight:normal}` +
+				`@font-face{font-family:F;src:url(w500.woff2);font-weight:500}` +
+				`@font-face{font-family:F;src:url(w700.woff2);font-weight:bold}` +
+				`@font-face{font-family:F;src:url(w900.woff2);font-weight:900}` +
+				`body{font-family:F} h2{font-weight:500}`,
+			want: []string{"link /a.css", "font-face /w400.woff2 crossorigin=anonymous", "font-face /w500.woff2 crossorigin=anonymous",
+				"font-face /w700.woff2 crossorigin=anonymous"}},
+		{name: "the nearest weight when none is exact",
+			css: `@font-face{font-family:F;src:url(w300.woff2);font-weight:300}` +
+				`@font-face{font-family:F;src:url(w500.woff2);font-weight:500}` +
+				`@font-face{font-family:F;src:url(w900.woff2);font-weight:900}` +
+				`body{font:200 1rem F}`,
+			// 400 takes 500 (heavier up to 500 first), 700 takes 900 (heavier
+			// first above 500), 200 takes 300 (lighter first, then heavier).
+			want: []string{"link /a.css", "font-face /w300.woff2 crossorigin=anonymous", "font-face /w500.woff2 crossorigin=anonymous",
+				"font-face /w900.woff2 crossorigin=anonymous"}},
+		{name: "every weight when a rule's weight is unknown; a variable font and a face without weight always",
+			css: `@font-face{font-family:F;src:url(w300.woff2);font-weight:300}` +
+				`@font-face{font-family:F;src:url(w900.woff2);font-weight:900}` +
+				`@font-face{font-family:G;src:url(w400.woff2);font-weight:100 900}` +
+				`@font-face{font-family:G;src:url(w500.woff2)}` +
+				`body{font-family:F} p{font-weight:bolder} i{font-family:G}`,
+			want: []string{"link /a.css", "font-face /w300.woff2 crossorigin=anonymous", "font-face /w900.woff2 crossorigin=anonymous",
+				"font-face /w400.woff2 crossorigin=anonymous", "font-face /w500.woff2 crossorigin=anonymous"}},
 		{name: "unicode-range subsets for other scripts are left out",
 			css: `@font-face{font-family:F;src:url(f.woff2);unicode-range:U+0400-045F,U+0490-0491}` +
 				`@font-face{font-family:F;src:url(g.woff2);unicode-range:U+0000-00FF, U+0131, U+2000-206F}` +

@@ -298,13 +298,10 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 		h.Write(data)
 		e.Size = int64(len(data))
 		e.Hash = hex.EncodeToString(h.Sum(nil))
-		switch k := parsed(e, known); {
-		case k != nil:
+		if k := parsed(e, known); k != nil {
 			e.doc, e.sheet = k.doc, k.sheet // extractions are never changed
-		case IsPage(name):
-			e.doc = extractHTML(data)
-		default:
-			e.sheet = scanCSS(string(data))
+		} else if err := extract(e, name, data); err != nil {
+			return e, &Problem{Path: p, Warning: true, Err: err}
 		}
 		return e, warn
 	} else {
@@ -328,6 +325,24 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 	}
 	e.Hash = hex.EncodeToString(h.Sum(nil))
 	return e, warn
+}
+
+// extract parses a page or stylesheet into e. A failure of the parser (a
+// bug: it reads any bytes) is the file's problem, not the build's end: the
+// file is served, its references not read.
+func extract(e *entry, name string, data []byte) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			e.doc, e.sheet = nil, nil
+			err = fmt.Errorf("herald could not parse it (%v): served, but its references are not read; please report this with the file", v)
+		}
+	}()
+	if IsPage(name) {
+		e.doc = extractHTML(data)
+	} else {
+		e.sheet = scanCSS(string(data))
+	}
+	return nil
 }
 
 // parsed returns the first of known with e's bytes and a parse, or nil.

@@ -725,7 +725,7 @@ func isFontSize(w string) bool {
 // string (as in @import "a.css").
 func cssURLs(value string) []string {
 	var out []string
-	low := strings.ToLower(value)
+	low := string(lowerASCII([]byte(value))) // offsets stay those of value, whatever its bytes
 	for i := 0; i < len(value); {
 		k := strings.Index(low[i:], "url(")
 		if k < 0 {

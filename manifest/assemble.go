@@ -177,7 +177,7 @@ func (pb *pageBuilder) resolve(base *url.URL, raw string) (target, string, bool)
 const maxResolved = 1 << 16
 
 func (pb *pageBuilder) resolveURL(base *url.URL, raw string) (t target, external string, ok bool) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	u, err := url.Parse(whatwgURL(raw))
 	if err != nil {
 		return target{}, "", false
 	}
@@ -202,16 +202,39 @@ func (pb *pageBuilder) resolveURL(base *url.URL, raw string) (t target, external
 	return t, "", true
 }
 
+// whatwgURL prepares a URL as written in a page or stylesheet for Go's
+// parser the way a browser's (WHATWG) parser reads it: spaces and controls
+// around it dropped, tabs and newlines inside it removed, and a backslash
+// before the query taken for a slash (as for every http(s) URL).
+func whatwgURL(raw string) string {
+	raw = strings.TrimFunc(raw, func(r rune) bool { return r <= ' ' })
+	if strings.ContainsAny(raw, "\t\n\r") {
+		raw = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(raw)
+	}
+	if end := strings.IndexAny(raw, "?#"); strings.ContainsRune(raw, '\\') {
+		if end < 0 {
+			end = len(raw)
+		}
+		raw = strings.ReplaceAll(raw[:end], "\\", "/") + raw[end:]
+	}
+	return raw
+}
+
 func (b *Builder) page(site *url.URL, p string, d *doc) assembled {
 	pb := &pageBuilder{b: b, site: site, from: p, page: &Page{Assets: []Asset{}}, seen: map[string]bool{}, applied: map[string]bool{}, deps: []string{p}}
-	base := site.ResolveReference(&url.URL{Path: p})
+	own := site.ResolveReference(&url.URL{Path: p})
+	base := own
 	if d.base != "" {
-		if u, err := url.Parse(strings.TrimSpace(d.base)); err == nil {
-			base = base.ResolveReference(u)
+		if u, err := url.Parse(whatwgURL(d.base)); err == nil {
+			base = own.ResolveReference(u)
 		}
 	}
 	for _, r := range d.refs {
-		pb.add(base, r, p, map[string]bool{})
+		if r.beforeBase {
+			pb.add(own, r, p, map[string]bool{})
+		} else {
+			pb.add(base, r, p, map[string]bool{})
+		}
 	}
 	pb.fonts()
 	pb.hero(base, d)

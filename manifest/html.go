@@ -23,6 +23,9 @@ type ref struct {
 	// inline is the stylesheet of a <style> element (why "style"), whose
 	// imports and fonts count as a linked stylesheet's do.
 	inline *sheet
+	// beforeBase is set for a reference met before the page's <base>: the
+	// browser resolved it against the page's own URL.
+	beforeBase bool
 }
 
 // doc is what extraction keeps of an HTML page.
@@ -258,7 +261,7 @@ func (x *extractor) style(text []byte, at int) {
 	for i := range s.imports {
 		s.imports[i].line += at - 1
 	}
-	x.d.refs = append(x.d.refs, ref{why: "style", line: at, deferred: x.body, inline: s})
+	x.d.refs = append(x.d.refs, ref{why: "style", line: at, deferred: x.body, inline: s, beforeBase: x.d.base == ""})
 }
 
 // text looks at text outside tags: in the head, any but white space opens
@@ -473,7 +476,7 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 		}
 	case atom.Link:
 		if r, ok := linkRef(attrs, at); ok {
-			r.deferred = x.body
+			r.deferred, r.beforeBase = x.body, d.base == ""
 			if r.why == "link" && x.body {
 				r.why = "body-style"
 			}
@@ -484,6 +487,7 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 		}
 	case atom.Script:
 		if r, ok := scriptRef(attrs, at); ok {
+			r.beforeBase = d.base == ""
 			if x.body {
 				r.why, r.deferred = "body-script", true
 			}

@@ -169,9 +169,10 @@ func bundledApp(b *sites.Bundle) *cli.App {
 			}
 			h := serve.New(b.FS(), b.Manifest(), opts)
 			collectOften()
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+			var requests inFlight
+			return serveUntilStopped(&requests, func(ctx context.Context) error {
+				return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+			})
 		},
 	}
 }

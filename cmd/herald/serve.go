@@ -6,9 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"herald/serve"
 	"herald/sites"
@@ -28,7 +26,8 @@ what each client was sent, so an asset it has is not sent again until it
 changes. With no DIR, serves the example site built into herald.
 
 The first line printed is the URL to open. Ctrl-C stops the server after the
-requests in flight finish.
+requests in flight finish (for at most 10 s); a second Ctrl-C stops it at
+once, cutting them (exit 1).
 
 Serving a folder watches it: a saved file is in the manifest at once, and
 on a loopback address the open pages reload themselves (a changed stylesheet
@@ -102,10 +101,11 @@ func runServe(c *cli.Context) error {
 	live.wire(&opts)
 	h := serve.New(fsys, m, opts)
 	collectOften()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	live.start(ctx, h)
-	return serve.Serve(ctx, h, srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+	var requests inFlight
+	return serveUntilStopped(&requests, func(ctx context.Context) error {
+		live.start(ctx, h)
+		return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+	})
 }
 
 // collectOften runs the garbage collector at GOGC=50 unless the environment

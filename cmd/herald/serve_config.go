@@ -8,10 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
 	"path"
 	"sync"
-	"syscall"
 
 	"herald/manifest"
 	"herald/serve"
@@ -80,10 +78,11 @@ func serveConfig(c *cli.Context, file string) error {
 		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %v\n", e)
 	}
 	collectOften()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return serveListeners(ctx, running, logger, func(l *sites.Listener, url string) {
-		fmt.Fprintln(c.App.Writer, url)
+	var requests inFlight
+	return serveUntilStopped(&requests, func(ctx context.Context) error {
+		return serveListeners(ctx, running, &requests, logger, func(l *sites.Listener, url string) {
+			fmt.Fprintln(c.App.Writer, url)
+		})
 	})
 }
 
@@ -132,8 +131,8 @@ func siteOptions(s *sites.Site) serve.Options {
 
 // serveListeners serves every listener until ctx ends or one of them
 // fails; ready is called with each listener's URL once it accepts
-// connections.
-func serveListeners(ctx context.Context, r *sites.Running, logger *slog.Logger, ready func(l *sites.Listener, url string)) error {
+// connections. requests counts the requests in flight on all of them.
+func serveListeners(ctx context.Context, r *sites.Running, requests *inFlight, logger *slog.Logger, ready func(l *sites.Listener, url string)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	srv := r.Config.Server
@@ -143,7 +142,7 @@ func serveListeners(ctx context.Context, r *sites.Running, logger *slog.Logger, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := serve.Serve(ctx, l.Router, serve.ServerOptions{
+			err := serve.Serve(ctx, requests.wrap(l.Router), serve.ServerOptions{
 				Addr: l.Addr, TLS: l.TLS,
 				ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
 				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout,

@@ -8,7 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 
 	"herald/serve"
 	"herald/sites"
@@ -88,8 +91,32 @@ func runBundle(c *cli.Context) error {
 	if stats.Compressed > 0 {
 		fmt.Fprintf(c.App.Writer, ", %d precompressed forms", stats.Compressed)
 	}
-	fmt.Fprintf(c.App.Writer, "; %s in all\nrun it: ./%s --addr :8080\n", human(stats.Executable+stats.Appended), filepath.Base(out))
+	fmt.Fprintf(c.App.Writer, "; %s in all\nrun it: %s\n", human(stats.Executable+stats.Appended), runCommand(out))
 	return reportProblems(c.App.ErrWriter, stats.Problems)
+}
+
+// runCommand is the shell command that runs the bundle written at out: the
+// path as given, with ./ before a bare name (which the shell would look for
+// in $PATH), quoted when the shell would split or expand it. No --addr: the
+// bundle's default (127.0.0.1:8080) is the one to try it with, and it
+// prints its URL.
+func runCommand(out string) string {
+	if !strings.Contains(out, string(filepath.Separator)) {
+		out = "./" + out
+	}
+	return shellQuote(out)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters,
+// digits and punctuation that shells take as it is.
+func shellQuote(s string) string {
+	plain := func(r rune) bool {
+		return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-./+,:@%", r))
+	}
+	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !plain(r) }) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // runBundled serves the site bundled in this executable, if there is one;

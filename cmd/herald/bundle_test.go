@@ -375,3 +375,35 @@ func TestBundleInterrupted(t *testing.T) {
 		t.Errorf("left beside -o: %v", entries)
 	}
 }
+
+// TestBundleRunHint: the command herald bundle prints to run the bundle is
+// its path as given to -o, quoted for a shell, without an --addr; it was
+// "./NAME --addr :8080" whatever folder -o named, unquoted, and on every
+// interface where the bundle's default is 127.0.0.1.
+func TestBundleRunHint(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	t.Chdir(t.TempDir())
+	os.Mkdir("my dist", 0o755)
+	code, stdout, stderr := herald(t, "bundle", dir, "-o", "my dist/my site")
+	if want := "\nrun it: 'my dist/my site'\n"; code != exitOK || !strings.HasSuffix(stdout, want) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, stdout, stderr, exitOK, want)
+	}
+
+	tests := []struct{ out, want string }{
+		{"mysite", "./mysite"},
+		{"bin/mysite", "bin/mysite"},
+		{"./mysite", "./mysite"},
+		{"../out/mysite", "../out/mysite"},
+		{"/srv/www/mysite", "/srv/www/mysite"},
+		{"-site", "./-site"},
+		{"my site", "'./my site'"},
+		{"it's", `'./it'\''s'`},
+		{"out/$HOME*", "'out/$HOME*'"},
+		{"~/mysite", "'~/mysite'"},
+	}
+	for _, tt := range tests {
+		if got := runCommand(tt.out); got != tt.want {
+			t.Errorf("runCommand(%q) = %s, want %s", tt.out, got, tt.want)
+		}
+	}
+}

@@ -172,19 +172,13 @@ func (x *extractor) top(src []byte) (off, line int) {
 			if !rawTextElement[a] && a != atom.Plaintext {
 				break
 			}
-			// The text of a raw text element is one token, even after
-			// "/>": then, to the reader here, it is text like any other.
-			if t.selfClosing && done() {
-				return end, lineAt(end)
-			}
+			// The text of a raw text element is one token, also after "/>",
+			// which HTML ignores on these elements: <script src=a.js /> is
+			// a script to the next </script>, as in a browser.
 			textEnd := rawTextEnd(src, lt, end, t.name)
-			if t.selfClosing {
-				x.text(src[end:textEnd], templates)
-			} else {
-				rawOpen = true
-				if a == atom.Style && templates == 0 && textEnd > end {
-					x.style(src[end:textEnd], lineAt(end))
-				}
+			rawOpen = true
+			if a == atom.Style && templates == 0 && textEnd > end {
+				x.style(src[end:textEnd], lineAt(end))
 			}
 			end = textEnd
 		}

@@ -51,7 +51,7 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		}
 		name, hasAttr := z.TagName()
 		a := atom.Lookup(name)
-		rawText, rawAtom = tt == html.StartTagToken && rawTextElement[a], a
+		rawText, rawAtom = rawTextElement[a], a // also after "/>"
 		if a == atom.Template {
 			if tt == html.StartTagToken {
 				templates++

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"herald/manifest"
@@ -183,6 +184,50 @@ func listeners(sites []*Opened) []*Listener {
 		}
 	}
 	return out
+}
+
+// URLs are the URLs that reach the sites, one for each site on each of its
+// listen addresses, in the order of the file: the first reaches the first
+// site. served gives the URL each listen address is served at, as the
+// server prints it (scheme, host and the port it got: "https://127.0.0.1:8443/").
+// A site's URL names its first host name that is not a wildcard, or else
+// its first wildcard with the * read as www (a host it answers); a site that answers any host
+// keeps the listener's URL. The same URL is listed once.
+func (r *Running) URLs(served map[string]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range r.Sites {
+		for _, a := range s.Listen {
+			u := siteURL(s.Site, served[a])
+			if u != "" && !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// siteURL is the URL of s on the listener served at listenerURL.
+func siteURL(s *Site, listenerURL string) string {
+	if len(s.Hosts) == 0 || listenerURL == "" {
+		return listenerURL
+	}
+	scheme, rest, ok := strings.Cut(listenerURL, "://")
+	if !ok {
+		return listenerURL
+	}
+	hostPort, _, _ := strings.Cut(rest, "/")
+	host := s.Hosts[0]
+	if i := slices.IndexFunc(s.Hosts, func(h string) bool { return !strings.HasPrefix(h, "*.") }); i >= 0 {
+		host = s.Hosts[i]
+	} else {
+		host = "www." + strings.TrimPrefix(host, "*.")
+	}
+	if _, port, err := net.SplitHostPort(hostPort); err == nil {
+		host = net.JoinHostPort(host, port)
+	}
+	return scheme + "://" + host + "/"
 }
 
 // Close closes the sites' folders and bundles.

@@ -278,3 +278,44 @@ func TestOpenFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestURLs: the URLs printed by serve --config reach a site, the first
+// site's first, with the port each listener got; the listener's own URL
+// (https://127.0.0.1:PORT/) gets 404 when every site lists host names.
+func TestURLs(t *testing.T) {
+	site := func(listen []string, hosts ...string) *Opened {
+		return &Opened{Site: &Site{Hosts: hosts, Listen: listen}}
+	}
+	served := map[string]string{
+		":8443":          "https://localhost:8443/",
+		"127.0.0.1:0":    "https://127.0.0.1:41234/",
+		":443":           "https://localhost/",
+		"127.0.0.1:8080": "http://127.0.0.1:8080/",
+	}
+	tests := []struct {
+		name  string
+		sites []*Opened
+		want  []string
+	}{
+		{"host names", []*Opened{site([]string{"127.0.0.1:0"}, "docs.test"), site([]string{"127.0.0.1:0"}, "small.test")},
+			[]string{"https://docs.test:41234/", "https://small.test:41234/"}},
+		{"default port", []*Opened{site([]string{":443", ":8443"}, "example.com", "www.example.com")},
+			[]string{"https://example.com/", "https://example.com:8443/"}},
+		{"any host", []*Opened{site([]string{"127.0.0.1:8080"}), site([]string{"127.0.0.1:8080"}, "b.test")},
+			[]string{"http://127.0.0.1:8080/", "http://b.test:8080/"}},
+		{"wildcard first", []*Opened{site([]string{":8443"}, "*.example.com", "example.org")},
+			[]string{"https://example.org:8443/"}},
+		{"wildcards only", []*Opened{site([]string{":8443"}, "*.example.com")},
+			[]string{"https://www.example.com:8443/"}},
+		{"once each", []*Opened{site([]string{":443"}), site([]string{":443"})},
+			[]string{"https://localhost/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := (&Running{Sites: tt.sites}).URLs(served)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("URLs = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

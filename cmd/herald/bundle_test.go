@@ -77,6 +77,12 @@ func testCert(t *testing.T, dir string, hosts ...string) (certFile, keyFile stri
 // The process is stopped (SIGINT, then killed) when the test ends.
 func startServer(t *testing.T, name string, args ...string) string {
 	t.Helper()
+	return startServerLines(t, 1, name, args...)[0]
+}
+
+// startServerLines is startServer for the first n lines printed.
+func startServerLines(t *testing.T, n int, name string, args ...string) []string {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -98,13 +104,31 @@ func startServer(t *testing.T, name string, args ...string) string {
 			<-done
 		}
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		<-done
-		t.Fatalf("%s printed no URL: %v\nstderr:\n%s", name, err, stderr.String())
+	read := make(chan error, 1)
+	var lines []string
+	go func() {
+		r := bufio.NewReader(stdout)
+		for range n {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				read <- err
+				return
+			}
+			lines = append(lines, strings.TrimSpace(line))
+		}
+		read <- nil
+		io.Copy(io.Discard, r)
+	}()
+	select {
+	case err := <-read:
+		if err != nil {
+			<-done
+			t.Fatalf("%s printed %q, not %d lines: %v\nstderr:\n%s", name, lines, n, err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s printed fewer than %d lines in 20 s", name, n)
 	}
-	go io.Copy(io.Discard, stdout)
-	return strings.TrimSpace(line)
+	return lines
 }
 
 func h2Client(pool *x509.CertPool, host string, dial string) *http.Client {

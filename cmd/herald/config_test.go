@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,9 +106,10 @@ key = %q
 `, python, pyCert, pyKey, small, smCert, smKey)), 0o644)
 	base := startServer(t, bin, "serve", "--config", cfg)
 	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("printed %q: %v", base, err)
+	if err != nil || u.Hostname() != "docs.test" {
+		t.Fatalf("printed %q (%v), want the first site's URL", base, err)
 	}
+	u.Host = "127.0.0.1:" + u.Port() // where docs.test and small.test are served
 	pyRoot, _ := os.OpenRoot(python)
 	defer pyRoot.Close()
 	pyManifest, _, err := manifest.Build(pyRoot.FS(), manifest.Options{})
@@ -176,5 +179,51 @@ func TestSiteOptionsPushBudget(t *testing.T) {
 				t.Errorf("push budget %d bytes, %d assets; want %d, %d", opts.PushMaxBytes, opts.PushMaxCount, tt.bytes, tt.count)
 			}
 		})
+	}
+}
+
+// TestServeConfigURLs: the first line serve --config prints reaches the
+// first site (its host name, with the port it got), and each other site's
+// URL follows; it printed https://127.0.0.1:PORT/, which gets 404 when the
+// sites list host names.
+func TestServeConfigURLs(t *testing.T) {
+	bin := buildHerald(t)
+	a := site(t, map[string]string{"index.html": "<h1>a</h1>"})
+	b := site(t, map[string]string{"index.html": "<h1>b</h1>"})
+	cfg := filepath.Join(t.TempDir(), "herald.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+[server]
+listen = ["127.0.0.1:0"]
+
+[[site]]
+hosts = ["a.test", "www.a.test"]
+root = %q
+
+[[site]]
+hosts = ["*.b.test"]
+root = %q
+`, a, b)), 0o644)
+	lines := startServerLines(t, 2, bin, "serve", "--config", cfg)
+	u, err := url.Parse(lines[0])
+	if err != nil || u.Port() == "" {
+		t.Fatalf("printed %q: %v", lines, err)
+	}
+	want := []string{"http://a.test:" + u.Port() + "/", "http://www.b.test:" + u.Port() + "/"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("printed %q, want %q", lines, want)
+	}
+	for i, line := range lines {
+		u, _ := url.Parse(line)
+		req, _ := http.NewRequest("GET", "http://127.0.0.1:"+u.Port()+"/", nil)
+		req.Host = u.Host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if site := "<h1>" + string(rune('a'+i)) + "</h1>"; resp.StatusCode != 200 || string(body) != site {
+			t.Errorf("%s: %d %q, want 200 %q", line, resp.StatusCode, body, site)
+		}
 	}
 }

@@ -78,10 +78,21 @@ func serveConfig(c *cli.Context, file string) error {
 		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %v\n", e)
 	}
 	collectOften()
+	// Once every listener accepts connections (each got its port), print
+	// the URLs that reach the sites, the first site's first: a listener's
+	// own URL gets 404 when the sites list host names.
+	var mu sync.Mutex
+	served := map[string]string{}
 	var requests inFlight
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
 		return serveListeners(ctx, running, &requests, logger, func(l *sites.Listener, url string) {
-			fmt.Fprintln(c.App.Writer, url)
+			mu.Lock()
+			defer mu.Unlock()
+			if served[l.Addr] = url; len(served) == len(running.Listeners) {
+				for _, u := range running.URLs(served) {
+					fmt.Fprintln(c.App.Writer, u)
+				}
+			}
 		})
 	})
 }

@@ -71,16 +71,7 @@ func TestUpdateOnDisk(t *testing.T) {
 			write(dir, "d/a.css", "p{}")
 			write(dir, "b.css", "q{}")
 			write(dir, "old\xe9.css", "r{}")
-			root, err := os.OpenRoot(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer root.Close()
-			b, err := NewBuilder(root.FS(), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.Manifest()
+			root, b := diskBuilder(t, dir)
 			tt.change(t, dir)
 			done := make(chan struct{})
 			go func() { b.Update(tt.reports...); close(done) }()
@@ -103,6 +94,23 @@ func TestUpdateOnDisk(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diskBuilder builds the site in dir, read through os.Root as herald reads
+// sites, and returns the root (closed when the test ends) and the builder.
+func diskBuilder(t *testing.T, dir string) (*os.Root, *Builder) {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	b, err := NewBuilder(root.FS(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Manifest()
+	return root, b
 }
 
 // TestBuildSkipsSpecialFiles: a named pipe or a socket in a site is not

@@ -28,16 +28,7 @@ func TestUpdateLinks(t *testing.T) {
 			os.MkdirAll(filepath.Join(dir, "dir"), 0o755)
 			os.WriteFile(filepath.Join(dir, "dir", "a.html"), []byte(`<p>`), 0o644)
 			os.WriteFile(filepath.Join(dir, "index.html"), []byte(`<p>`), 0o644)
-			root, err := os.OpenRoot(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer root.Close()
-			b, err := NewBuilder(root.FS(), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.Manifest()
+			root, b := diskBuilder(t, dir)
 			if err := os.Symlink(tt.target, filepath.Join(dir, "link")); err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"fmt"
 	"maps"
 	"net/url"
 	"path"
@@ -322,22 +321,27 @@ func (pb *pageBuilder) fonts() {
 		face fontFace
 		keep bool
 	}
+	type set struct { // faces a browser chooses among by weight
+		family  string
+		italic  bool
+		unicode string
+	}
 	var cands []candidate
-	sets := map[string][]int{} // faces a browser chooses among by weight
+	sets := map[set][]int{}
 	for _, s := range pb.sheets {
 		for _, f := range s.sheet.faces {
 			if used[f.family] && (!f.italic || italic) && !f.notLatin {
-				key := fmt.Sprint(f.family, "\x00", f.italic, "\x00", f.unicode)
+				key := set{f.family, f.italic, f.unicode}
 				sets[key] = append(sets[key], len(cands))
 				cands = append(cands, candidate{at: s, face: f, keep: anyWeight || f.weight == [2]int{}})
 			}
 		}
 	}
-	for _, set := range sets {
+	for _, faces := range sets {
 		for w := range weights {
 			best, bestKey := -1, [2]int{}
-			for _, i := range set {
-				if k, ok := weightDistance(cands[i].face.weight, w); ok && (best < 0 || k[0] < bestKey[0] || k == bestKey || k[0] == bestKey[0] && k[1] < bestKey[1]) {
+			for _, i := range faces {
+				if k, ok := weightDistance(cands[i].face.weight, w); ok && (best < 0 || slices.Compare(k[:], bestKey[:]) <= 0) {
 					best, bestKey = i, k // on a tie, the later face: it wins in CSS
 				}
 			}
@@ -361,26 +365,28 @@ func (pb *pageBuilder) fonts() {
 // without a weight is not ranked (it serves every weight).
 func weightDistance(r [2]int, w int) ([2]int, bool) {
 	lo, hi := r[0], r[1]
+	lighter, heavier := w-hi, lo-w // how far below or above w the range is
 	switch {
 	case r == [2]int{}:
 		return [2]int{}, false
 	case lo <= w && w <= hi:
 		return [2]int{0, 0}, true
-	case w >= 400 && w <= 500 && lo > w && lo <= 500:
-		return [2]int{1, lo - w}, true
-	case w >= 400 && w <= 500 && hi < w:
-		return [2]int{2, w - hi}, true
+	case w >= 400 && w <= 500 && heavier > 0 && lo <= 500:
+		return [2]int{1, heavier}, true
+	case w >= 400 && w <= 500 && lighter > 0:
+		return [2]int{2, lighter}, true
 	case w >= 400 && w <= 500:
-		return [2]int{3, lo - w}, true
-	case w < 400 && hi < w, w > 500 && lo > w:
-		return [2]int{1, abs(w-hi, lo-w)}, true
+		return [2]int{3, heavier}, true
+	case w < 400 && lighter > 0:
+		return [2]int{1, lighter}, true
+	case w < 400:
+		return [2]int{2, heavier}, true
+	case heavier > 0:
+		return [2]int{1, heavier}, true
 	default:
-		return [2]int{2, abs(w-hi, lo-w)}, true
+		return [2]int{2, lighter}, true
 	}
 }
-
-// abs returns whichever of the two distances is positive (the other is not).
-func abs(a, b int) int { return max(a, b) }
 
 // hero lists the image most likely to be the largest contentful paint: the
 // first candidate that names a file and, when the page gave no size, whose

@@ -67,8 +67,9 @@ type Builder struct {
 	changed  map[string]bool
 	reshaped map[string]bool
 	resolved map[string]resolved // memo of URL resolution, see resolve
-	// prepared holds what Prepare parsed ahead of the read that will
-	// need it, by URL path; a read takes an entry only for the same bytes.
+	// prepared holds parses made before the read that will need them, by
+	// URL path: Prepare's, and those of a folder walked again. A read
+	// takes one only for the same bytes; Update and Rebuild clear them.
 	prepared map[string]*entry
 	prepBuf  []byte
 }
@@ -241,9 +242,6 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (rea
 	}
 	for _, p := range found {
 		b.problems[p.Path] = p
-	}
-	for p := range read {
-		delete(b.prepared, p) // taken, or outdated
 	}
 	return read
 }
@@ -478,9 +476,12 @@ func (b *Builder) Update(paths ...string) {
 			// Walked again whole (a folder renamed into place, or one whose
 			// events were lost): what it held is forgotten, but the parses
 			// of its pages and stylesheets are kept for the same bytes.
-			kept := b.parsesBelow(p)
+			for k, e := range b.parsesBelow(p) {
+				if b.prepared[k] == nil {
+					b.prepared[k] = e
+				}
+			}
 			b.remove(p)
-			maps.Copy(b.prepared, kept)
 			dirs = append(dirs, name)
 		case !info.Mode().IsRegular():
 			b.remove(p) // a pipe, socket or device: not content
@@ -541,11 +542,6 @@ func (b *Builder) removeBelow(p string) {
 }
 
 func (b *Builder) forget(match func(string) bool) {
-	for k := range b.prepared {
-		if match(k) {
-			delete(b.prepared, k)
-		}
-	}
 	for k := range b.files {
 		if match(k) {
 			delete(b.files, k)

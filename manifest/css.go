@@ -496,7 +496,7 @@ func familyList(value string) []string {
 			}
 			f = f[1:max(1, end)]
 		}
-		f = strings.Join(strings.Fields(unescapeIdent(f)), " ")
+		f = strings.Join(strings.Fields(unescapeCSS(f)), " ")
 		if f != "" {
 			out = append(out, strings.ToLower(f))
 		}
@@ -514,11 +514,11 @@ func withoutImportant(value string) string {
 	return value
 }
 
-// unescapeIdent resolves the escapes of a CSS identifier or string: a
+// unescapeCSS resolves the escapes of a CSS identifier, string or url(): a
 // backslash and up to six hex digits (and one white space after them) is
 // that code point, a backslash before a newline is dropped, and a backslash
 // before any other character is that character.
-func unescapeIdent(s string) string {
+func unescapeCSS(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
@@ -569,7 +569,7 @@ func (s *sheet) noteWeight(value string) {
 // For bolder, lighter, var() and what it cannot read it returns -1; for
 // the CSS-wide keywords (inherit, ...), 0: no weight of its own.
 func weightOf(value string) (int, bool) {
-	v := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(value), "!important")))
+	v := strings.ToLower(strings.TrimSpace(withoutImportant(value)))
 	switch v {
 	case "normal":
 		return 400, true
@@ -762,22 +762,6 @@ func cssURLs(value string) []string {
 		}
 	}
 	return out
-}
-
-// unescapeCSS removes backslash escapes of the simple kind (\" \' \\ \ );
-// hex escapes are rare in URLs and kept as written.
-func unescapeCSS(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) && !isHex(s[i+1]) && s[i+1] != '\n' {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 func isHex(c byte) bool {

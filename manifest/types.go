@@ -54,7 +54,7 @@ func isStylesheet(name string) bool { return strings.EqualFold(path.Ext(name), "
 // Cloudflare Pages read as configuration (a _headers file exported from the
 // manifest would otherwise change the manifest it came from).
 func Hidden(urlPath string) bool {
-	switch trimEncoding(urlPath) { // and their precompressed forms
+	switch Uncompressed(urlPath) { // and their precompressed forms
 	case "/" + FileName, "/_headers", "/_redirects":
 		return true
 	}
@@ -70,9 +70,9 @@ func Hidden(urlPath string) bool {
 	return false
 }
 
-// trimEncoding takes the extension of a precompressed form (.gz, .br, .zst)
-// off a path.
-func trimEncoding(p string) string {
+// Uncompressed takes the extension of a precompressed form (.gz, .br, .zst)
+// off a path: the file that form is of.
+func Uncompressed(p string) string {
 	for _, ext := range []string{".gz", ".br", ".zst"} {
 		if strings.HasSuffix(p, ext) {
 			return strings.TrimSuffix(p, ext)

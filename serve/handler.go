@@ -225,13 +225,7 @@ func (s *state) entry(p string) *fileEntry {
 
 // hidden reports whether a URL path is never served.
 func hidden(p string) bool {
-	if manifest.Hidden(p) {
-		return true
-	}
-	for _, enc := range encodings { // a precompressed form tells as much
-		p = strings.TrimSuffix(p, enc.ext)
-	}
-	return p == "/"+configFile
+	return manifest.Hidden(p) || manifest.Uncompressed(p) == "/"+configFile // a precompressed form tells as much
 }
 
 // Manifest returns the manifest in use.

@@ -53,7 +53,7 @@ func scanCSS(src string) *sheet {
 	s := &sheet{families: map[string]bool{}}
 	sc := &cssScanner{text: blankComments(src)}
 	sc.lines = lineStarts(sc.text)
-	sc.block(s, 0, len(sc.text), true)
+	sc.block(s, 0, len(sc.text), true, true)
 	return s
 }
 
@@ -122,10 +122,12 @@ func (sc *cssScanner) line(off int) int {
 	return sort.Search(len(sc.lines), func(i int) bool { return sc.lines[i] > off })
 }
 
-// until returns the offset of the first of stops in text[i:end] at nesting
-// depth zero, outside strings and url(), or end.
+// until returns the offset of the first of stops in text[i:end] outside
+// strings and blocks, or end. Blocks nest as CSS Syntax's component values
+// do: inside a '(' only its ')' closes, and a '}' there is any character.
 func (sc *cssScanner) until(i, end int, stops string) int {
-	depth := 0
+	var buf [16]byte
+	stack := buf[:0] // the closers expected, innermost last
 	for ; i < end; i++ {
 		c := sc.text[i]
 		switch {
@@ -133,12 +135,46 @@ func (sc *cssScanner) until(i, end int, stops string) int {
 			i = skipString(sc.text, i) - 1
 		case c == '\\':
 			i++
-		case c == '(' || c == '[':
-			depth++
-		case (c == ')' || c == ']') && depth > 0:
-			depth--
-		case depth == 0 && strings.IndexByte(stops, c) >= 0:
+		case len(stack) == 0 && strings.IndexByte(stops, c) >= 0:
 			return i
+		case c == '(' && sc.unquotedURL(i):
+			i = sc.urlEnd(i+1, end) - 1
+		case c == '(':
+			stack = append(stack, ')')
+		case c == '[':
+			stack = append(stack, ']')
+		case c == '{':
+			stack = append(stack, '}')
+		case len(stack) > 0 && c == stack[len(stack)-1]:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return end
+}
+
+// unquotedURL reports whether the '(' at text[i] opens an unquoted url(),
+// which the tokenizer reads as one token up to its ')': quotes and brackets
+// inside it are bytes of a (bad) URL.
+func (sc *cssScanner) unquotedURL(i int) bool {
+	if i < 3 || !strings.EqualFold(sc.text[i-3:i], "url") || i > 3 && (isNameChar(sc.text[i-4]) || sc.text[i-4] >= 0x80 || sc.text[i-4] == '\\') {
+		return false
+	}
+	j := i + 1
+	for j < len(sc.text) && isSpace(sc.text[j]) {
+		j++
+	}
+	return j >= len(sc.text) || sc.text[j] != '"' && sc.text[j] != '\''
+}
+
+// urlEnd returns the offset past the ')' that ends an unquoted url() whose
+// text starts at text[i], escapes skipped; end when there is none.
+func (sc *cssScanner) urlEnd(i, end int) int {
+	for ; i < end; i++ {
+		switch sc.text[i] {
+		case '\\':
+			i++
+		case ')':
+			return i + 1
 		}
 	}
 	return end
@@ -147,41 +183,50 @@ func (sc *cssScanner) until(i, end int, stops string) int {
 // matching returns the offset of the '}' closing the block opened at text[i]
 // (exclusive end when unclosed).
 func (sc *cssScanner) matching(i, end int) int {
-	depth := 0
-	for ; i < end; i++ {
-		c := sc.text[i]
-		switch c {
-		case '"', '\'':
-			i = skipString(sc.text, i) - 1
-		case '\\':
-			i++
-		case '{':
-			depth++
-		case '}':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return end
+	return sc.until(i+1, end, "}")
 }
 
-// block reads the rules in text[i:end]. top says whether @import may still
-// appear (only before any other rule, as CSS requires).
-func (sc *cssScanner) block(s *sheet, i, end int, top bool) {
+// block reads the rules in text[i:end], as CSS Syntax consumes a list of
+// rules. outer says whether it is the stylesheet's own list, where the
+// tokens <!-- and --> (CDO, CDC) are skipped; top whether @import may still
+// appear (only before any other rule, as CSS requires). A rule that does
+// not start with '@' is a qualified rule whose prelude runs to its block:
+// a stray ';' or '}' is part of it, so "; @import ...;" hides the import.
+func (sc *cssScanner) block(s *sheet, i, end int, outer, top bool) {
 	for i < end {
-		for i < end && (isSpace(sc.text[i]) || sc.text[i] == ';' || sc.text[i] == '}') {
-			i++
+		for i < end {
+			switch {
+			case isSpace(sc.text[i]):
+				i++
+				continue
+			case outer && strings.HasPrefix(sc.text[i:end], "<!--"):
+				i += len("<!--")
+				continue
+			case outer && strings.HasPrefix(sc.text[i:end], "-->"):
+				i += len("-->")
+				continue
+			}
+			break
 		}
 		if i >= end {
 			return
 		}
 		start := i
+		if sc.text[i] != '@' || !startsIdent(sc.text[i+1:end]) { // "@" alone is no at-rule
+			stop := sc.until(i, end, "{")
+			if stop >= end {
+				return // a rule without a block is dropped
+			}
+			close := sc.matching(stop, end)
+			sc.rule(s, strings.TrimSpace(sc.text[start:stop]), stop+1, close)
+			top = false
+			i = close + 1
+			continue
+		}
 		stop := sc.until(i, end, "{;")
 		prelude := strings.TrimSpace(sc.text[start:stop])
 		if stop >= end || sc.text[stop] == ';' {
-			if top && strings.HasPrefix(prelude, "@") {
+			if top {
 				top = sc.statement(s, prelude, start)
 			}
 			i = stop + 1
@@ -290,10 +335,10 @@ func (sc *cssScanner) rule(s *sheet, prelude string, i, end int) {
 		switch name {
 		case "media":
 			if mediaCanMatchScreen(rest) {
-				sc.block(s, i, end, false)
+				sc.block(s, i, end, false, false)
 			}
 		case "supports", "layer", "container", "scope", "document", "-moz-document", "starting-style":
-			sc.block(s, i, end, false)
+			sc.block(s, i, end, false, false)
 		case "font-face":
 			sc.fontFace(s, i, end)
 		}
@@ -353,7 +398,13 @@ func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
 				}
 			}
 		}
-	}, func(prelude string, i, end int) { sc.rule(s, prelude, i, end) })
+	}, func(prelude string, i, end int) {
+		// Nested in a style rule, @media and the other conditional rules
+		// apply to its elements; an @font-face there is invalid.
+		if name, _ := atName(prelude + " "); !strings.HasPrefix(prelude, "@") || name != "font-face" {
+			sc.rule(s, prelude, i, end)
+		}
+	})
 }
 
 // simpleSelector returns the selector's subject when it is a single class
@@ -740,12 +791,23 @@ func cssURLs(value string) []string {
 			e := skipString(value, j)
 			u = unescapeCSS(value[j+1 : max(j+1, e-1)])
 			i = e
+			k := e
+			for k < len(value) && isSpace(value[k]) {
+				k++
+			}
+			if value[e-1] == '\n' || k < len(value) && value[k] != ')' {
+				u = "" // a string cut by a newline, or more than it before ')'
+			}
 		} else {
 			e := strings.IndexByte(value[j:], ')')
 			if e < 0 {
 				e = len(value) - j
 			}
-			u = unescapeCSS(strings.TrimSpace(value[j : j+e]))
+			u = strings.TrimSpace(value[j : j+e])
+			if badURL(u) {
+				u = ""
+			}
+			u = unescapeCSS(u)
 			i = j + e
 		}
 		if u = strings.TrimSpace(u); u != "" && !strings.HasPrefix(strings.ToLower(u), "data:") {
@@ -766,4 +828,36 @@ func cssURLs(value string) []string {
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// badURL reports whether the text of an unquoted url() makes it a bad URL
+// to a CSS tokenizer, which a browser drops: a quote, '(', white space
+// inside or a control character, not escaped.
+func badURL(u string) bool {
+	for i := 0; i < len(u); i++ {
+		switch c := u[i]; {
+		case c == '\\' && i+1 < len(u) && u[i+1] != '\n' && u[i+1] != '\r' && u[i+1] != '\f':
+			i++
+		case c == '\\', c == '"', c == '\'', c == '(', isSpace(c), c <= 0x1f, c == 0x7f:
+			return true
+		}
+	}
+	return false
+}
+
+// startsIdent reports whether s starts with an identifier, as CSS Syntax's
+// "would start an ident sequence": a letter, '_' or non-ASCII, an escape,
+// or '-' followed by one of those or another '-'.
+func startsIdent(s string) bool {
+	identStart := func(s string) bool {
+		if s == "" {
+			return false
+		}
+		c := s[0]
+		return c == '_' || c >= 0x80 || c|0x20 >= 'a' && c|0x20 <= 'z' || c == '\\' && len(s) > 1 && s[1] != '\n'
+	}
+	if s != "" && s[0] == '-' {
+		return len(s) > 1 && s[1] == '-' || identStart(s[1:])
+	}
+	return identStart(s)
 }

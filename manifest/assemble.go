@@ -59,6 +59,7 @@ type assembled struct {
 	deps     []string
 	assets   []string
 	deferred []string
+	preload  []string
 }
 
 // touches reports whether any of deps is in set.
@@ -80,6 +81,7 @@ func (b *Builder) patch(c assembled) assembled {
 	page := *c.page
 	page.Assets = b.patchAssets(page.Assets, c.assets)
 	page.Deferred = b.patchAssets(page.Deferred, c.deferred)
+	page.Preload = b.patchAssets(page.Preload, c.preload)
 	c.page = &page
 	return c
 }
@@ -125,8 +127,8 @@ type pageBuilder struct {
 	applied map[string]bool
 	sheets  []sheetAt // critical stylesheets, for fonts and backgrounds
 	deps    []string  // every file path looked up
-	// assets and deferred hold the file of each asset of the page
-	assets, deferred []string
+	// assets, deferred and preload hold the file of each asset of the page
+	assets, deferred, preload []string
 }
 
 type sheetAt struct {
@@ -228,16 +230,28 @@ func (b *Builder) page(site *url.URL, p string, d *doc) assembled {
 			base = own.ResolveReference(u)
 		}
 	}
-	for _, r := range d.refs {
+	at := func(r ref) *url.URL {
 		if r.beforeBase {
-			pb.add(own, r, p, map[string]bool{})
-		} else {
-			pb.add(base, r, p, map[string]bool{})
+			return own
+		}
+		return base
+	}
+	// What blocks the first paint first, then the head's preloads that are
+	// not among it: a preload of a stylesheet the page links, of a font a
+	// used face lists or of the hero image is listed once, as that.
+	for _, r := range d.refs {
+		if !isPreload(r) {
+			pb.add(at(r), r, p, map[string]bool{})
 		}
 	}
 	pb.fonts()
 	pb.hero(base, d)
-	return assembled{pb.page, pb.deps, pb.assets, pb.deferred}
+	for _, r := range d.refs {
+		if isPreload(r) {
+			pb.add(at(r), r, p, map[string]bool{})
+		}
+	}
+	return assembled{pb.page, pb.deps, pb.assets, pb.deferred, pb.preload}
 }
 
 // add lists one reference and, for a stylesheet, what it imports.
@@ -276,10 +290,14 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 		if r.typ != "" && r.typ != "unsized" {
 			a.Type = r.typ
 		}
-		if r.deferred {
+		switch {
+		case r.deferred:
 			pb.page.Deferred = append(pb.page.Deferred, a)
 			pb.deferred = append(pb.deferred, t.file)
-		} else {
+		case isPreload(r):
+			pb.page.Preload = append(pb.page.Preload, a)
+			pb.preload = append(pb.preload, t.file)
+		default:
 			pb.page.Assets = append(pb.page.Assets, a)
 			pb.assets = append(pb.assets, t.file)
 		}
@@ -402,11 +420,12 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 			return false
 		}
 		if pb.seen[t.request] {
-			return true // already listed, as a preload
+			return true // already listed
 		}
 		if r.typ == "unsized" && !bigArea(e.width, e.height) {
 			return false
 		}
+		r.why = "hero" // also a preloaded image's
 		pb.add(base, r, from, nil)
 		return true
 	}
@@ -422,6 +441,12 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 			}
 		}
 	}
+}
+
+// isPreload reports whether r is a preload or module preload of the head,
+// which by itself blocks nothing.
+func isPreload(r ref) bool {
+	return !r.deferred && (r.why == "preload" || r.why == "modulepreload")
 }
 
 func contains(list []string, s string) bool {

@@ -45,6 +45,7 @@ func TestRules(t *testing.T) {
 		page     string            // index.html
 		want     []string
 		deferred []string
+		preload  []string
 		missing  []string
 		external []string
 	}{
@@ -70,7 +71,7 @@ func TestRules(t *testing.T) {
 			page: `<link rel=preload href=/main.css as=style><link rel=stylesheet href=/main.css>`,
 			files: map[string]string{"main.css": `@import "more.css"; @font-face{font-family:Inter;src:url(i.woff2) format("woff2")} body{font-family:Inter}`,
 				"more.css": "p{}", "i.woff2": "w"},
-			want: []string{"preload /main.css", "import /more.css", "font-face /i.woff2 crossorigin=anonymous"}},
+			want: []string{"link /main.css", "import /more.css", "font-face /i.woff2 crossorigin=anonymous"}},
 		{name: "an inline <style> in the head: its imports and fonts count",
 			page: "<link rel=stylesheet href=a.css>\n<style>\n@import url(b.css);\n@font-face{font-family:X;src:url(x.woff2) format(\"woff2\")}\nh1{font-family:Y}</style>",
 			files: map[string]string{"a.css": `@font-face{font-family:Y;src:url(y.woff2)} body{font-family:X}`,
@@ -119,9 +120,10 @@ func TestRules(t *testing.T) {
 			files: map[string]string{"a.css": "p{}", "b.css": "p{}", "c.css": "p{}"},
 			want:  []string{"link /a.css", "link /c.css"}},
 		{name: "preloads of destinations no browser preloads are left out",
-			page:  `<link rel=preload href=d.html as=document><link rel=preload href=v.mp4 as=video><link rel=preload href=f.json as=fetch crossorigin>`,
-			files: map[string]string{"d.html": "x", "v.mp4": "x", "f.json": "{}"},
-			want:  []string{"preload /f.json crossorigin=anonymous"}},
+			page:    `<link rel=preload href=d.html as=document><link rel=preload href=v.mp4 as=video><link rel=preload href=f.json as=fetch crossorigin>`,
+			files:   map[string]string{"d.html": "x", "v.mp4": "x", "f.json": "{}"},
+			want:    []string{},
+			preload: []string{"preload /f.json crossorigin=anonymous"}},
 		{name: "no hero where the browser chooses among candidates",
 			page: `</head><body><img src=a.png srcset="a.png 800w, b.png 1600w" sizes=100vw width=1600 height=900>` +
 				`<picture><source type=image/webp srcset=h.webp><img src=h.png width=1600 height=900></picture>`,
@@ -177,7 +179,20 @@ body { font: 16px/1.4 "Body Font", sans-serif }`},
 		{name: "preloads and modulepreloads",
 			page: `<link rel=preload href=f.woff2 as=font type=font/woff2 crossorigin><link rel=preload href=a.js><link rel=modulepreload href=m.js>
 <link rel=preload href=b.css as=style>`,
-			want: []string{"preload /f.woff2 crossorigin=anonymous", "modulepreload /m.js crossorigin=anonymous", "preload /b.css"}},
+			want:    []string{},
+			preload: []string{"preload /f.woff2 crossorigin=anonymous", "modulepreload /m.js crossorigin=anonymous", "preload /b.css"}},
+		{name: "a Vite head: module preloads before the stylesheet do not block it",
+			files: map[string]string{"assets/index.js": "i", "assets/vendor.js": "v", "assets/index.css": "p{}"},
+			page: `<script type=module crossorigin src=/assets/index.js></script>
+<link rel=modulepreload crossorigin href=/assets/vendor.js>
+<link rel=stylesheet crossorigin href=/assets/index.css>`,
+			want:    []string{"link /assets/index.css crossorigin=anonymous"},
+			preload: []string{"modulepreload /assets/vendor.js crossorigin=anonymous"}},
+		{name: "a preloaded font that a used face lists counts once, as that face",
+			files:   map[string]string{"fonts.css": `@font-face{font-family:F;src:url(f.woff2)} @font-face{font-family:G;src:url(g.woff2)} body{font-family:F}`},
+			page:    `<link rel=preload href=g.woff2 as=font crossorigin><link rel=preload href=f.woff2 as=font crossorigin><link rel=stylesheet href=fonts.css>`,
+			want:    []string{"link /fonts.css", "font-face /f.woff2 crossorigin=anonymous"},
+			preload: []string{"preload /g.woff2 crossorigin=anonymous"}},
 		{name: "hero: a large image near the top, not icons or lazy ones",
 			page: `</head><body><img src=icon.png><img src=big.png loading=lazy><img src=big.png width=800 height=400>`,
 			want: []string{"hero /big.png"}},
@@ -190,7 +205,7 @@ body { font: 16px/1.4 "Body Font", sans-serif }`},
 			want:  []string{"hero /other.png"}},
 		{name: "hero: a preloaded image is not listed twice",
 			page: `<link rel=preload as=image href=big.png></head><body><img src=big.png>`,
-			want: []string{"preload /big.png"}},
+			want: []string{"hero /big.png"}},
 		{name: "hero: background of an early element, inline or by class",
 			files: map[string]string{"bg.css": `.banner { background: #000 url("big.png") no-repeat }`},
 			page:  `<link rel=stylesheet href=bg.css></head><body><div class="x banner">hi</div>`,
@@ -235,6 +250,9 @@ body { font: 16px/1.4 "Body Font", sans-serif }`},
 			}
 			if got := assetList(page.Deferred); len(got)+len(tt.deferred) > 0 && !reflect.DeepEqual(got, tt.deferred) {
 				t.Errorf("deferred\n got %q\nwant %q", got, tt.deferred)
+			}
+			if got := assetList(page.Preload); len(got)+len(tt.preload) > 0 && !reflect.DeepEqual(got, tt.preload) {
+				t.Errorf("preload\n got %q\nwant %q", got, tt.preload)
 			}
 			var missing []string
 			for _, x := range page.Missing {

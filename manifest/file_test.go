@@ -98,7 +98,7 @@ func TestReadRejects(t *testing.T) {
 	}{
 		{"cut short", string(good[:len(good)/2]), "unexpected end"},
 		{"edited by hand", strings.Replace(string(good), `"/css/a.css"`, `"/css/z.css"`, 1), "does not match its hash"},
-		{"other version", strings.Replace(string(good), `"version": 1`, `"version": 9`, 1), "version 9"},
+		{"other version", strings.Replace(string(good), `"version": 2`, `"version": 9`, 1), "version 9"},
 		{"not json", "<html>", "invalid character"},
 	}
 	for _, tt := range tests {

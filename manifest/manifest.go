@@ -7,8 +7,9 @@
 // incrementally; Read and Write move a manifest to and from disk atomically.
 package manifest
 
-// Version is the manifest format written by this package.
-const Version = 1
+// Version is the manifest format written by this package. Version 2 keeps
+// preloads that block nothing apart from Assets, in Page.Preload.
+const Version = 2
 
 // FileName is the manifest's default name at the top of a site. It is never
 // treated as site content.
@@ -33,6 +34,11 @@ type Manifest struct {
 type Page struct {
 	// Assets are the critical assets, in the order a browser discovers them.
 	Assets []Asset `json:"assets"`
+	// Preload are the page's own preloads and module preloads that block
+	// nothing (scripts, unused fonts, images other than the hero), in
+	// document order: hinted after Assets, never pushed. A preload of a
+	// critical asset is listed once, in Assets.
+	Preload []Asset `json:"preload,omitempty"`
 	// Deferred are stylesheets and synchronous scripts in <body>: they block
 	// parsing but not the first paint, so they are never pushed or hinted.
 	Deferred []Asset `json:"deferred,omitempty"`

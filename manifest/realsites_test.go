@@ -14,7 +14,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // TestRealSites pins what herald finds on pages of real sites nobody here
 // wrote (Debian's documentation packages, npm's reveal.js and swagger-ui-dist).
-// The golden files list "why as path" per critical and deferred asset;
+// The golden files list "why as path" per critical, preloaded and deferred asset;
 // sizes and hashes are left out so a package update of the same pages does
 // not break them. Refresh with go test -update after checking the diff.
 func TestRealSites(t *testing.T) {
@@ -57,6 +57,9 @@ func TestRealSites(t *testing.T) {
 			var b strings.Builder
 			for _, a := range page.Assets {
 				b.WriteString(a.Why + " " + a.As + " " + a.Path + "\n")
+			}
+			for _, a := range page.Preload {
+				b.WriteString("preload: " + a.Why + " " + a.As + " " + a.Path + "\n")
 			}
 			for _, a := range page.Deferred {
 				b.WriteString("deferred: " + a.Why + " " + a.As + " " + a.Path + "\n")

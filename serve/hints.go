@@ -11,7 +11,10 @@ import (
 
 // pagePlan is what a page's requests deliver, worked out once per manifest.
 type pagePlan struct {
-	assets []planAsset // the page's same-origin critical assets, in manifest order
+	// assets are the page's same-origin critical assets, then its
+	// preloads that block nothing (hinted after them, never pushed), in
+	// manifest order.
+	assets []planAsset
 	// links holds the Link value of every asset, in manifest order; it is
 	// the Link header of a client that has none of them.
 	links []string
@@ -26,6 +29,7 @@ type planAsset struct {
 	link   string
 	size   int64
 	style  bool
+	push   bool     // a critical asset, not a preload
 	key    uint16   // cache digest number of (path, hash)
 	accept []string // the Accept header a browser sends for this kind of asset
 }
@@ -33,15 +37,23 @@ type planAsset struct {
 // newPagePlan prepares the delivery of a page's assets. Assets that are not
 // same-origin paths are left out.
 func newPagePlan(p *manifest.Page) *pagePlan {
-	n := len(p.Assets)
-	plan := &pagePlan{assets: make([]planAsset, 0, n), order: make([]int, 0, n)}
-	for i := range p.Assets {
-		a := &p.Assets[i]
+	n := len(p.Assets) + len(p.Preload)
+	plan := &pagePlan{assets: make([]planAsset, 0, n), order: make([]int, 0, len(p.Assets))}
+	for i := range n {
+		a, push := (*manifest.Asset)(nil), i < len(p.Assets)
+		if push {
+			a = &p.Assets[i]
+		} else {
+			a = &p.Preload[i-len(p.Assets)]
+		}
 		link, ok := linkValue(*a)
 		if !ok {
 			continue
 		}
-		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size,
+		if !push {
+			link = export.PreloadLinkValue(*a)
+		}
+		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size, push: push,
 			style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)})
 	}
 	plan.links = make([]string, len(plan.assets))
@@ -50,7 +62,7 @@ func newPagePlan(p *manifest.Page) *pagePlan {
 	}
 	for _, style := range []bool{true, false} {
 		for i := range plan.assets {
-			if plan.assets[i].style == style {
+			if plan.assets[i].push && plan.assets[i].style == style {
 				plan.order = append(plan.order, i)
 			}
 		}

@@ -66,7 +66,7 @@ type rule struct {
 func pageRules(m *manifest.Manifest, pretty bool) ([]rule, []string) {
 	keys := make([]string, 0, len(m.Pages))
 	for k, p := range m.Pages {
-		if len(p.Assets) > 0 {
+		if len(p.Assets)+len(p.Preload) > 0 {
 			keys = append(keys, k)
 		}
 	}
@@ -81,6 +81,9 @@ func pageRules(m *manifest.Manifest, pretty bool) ([]rule, []string) {
 		r := rule{page: k, urls: pageURLs(k, pretty)}
 		for _, a := range m.Pages[k].Assets {
 			r.links = append(r.links, LinkValue(a))
+		}
+		for _, a := range m.Pages[k].Preload {
+			r.links = append(r.links, PreloadLinkValue(a))
 		}
 		rules = append(rules, r)
 	}

@@ -44,6 +44,10 @@ func TestLinkValue(t *testing.T) {
 		{"odd destination is quoted", manifest.Asset{Path: "/x", As: "a b", Why: "preload"},
 			`</x>; rel=preload; as="a b"`},
 	}
+	if got, want := PreloadLinkValue(manifest.Asset{Path: "/m.js", As: "script", Why: "modulepreload", CrossOrigin: "anonymous"}),
+		"</m.js>; rel=modulepreload; crossorigin; nopush"; got != want {
+		t.Errorf("PreloadLinkValue = %q, want %q", got, want)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := LinkValue(tt.a); got != tt.want {
@@ -196,8 +200,8 @@ func buildManifest(t testing.TB, dir string) *manifest.Manifest {
 
 func fixtureManifest(t testing.TB) *manifest.Manifest {
 	m := buildManifest(t, fixtureSite(t))
-	if len(m.Pages["/index.html"].Assets) != 8 {
-		t.Fatalf("fixture index has %d assets, want 8: %+v", len(m.Pages["/index.html"].Assets), m.Pages["/index.html"])
+	if p := m.Pages["/index.html"]; len(p.Assets) != 6 || len(p.Preload) != 2 {
+		t.Fatalf("fixture index has %d assets and %d preloads, want 6 and 2: %+v", len(p.Assets), len(p.Preload), p)
 	}
 	return m
 }
@@ -226,12 +230,15 @@ func pythonSite(t *testing.T) (string, *manifest.Manifest) {
 func wantLinks(m *manifest.Manifest, pretty bool) map[string][]string {
 	want := map[string][]string{}
 	for k, p := range m.Pages {
-		if len(p.Assets) == 0 || hasControl(k) {
+		if len(p.Assets)+len(p.Preload) == 0 || hasControl(k) {
 			continue // left out, with a warning
 		}
 		var links []string
 		for _, a := range p.Assets {
 			links = append(links, LinkValue(a))
+		}
+		for _, a := range p.Preload {
+			links = append(links, PreloadLinkValue(a))
 		}
 		for _, u := range pageURLs(k, pretty) {
 			want[u] = links

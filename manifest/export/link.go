@@ -51,6 +51,15 @@ func LinkValue(a manifest.Asset) string {
 	return b.String()
 }
 
+// PreloadLinkValue formats the Link value of one of a page's own preloads
+// that block nothing (manifest.Page.Preload): LinkValue with "nopush", so
+// that a server that pushes what its Link headers announce (nginx's
+// http2_push_preload, h2o, Apache's H2Push, Caddy's push) leaves it to the
+// browser. They follow the critical assets' values.
+func PreloadLinkValue(a manifest.Asset) string {
+	return LinkValue(a) + "; nopush"
+}
+
 // linkType is the type attribute a browser needs to decide whether a preload
 // is of use to it before fetching: always for fonts (a browser skips formats
 // it cannot read), and for explicit preloads, whose author may have offered

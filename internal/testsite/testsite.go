@@ -2,8 +2,9 @@
 // Debian's documentation packages copied with their links resolved, and
 // programs such as nghttp or chromium. `make test` installs and prepares them.
 //
-// Outside CI a test whose site or tool is missing is skipped; with CI=true it
-// fails, so a missing install step can never pass unnoticed.
+// Outside CI a test whose site or tool is missing is skipped; under CI ($CI
+// set, and not to false or 0) it fails, so a missing install step can never
+// pass unnoticed.
 package testsite
 
 import (
@@ -48,8 +49,18 @@ func Tool(t testing.TB, name string) string {
 
 func missing(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
+	if CI() {
 		t.Fatal(why)
 	}
 	t.Skip(why)
+}
+
+// CI reports whether the tests run under CI: $CI is set to anything but
+// "", "false" or "0" (CI services set true, 1 or yes).
+func CI() bool {
+	switch os.Getenv("CI") {
+	case "", "false", "0":
+		return false
+	}
+	return true
 }

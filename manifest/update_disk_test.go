@@ -170,8 +170,23 @@ func TestBuildIsDeterministic(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for range 30 {
-		m, _, _ := Build(fsys, Options{})
-		data, _ := Marshal(m)
+		m, problems, err := Build(fsys, Options{})
+		if err != nil || len(problems) > 0 {
+			t.Fatalf("build: %v, problems %v", err, problems)
+		}
+		// Both pages name the one stylesheet, each by the URL a browser
+		// requests for it: the index keeps its base's %2D.
+		css := m.Files["/docs-x/a.css"]
+		for page, want := range map[string]string{"/index.html": "/docs%2Dx/a.css", "/docs-x/p.html": "/docs-x/a.css"} {
+			assets := m.Pages[page].Assets
+			if len(assets) != 1 || assets[0].Path != want || assets[0].Hash != css.Hash || css.Hash == "" {
+				t.Fatalf("%s: assets %+v, want %s with hash %q", page, assets, want, css.Hash)
+			}
+		}
+		data, err := Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
 		seen[string(data)] = true
 	}
 	if len(seen) > 1 {

@@ -138,10 +138,11 @@ func New(dir string, opts Options) (*Watcher, error) {
 }
 
 // hooks let tests reach the limits of inotify without reaching them for
-// the whole machine.
+// the whole machine, and read the folder as a user without root would.
 type hooks struct {
 	open func() (*fsnotify.Watcher, error)           // nil: fsnotify.NewBufferedWatcher
 	add  func(w *fsnotify.Watcher, dir string) error // nil: w.Add
+	fsys func(fs.FS) fs.FS                           // nil: the folder's os.Root as it is
 }
 
 // errNoWatcher is what adding a watch gives when there is no inotify
@@ -166,6 +167,9 @@ func newWatcher(dir string, opts Options, hk hooks) (*Watcher, error) {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	w.fsys = w.root.FS()
+	if hk.fsys != nil {
+		w.fsys = hk.fsys(w.fsys)
+	}
 	if hk.open == nil {
 		hk.open = func() (*fsnotify.Watcher, error) { return fsnotify.NewBufferedWatcher(1024) }
 	}

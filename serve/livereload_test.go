@@ -282,6 +282,17 @@ func TestLiveReloadChromium(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// sameDocument reports whether the document is still the one ready
+	// marked. An evaluation that fails (a page mid-reload) is no answer: a
+	// reload must be seen as a new document, not guessed from an error.
+	sameDocument := func() bool {
+		t.Helper()
+		same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`))
+		if err != nil {
+			t.Fatalf("is it the same document: %v", err)
+		}
+		return same
+	}
 	// ready marks the document, so that a reload (a new document) shows,
 	// and waits for its event stream.
 	ready := func() {
@@ -298,14 +309,14 @@ func TestLiveReloadChromium(t *testing.T) {
 
 	write("index.html", `<!doctype html><html><head><link rel=stylesheet href=css/site.css><script src=js/app.js></script></head><body><h1 id=t>two</h1></body></html>`)
 	await("the edited page", `document.getElementById("t") && document.getElementById("t").textContent === "two"`)
-	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`)); same {
+	if sameDocument() {
 		t.Errorf("the edit shows, but the page did not reload")
 	}
 	ready()
 
 	write("js/app.js", `window.appVersion = 2`)
 	await("the edited script", `window.appVersion === 2`)
-	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`)); same {
+	if sameDocument() {
 		t.Errorf("the script changed without a reload")
 	}
 	ready()
@@ -317,8 +328,11 @@ func TestLiveReloadChromium(t *testing.T) {
 	for _, s := range styles {
 		write(s.file, s.body)
 		await(s.file+" applied", s.expr)
-		same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true`))
-		navs, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("navigation").length`))
+		same := sameDocument()
+		navs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("navigation").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !same || navs != 1 {
 			t.Errorf("%s: applied with a reload (same document %v, %d navigation entries), want it swapped in place", s.file, same, navs)
 		}
@@ -346,8 +360,8 @@ func TestLiveReloadChromium(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument === true && document.getElementById("t").textContent === "two"`)); !same {
-		t.Errorf("a hidden tab reloaded")
+	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("t").textContent`)); !sameDocument() || err != nil || text != "two" {
+		t.Errorf("a hidden tab reloaded (%q, %v)", text, err)
 	}
 	hide(false)
 	await("the missed edit, once shown", `document.getElementById("t") && document.getElementById("t").textContent === "three"`)

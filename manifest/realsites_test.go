@@ -75,6 +75,36 @@ func TestRealSites(t *testing.T) {
 	}
 }
 
+// TestCorpusVersions: the prepared sites are the package versions the golden
+// files were made from (testdata/golden/VERSIONS; scripts/testsites.sh packs
+// the npm ones at those versions and records the Debian ones it copied in
+// the sites folder's VERSIONS). Another version may change the golden
+// files for reasons of its own: prepare the pinned ones, or refresh the
+// golden files and VERSIONS with -update and read the diff.
+func TestCorpusVersions(t *testing.T) {
+	path := filepath.Join("testdata", "golden", "VERSIONS")
+	prepared := filepath.Join(testsite.Root(), "VERSIONS")
+	if _, err := os.Stat(prepared); err != nil {
+		testsite.Dir(t, "VERSIONS") // skips, or fails under CI
+	}
+	got, err := os.ReadFile(prepared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		golden(t, path, string(got))
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the sites in %s are\n%s\nthe golden files were made from\n%s\nrun make testsites in a fresh .cache, or refresh with -update",
+			testsite.Root(), got, want)
+	}
+}
+
 // TestPythonIndex states the figures the python docs' front page is known
 // for: 5 stylesheets (two linked, three behind a chain of @imports) and 9
 // head scripts.

@@ -2,16 +2,46 @@
 # testsites.sh DIR - copy the real sites the tests use into DIR, links resolved
 # (the Debian doc folders hold symlinks to shared javascript): python and
 # postgres docs from Debian, reveal.js and swagger-ui-dist from npm.
+#
+# The golden files were made from the versions in manifest/testdata/golden/VERSIONS:
+# npm packages are packed at exactly those versions; a Debian package is the
+# one installed, and its version is recorded when the site is copied. DIR/VERSIONS
+# lists what DIR holds, in the same form; TestCorpusVersions compares the two.
 set -eu
-dir=$1
-mkdir -p "$dir"
-[ -d "$dir/python" ] || cp -rL /usr/share/doc/python3.11/html "$dir/python"
-[ -d "$dir/postgres" ] || cp -rL /usr/share/doc/postgresql-doc-15/html "$dir/postgres"
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)
+pins=$(cd "$(dirname "$0")/.." && pwd)/manifest/testdata/golden/VERSIONS
+touch "$dir/VERSIONS"
+# record PACKAGE VERSION: the version DIR's copy of PACKAGE came from.
+record() {
+	[ -n "$2" ] || { echo "testsites: no version for $1" >&2; exit 1; }
+	grep -v "^$1 " "$dir/VERSIONS" >"$dir/VERSIONS.tmp" || true
+	echo "$1 $2" >>"$dir/VERSIONS.tmp"
+	sort "$dir/VERSIONS.tmp" >"$dir/VERSIONS" && rm "$dir/VERSIONS.tmp"
+}
+deb() { # deb SITE PACKAGE FOLDER
+	if [ ! -d "$dir/$1" ]; then
+		cp -rL "$3" "$dir/$1"
+		record "$2" "$(dpkg-query -W -f='${Version}' "$2")"
+	elif ! grep -q "^$2 " "$dir/VERSIONS"; then
+		# copied before versions were recorded: from what is installed now
+		record "$2" "$(dpkg-query -W -f='${Version}' "$2")"
+	fi
+}
+deb python python3.11-doc /usr/share/doc/python3.11/html
+deb postgres postgresql-doc-15 /usr/share/doc/postgresql-doc-15/html
 for pkg in reveal.js swagger-ui-dist; do
-	[ -d "$dir/$pkg" ] && continue
+	ver=$(awk -v p="$pkg" '$1 == p { print $2 }' "$pins")
+	[ -n "$ver" ] || { echo "testsites: no version of $pkg in $pins" >&2; exit 1; }
+	if [ -d "$dir/$pkg" ]; then
+		grep -q "^$pkg " "$dir/VERSIONS" ||
+			record "$pkg" "$(node -p "require('$dir/$pkg/package.json').version")"
+		continue
+	fi
 	tmp=$(mktemp -d)
-	tgz=$(cd "$tmp" && npm pack --silent "$pkg" | tail -1)
+	tgz=$(cd "$tmp" && npm pack --silent "$pkg@$ver" | tail -1)
 	mkdir -p "$dir/$pkg.tmp" && tar -xzf "$tmp/$tgz" -C "$dir/$pkg.tmp" --strip-components=1
 	mv "$dir/$pkg.tmp" "$dir/$pkg"
 	rm -rf "$tmp"
+	record "$pkg" "$ver"
 done

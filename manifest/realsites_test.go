@@ -107,7 +107,7 @@ func TestCorpusVersions(t *testing.T) {
 
 // TestPythonIndex states the figures the python docs' front page is known
 // for: 5 stylesheets (two linked, three behind a chain of @imports) and 9
-// head scripts.
+// head scripts, 407 KiB in all.
 func TestPythonIndex(t *testing.T) {
 	root, err := os.OpenRoot(testsite.Dir(t, "python"))
 	if err != nil {
@@ -119,8 +119,14 @@ func TestPythonIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := map[string]int{}
+	var size int64
 	for _, a := range m.Pages["/index.html"].Assets {
 		count[a.Why]++
+		size += a.Size
+	}
+	// The README's push budget section quotes this size.
+	if kib := (size + 512) >> 10; kib != 407 {
+		t.Errorf("python /index.html: critical assets of %d KiB (%d bytes), want 407 KiB", kib, size)
 	}
 	if count["link"] != 2 || count["import"] != 3 || count["head-script"] != 9 || len(m.Pages["/index.html"].Assets) != 14 {
 		t.Errorf("python /index.html: got %v, want 2 link, 3 import, 9 head-script", count)

@@ -447,9 +447,6 @@ func TestServers(t *testing.T) {
 			t.Run("unusual", func(t *testing.T) {
 				client, base, _ := start(t, s, fixDir, fixManifest)
 				checkPages(t, s, client, base, fixManifest)
-				if !s.pushes {
-					return
-				}
 				// The page's own preloads (a module, a font no rule
 				// uses) are announced with nopush: never pushed.
 				for _, p := range pushPromises(t, base+"/index.html") {

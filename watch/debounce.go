@@ -45,7 +45,8 @@ type batch struct {
 const prepChunk = 16
 
 // debounce merges the events from in into batches on out by rule r, until in
-// is closed; then it closes out (and prep), dropping what was pending.
+// is closed or stop is; then it closes out (and prep), dropping what was
+// pending.
 //
 // It owns the pending set. A batch is sealed when its deadline passes and is
 // sent when the consumer is ready; events arriving in between (the consumer
@@ -55,7 +56,7 @@ const prepChunk = 16
 // Until a batch is sealed, the paths new to it are offered on prep (unless
 // nil), a few at a time, for the consumer to read ahead while it would
 // otherwise wait.
-func debounce(in <-chan event, out chan<- batch, prep chan<- []string, r Rule) {
+func debounce(in <-chan event, out chan<- batch, prep chan<- []string, r Rule, stop <-chan struct{}) {
 	defer close(out)
 	if prep != nil {
 		defer close(prep)
@@ -75,6 +76,9 @@ func debounce(in <-chan event, out chan<- batch, prep chan<- []string, r Rule) {
 			offer, chunk = prep, unprepared[:min(prepChunk, len(unprepared))]
 		}
 		select {
+		case <-stop:
+			timer.Stop()
+			return
 		case offer <- chunk:
 			unprepared = unprepared[len(chunk):]
 		case e, ok := <-in:

@@ -137,7 +137,7 @@ func TestDebounceBusyConsumer(t *testing.T) {
 func runScenario(steps []step, apply func(batch)) []emitted {
 	in := make(chan event)
 	out := make(chan batch)
-	go debounce(in, out, nil, testRule)
+	go debounce(in, out, nil, testRule, nil)
 	start := time.Now()
 	var got []emitted
 	done := make(chan struct{})
@@ -172,7 +172,7 @@ func equalEmitted(a, b []emitted) bool {
 func TestDebounceOffersPaths(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		in, out, prep := make(chan event), make(chan batch), make(chan []string)
-		go debounce(in, out, prep, testRule)
+		go debounce(in, out, prep, testRule, nil)
 		var offered [][]string
 		var batches []batch
 		done := make(chan struct{})

@@ -33,6 +33,11 @@ type loop struct {
 	links map[string]string
 	// realDir is the site folder with the links on its path resolved.
 	realDir string
+	// q is what the drain goroutine read from fsnotify, for the loop;
+	// stopDrain ends that goroutine and drained is closed when it has.
+	q         *queue
+	stopDrain chan struct{}
+	drained   chan struct{}
 }
 
 // stamp is what a rescan compares to tell that a file changed.
@@ -48,49 +53,86 @@ func newLoop(w *Watcher) *loop {
 		real = w.dir
 	}
 	return &loop{w: w, log: w.log, watched: map[string]bool{}, unwatched: map[string]map[string]stamp{},
-		links: map[string]string{}, realDir: real}
+		links: map[string]string{}, realDir: real, q: newQueue(), stopDrain: make(chan struct{}), drained: make(chan struct{})}
 }
 
-// run handles events until the watcher is closed, then closes the fsnotify
-// watcher and the debouncer's input.
+// startDrain starts reading fsnotify's channels into l.q; see queue for
+// why the loop must not read them itself. It is called before the first
+// watch is added: Add can wait on the reader too.
+func (l *loop) startDrain() {
+	if l.w.fsw == nil {
+		close(l.drained)
+		return
+	}
+	go func() {
+		defer close(l.drained)
+		drain(l.w.fsw.Events, l.w.fsw.Errors, l.q, l.stopDrain)
+	}()
+}
+
+// stopWatching closes the fsnotify watcher, then ends the drain, which
+// reads until then: the reader may be sending while Close waits for it.
+func (l *loop) stopWatching() {
+	if l.w.fsw != nil {
+		l.w.fsw.Close()
+	}
+	close(l.stopDrain)
+	<-l.drained
+}
+
+// run handles events until the watcher is closed, then closes the
+// debouncer's input.
 func (l *loop) run() {
 	defer close(l.w.events)
-	var events <-chan fsnotify.Event // nil without an inotify instance: only rescans
-	var errs <-chan error
-	if l.w.fsw != nil {
-		defer l.w.fsw.Close()
-		events, errs = l.w.fsw.Events, l.w.fsw.Errors
-	}
 	tick := time.NewTicker(l.w.opts.Rescan)
 	defer tick.Stop()
 	for {
 		select {
 		case <-l.w.done:
 			return
-		case ev, ok := <-events:
-			if !ok {
-				return
+		case <-l.q.ready:
+			items, lost := l.q.take()
+			if lost {
+				l.overflow()
 			}
-			l.handle(ev)
-		case err, ok := <-errs:
-			if !ok {
-				return
+			for _, it := range items {
+				select {
+				case <-l.w.done:
+					return
+				default:
+				}
+				if it.err != nil {
+					l.fail(it.err)
+					continue
+				}
+				if l.w.hk.handle != nil {
+					l.w.hk.handle(it.ev)
+				}
+				l.handle(it.ev)
 			}
-			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				// Lost events may be folders created (unwatched yet) or
-				// links made: walk the site again for both, then build it.
-				l.log.Warn("too many file events at once; watching and building the whole site again", "path", l.w.dir)
-				clear(l.watched) // adding a watch again is harmless; missing one is not
-				clear(l.links)
-				l.addTree(l.w.dir, false)
-				l.emit(event{full: true})
-				continue
-			}
-			l.log.Error("watching files", "path", l.w.dir, "err", err)
 		case <-tick.C:
 			l.rescan()
 		}
 	}
+}
+
+// fail handles an error from fsnotify.
+func (l *loop) fail(err error) {
+	if errors.Is(err, fsnotify.ErrEventOverflow) {
+		l.overflow()
+		return
+	}
+	l.log.Error("watching files", "path", l.w.dir, "err", err)
+}
+
+// overflow follows lost events, which may be folders created (unwatched
+// yet) or links made: it walks the site again for both, then builds it.
+func (l *loop) overflow() {
+	l.log.Warn("too many file events at once; watching and building the whole site again", "path", l.w.dir)
+	clear(l.watched) // adding a watch again is harmless; missing one is not
+	clear(l.links)
+	l.addTree(l.w.dir, false)
+	l.emit(event{full: true})
 }
 
 // emit hands an event to the debouncer, unless the watcher is closing.

@@ -44,11 +44,13 @@
 // # Goroutines
 //
 // Three goroutines form a pipeline, each owning its state: the watch loop
-// owns the fsnotify watcher and the sets of watched and unwatched folders;
+// owns the fsnotify watcher and the sets of watched and unwatched folders
+// (a fourth, the drain, only reads fsnotify's channels into a queue for it:
+// fsnotify's Add and Remove can wait for those channels to be read);
 // the debouncer owns the pending batch; the apply loop owns the
 // manifest.Builder, prepares the paths the debouncer offers and calls the
-// callback. Close stops the watch loop, which
-// closes the pipeline behind it, and waits for all three.
+// callback. Close stops all three, waits for the debouncer and the apply
+// loop, and for the watch loop only up to a bound (see Watcher.Close).
 //
 // # Failures
 //
@@ -124,10 +126,13 @@ type Watcher struct {
 
 	fsw    *fsnotify.Watcher
 	add    func(dir string) error // fsw.Add; tests replace it to reach the watch limit
+	hk     hooks
 	events chan event
 	done   chan struct{}
-	wg     sync.WaitGroup
-	closed sync.Once
+	wg     sync.WaitGroup // the debouncer and the apply loop
+	// stopped is closed once the watch loop has ended and fsnotify with it.
+	stopped chan struct{}
+	closed  sync.Once
 }
 
 // New builds the manifest of the folder dir and starts watching it. Every
@@ -143,6 +148,9 @@ type hooks struct {
 	open func() (*fsnotify.Watcher, error)           // nil: fsnotify.NewBufferedWatcher
 	add  func(w *fsnotify.Watcher, dir string) error // nil: w.Add
 	fsys func(fs.FS) fs.FS                           // nil: the folder's os.Root as it is
+	// handle, when set, is called by the watch loop before it handles
+	// each fsnotify event.
+	handle func(fsnotify.Event)
 }
 
 // errNoWatcher is what adding a watch gives when there is no inotify
@@ -158,8 +166,8 @@ func newWatcher(dir string, opts Options, hk hooks) (*Watcher, error) {
 	if opts.Rescan <= 0 {
 		opts.Rescan = 2 * time.Second
 	}
-	w := &Watcher{dir: abs, opts: opts, log: opts.Logger, problems: map[string]string{},
-		events: make(chan event, 256), done: make(chan struct{})}
+	w := &Watcher{dir: abs, opts: opts, log: opts.Logger, problems: map[string]string{}, hk: hk,
+		events: make(chan event, 256), done: make(chan struct{}), stopped: make(chan struct{})}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -186,11 +194,10 @@ func newWatcher(dir string, opts Options, hk hooks) (*Watcher, error) {
 		w.add = w.fsw.Add
 	}
 	loop := newLoop(w)
+	loop.startDrain()
 	loop.addTree(abs, false)
 	if w.builder, err = manifest.NewBuilder(w.fsys, opts.Manifest); err != nil {
-		if w.fsw != nil {
-			w.fsw.Close()
-		}
+		loop.stopWatching()
 		w.root.Close()
 		return nil, fmt.Errorf("watch: %q: %w", dir, err)
 	}
@@ -201,9 +208,13 @@ func newWatcher(dir string, opts Options, hk hooks) (*Watcher, error) {
 		w.problems[p.Path] = p.Err.Error()
 	}
 	batches, prep := make(chan batch), make(chan []string)
-	w.wg.Add(3)
-	go func() { defer w.wg.Done(); loop.run() }()
-	go func() { defer w.wg.Done(); debounce(w.events, batches, prep, opts.Rule) }()
+	go func() {
+		defer close(w.stopped)
+		loop.run()
+		loop.stopWatching()
+	}()
+	w.wg.Add(2)
+	go func() { defer w.wg.Done(); debounce(w.events, batches, prep, opts.Rule, w.done) }()
 	go func() { defer w.wg.Done(); w.applyLoop(batches, prep) }()
 	return w, nil
 }
@@ -233,10 +244,23 @@ func (w *Watcher) Manifest() *manifest.Manifest { return w.current.Load() }
 // each Change.
 func (w *Watcher) Problems() []manifest.Problem { return w.initial }
 
-// Close stops watching and waits until no callback runs any more.
+// closeWait bounds how long Close waits for the watch loop and fsnotify
+// to stop, once no callback runs any more.
+const closeWait = 2 * time.Second
+
+// Close stops watching and waits until no callback runs any more. It
+// returns in bounded time whatever fsnotify does: the callbacks end with
+// the debouncer and the apply loop, which never call into fsnotify; the
+// watch loop, which does, and fsnotify itself are given closeWait to stop,
+// and are left behind after it, with a message.
 func (w *Watcher) Close() error {
 	w.closed.Do(func() { close(w.done) })
 	w.wg.Wait()
+	select {
+	case <-w.stopped:
+	case <-time.After(closeWait):
+		w.log.Error("the file watcher did not stop in time; left running", "path", w.dir, "waited", closeWait)
+	}
 	return w.root.Close()
 }
 

@@ -3,7 +3,7 @@ GO ?= go
 SITES := $(CURDIR)/.cache/sites
 export HERALD_TEST_SITES := $(SITES)
 
-.PHONY: build test testdeps testsites vet fuzz bench bench-serve clean
+.PHONY: build test testdeps testsites vet fuzz bench bench-serve soak clean
 
 build:
 	$(GO) build -o herald ./cmd/herald
@@ -37,6 +37,12 @@ fuzz:
 bench: testsites
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./manifest/... ./watch ./sites
 	$(GO) test -run '^$$' -bench . -benchmem ./serve
+
+# A folder churned for SOAKTIME while a running herald serve is fetched from,
+# then checked against a fresh build, and stopped with SIGTERM.
+SOAKTIME ?= 10m
+soak:
+	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 60m ./internal/churn -soaktime $(SOAKTIME)
 
 # Side by side with nginx and Go's http.FileServer: needs ../shared/bench/setup.sh run once.
 bench-serve:

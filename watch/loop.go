@@ -122,6 +122,11 @@ func (l *loop) fail(err error) {
 		l.overflow()
 		return
 	}
+	if errors.Is(err, syscall.EINVAL) {
+		// fsnotify removing the watch of a folder moved away, which the
+		// kernel dropped already (the folder was removed too): harmless.
+		return
+	}
 	l.log.Error("watching files", "path", l.w.dir, "err", err)
 }
 

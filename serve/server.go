@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +34,18 @@ type ServerOptions struct {
 	// MaxHeaderBytes bounds the request headers.
 	MaxHeaderBytes int
 
+	// StallTimeout cuts an HTTP/2 response that makes no progress: a write
+	// that the client's flow-control window (or a client that does not
+	// read) holds up for this long resets its stream. It is extended on
+	// every write that goes through, so a slow client that keeps reading
+	// is served to the end (within WriteTimeout).
+	StallTimeout time.Duration
+
+	// PushMaxStreams bounds the pushed streams a connection holds open at
+	// once: while that many are unfinished, pages on the connection push
+	// nothing more (their Link header and 103 still tell the client).
+	PushMaxStreams int
+
 	// Coalesce gathers the TLS records written to a connection into one
 	// write(2) (see coalesce.go). Only used with TLS.
 	Coalesce bool
@@ -50,6 +61,19 @@ const (
 	DefaultWriteTimeout      = 10 * time.Minute // a large file to a slow client still fits
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultMaxHeaderBytes    = 64 << 10
+
+	// DefaultStallTimeout is the time a response may go without progress,
+	// the same as a connection that nothing could be written to
+	// (writeByteTimeout): a client that reads 32 KiB in that time (1 KiB/s)
+	// is never cut.
+	DefaultStallTimeout = 30 * time.Second
+
+	// DefaultPushMaxStreams is one page's push budget (DefaultOptions'
+	// PushMaxCount): a page whose pushes are all in flight holds back the
+	// next page's until the client has taken them. With at most 32 KiB of
+	// copy buffer and 4 KiB of HTTP/2 buffer held by each waiting stream,
+	// that bounds what pushes queue per connection near 1.2 MiB.
+	DefaultPushMaxStreams = 32
 
 	// writeByteTimeout closes an HTTP/2 connection on which nothing could
 	// be written for this long: a client that stopped reading.
@@ -119,6 +143,7 @@ func (o ServerOptions) withDefaults() ServerOptions {
 		{&o.ReadTimeout, DefaultReadTimeout},
 		{&o.WriteTimeout, DefaultWriteTimeout},
 		{&o.IdleTimeout, DefaultIdleTimeout},
+		{&o.StallTimeout, DefaultStallTimeout},
 	} {
 		switch {
 		case *d.v == 0:
@@ -129,6 +154,9 @@ func (o ServerOptions) withDefaults() ServerOptions {
 	}
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.PushMaxStreams <= 0 {
+		o.PushMaxStreams = DefaultPushMaxStreams
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -142,7 +170,7 @@ func (o ServerOptions) withDefaults() ServerOptions {
 // responses such as 103 Early Hints.
 func newServer(h http.Handler, opts ServerOptions) *http.Server {
 	srv := &http.Server{
-		Handler:           rememberNoPush(h),
+		Handler:           guard(h, opts),
 		ConnContext:       withConnInfo,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
 		ReadTimeout:       opts.ReadTimeout,
@@ -203,64 +231,3 @@ func (w errorLogWriter) Write(p []byte) (int, error) {
 	w.l.Log(context.Background(), level, msg)
 	return len(p), nil
 }
-
-// A client that turned push off (every current browser, h2load) answers each
-// Push with http.ErrNotSupported, but only after net/http has parsed the
-// target, copied the headers and asked the connection's goroutine: about
-// 7 µs a page on one core, a tenth of the time of a small page. The server
-// remembers the answer per connection and gives it at once afterwards.
-// (HTTP/2 would let a client turn push on again later; none does.)
-
-// connInfo is what the server knows of one connection.
-type connInfo struct {
-	noPush atomic.Bool // a Push on this connection returned http.ErrNotSupported
-}
-
-type connInfoKey struct{}
-
-func withConnInfo(ctx context.Context, _ net.Conn) context.Context {
-	return context.WithValue(ctx, connInfoKey{}, &connInfo{})
-}
-
-// rememberNoPush gives h, on HTTP/2, a ResponseWriter whose Push remembers a
-// refusal of push for the rest of the connection.
-func rememberNoPush(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ProtoMajor == 2 {
-			p, ok := w.(http.Pusher)
-			ci, _ := r.Context().Value(connInfoKey{}).(*connInfo)
-			if ok && ci != nil {
-				w = &pushMemo{ResponseWriter: w, pusher: p, conn: ci}
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// pushMemo is an HTTP/2 ResponseWriter that answers Push with
-// http.ErrNotSupported, without asking, once its connection refused a push.
-// Unwrap gives http.ResponseController the writer underneath.
-type pushMemo struct {
-	http.ResponseWriter
-	pusher http.Pusher
-	conn   *connInfo
-}
-
-func (w *pushMemo) Push(target string, opts *http.PushOptions) error {
-	if w.conn.noPush.Load() {
-		return http.ErrNotSupported
-	}
-	err := w.pusher.Push(target, opts)
-	if errors.Is(err, http.ErrNotSupported) {
-		w.conn.noPush.Store(true)
-	}
-	return err
-}
-
-func (w *pushMemo) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *pushMemo) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -77,7 +77,6 @@ type watcher struct {
 }
 
 func watchUsage() *watcher {
-	runtime.GC()
 	resetPeakRSS()
 	w := &watcher{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
@@ -283,6 +282,7 @@ func TestAttackPushWindowZero(t *testing.T) {
 	client := normalClient(t)
 	served(t, client, r.url, len(index)) // warm the cache as visitors would
 	served(t, client, r.url, len(index))
+	runtime.GC()
 	base := sampleUsage()
 
 	const conns, pages = 5, 250
@@ -325,7 +325,7 @@ func TestAttackPushWindowZero(t *testing.T) {
 	if d := peak.fds - base.fds; d > 100 {
 		t.Errorf("the attack held %d more descriptors, want at most 100", d)
 	}
-	if d := peak.mem - base.mem; d > 64*MiB {
+	if d := int64(peak.mem) - int64(base.mem); d > 64*MiB {
 		t.Errorf("the attack held %.1f MiB more heap and stacks, want at most 64", float64(d)/MiB)
 	}
 	if !raceEnabled {
@@ -333,5 +333,208 @@ func TestAttackPushWindowZero(t *testing.T) {
 			t.Errorf("peak RSS %.1f MiB, want at most 128", float64(rss)/MiB)
 		}
 	}
-	settle(t, base, 3*stall)
+	settle(t, base, 10*stall)
+}
+
+// attackSite serves the Python docs with a short stall timeout, and
+// returns the server's URL, an ordinary client that has fetched the index
+// twice (so the cache is warm), the index's size and the process's usage
+// before the attack.
+func attackSite(t *testing.T, stall time.Duration) (rawURL string, client *http.Client, indexSize int, base usage) {
+	fsys, m := pythonSite(t)
+	index, err := fs.ReadFile(fsys, "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, New(fsys, m, DefaultOptions()), ServerOptions{TLS: testTLSConfig(t), Coalesce: true, StallTimeout: stall})
+	client = normalClient(t)
+	served(t, client, r.url, len(index))
+	served(t, client, r.url, len(index))
+	runtime.GC()
+	return r.url, client, len(index), sampleUsage()
+}
+
+// TestAttackNeverReading: clients that open a large window, ask for
+// jquery.js (too large to cache) 100 times each and never read a byte.
+// The server's writes fill the socket buffers and stop; the connections
+// are closed within the stall timeout of no progress, and their streams'
+// goroutines and open files released.
+func TestAttackNeverReading(t *testing.T) {
+	const stall = time.Second
+	u, client, indexSize, base := attackSite(t, stall)
+	w := watchUsage()
+	for range 5 {
+		c := dialRaw(t, hostOf(t, u), false, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+		if err := c.w.WriteWindowUpdate(0, 1<<30); err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			if _, err := c.request("/_static/jquery.js", browserHeaders...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	served(t, client, u, indexSize)
+	settle(t, base, 10*stall)
+	peak := w.end()
+	// Each stream waiting on the stalled connection holds jquery.js open
+	// (it is too large to cache) until the stall timeout: up to 250 per
+	// connection, net/http's bound of concurrent streams.
+	t.Logf("peak %.1f MiB heap+stacks (%.1f before), %d goroutines (%d), %d descriptors (%d)",
+		float64(peak.mem)/MiB, float64(base.mem)/MiB, peak.goroutines, base.goroutines, peak.fds, base.fds)
+	if d := int64(peak.mem) - int64(base.mem); d > 64*MiB {
+		t.Errorf("the attack held %.1f MiB more heap and stacks, want at most 64", float64(d)/MiB)
+	}
+}
+
+// TestAttackRapidReset: clients that open streams and reset them at once,
+// as fast as they can (CVE-2023-44487). The handlers running at once stay
+// bounded and an ordinary client is served meanwhile.
+func TestAttackRapidReset(t *testing.T) {
+	u, client, indexSize, base := attackSite(t, time.Second)
+	w := watchUsage()
+	var wg sync.WaitGroup
+	var sent atomic.Int64
+	for range 4 {
+		c := dialRaw(t, hostOf(t, u), true)
+		wg.Go(func() {
+			for range 5000 {
+				id, err := c.request("/", browserHeaders...)
+				if err == nil {
+					c.mu.Lock()
+					err = c.w.WriteRSTStream(id, http2.ErrCodeCancel)
+					c.mu.Unlock()
+				}
+				if err != nil {
+					return // the server closed the connection: fine
+				}
+				sent.Add(1)
+			}
+		})
+	}
+	served(t, client, u, indexSize)
+	wg.Wait()
+	served(t, client, u, indexSize)
+	peak := w.end()
+	t.Logf("%d streams opened and reset; peak %.1f MiB heap+stacks (%.1f before), %d goroutines (%d), %d descriptors (%d)",
+		sent.Load(), float64(peak.mem)/MiB, float64(base.mem)/MiB, peak.goroutines, base.goroutines, peak.fds, base.fds)
+	if peak.goroutines-base.goroutines > 4*260 {
+		t.Errorf("%d goroutines at the peak, want at most 4 connections x 250 streams", peak.goroutines)
+	}
+	if d := int64(peak.mem) - int64(base.mem); d > 64*MiB {
+		t.Errorf("the attack held %.1f MiB more heap and stacks, want at most 64", float64(d)/MiB)
+	}
+}
+
+// TestAttackContinuationFlood: a header block that never ends, sent as
+// CONTINUATION frames (CVE-2023-45288). The server closes the connection
+// once the block passes its header limit, long before the client is done,
+// and keeps nothing of it.
+func TestAttackContinuationFlood(t *testing.T) {
+	u, client, indexSize, base := attackSite(t, time.Second)
+	w := watchUsage()
+	// Literal fields with new names, each a 127-byte name and an empty value.
+	field := append([]byte{0x40, 0x7f}, bytes.Repeat([]byte("x"), 127)...)
+	junk := bytes.Repeat(append(field, 0x00), 16<<10/(len(field)+1))
+	const flood = 64 << 20
+	var wg sync.WaitGroup
+	var accepted [4]int64
+	for i := range accepted {
+		c := dialRaw(t, hostOf(t, u), true)
+		wg.Go(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.encBuf.Reset()
+			c.enc.WriteField(hpack.HeaderField{Name: ":method", Value: "GET"})
+			if err := c.w.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: c.encBuf.Bytes()}); err != nil {
+				return
+			}
+			for accepted[i] < flood {
+				if err := c.w.WriteContinuation(1, false, junk); err != nil {
+					return
+				}
+				accepted[i] += int64(len(junk))
+			}
+		})
+	}
+	wg.Wait()
+	served(t, client, u, indexSize)
+	peak := w.end()
+	t.Logf("header bytes written before the server closed: %v; peak %.1f MiB heap+stacks (%.1f before)",
+		accepted, float64(peak.mem)/MiB, float64(base.mem)/MiB)
+	for i, n := range accepted {
+		if n >= flood {
+			t.Errorf("connection %d: the server took %d MiB of one header block", i, n>>20)
+		}
+	}
+	if d := int64(peak.mem) - int64(base.mem); d > 32*MiB {
+		t.Errorf("the attack held %.1f MiB more heap and stacks, want at most 32", float64(d)/MiB)
+	}
+}
+
+// TestAttackIdleConnections: 2,000 HTTP/2 connections that send their
+// preface and nothing more. Each costs the process a few goroutines and
+// some kilobytes (client side included), no buffers held for writing, and
+// an ordinary client is served meanwhile. (400 under the race detector,
+// whose TLS handshakes are 20 times slower.)
+func TestAttackIdleConnections(t *testing.T) {
+	n := 2000
+	if raceEnabled {
+		n = 400
+	}
+	raiseFDLimit(t, uint64(2*n+1000))
+	u, client, indexSize, base := attackSite(t, time.Second)
+	w := watchUsage()
+	addr := hostOf(t, u)
+	conns := make(chan *tls.Conn, n)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	// Resumed TLS 1.2 sessions (a TLS 1.3 ticket arrives after the
+	// handshake, and these clients never read): 2,000 full handshakes would
+	// take most of the test's time.
+	cfg := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"},
+		ClientSessionCache: tls.NewLRUClientSessionCache(8), MaxVersion: tls.VersionTLS12}
+	if c, err := tls.Dial("tcp", addr, cfg); err != nil {
+		t.Fatal(err)
+	} else {
+		c.Close()
+	}
+	for range 8 {
+		wg.Go(func() {
+			for range n / 8 {
+				c, err := tls.Dial("tcp", addr, cfg)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				if _, err := io.WriteString(c, http2.ClientPreface+"\x00\x00\x00\x04\x00\x00\x00\x00\x00"); err != nil {
+					failed.Add(1)
+				}
+				conns <- c
+			}
+		})
+	}
+	wg.Wait()
+	close(conns)
+	defer func() {
+		for c := range conns {
+			c.Close()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	served(t, client, u, indexSize)
+	now := sampleUsage()
+	w.end()
+	t.Logf("%d idle connections: %.1f MiB heap+stacks (%.1f before), %d goroutines (%d), %d descriptors (%d)",
+		n, float64(now.mem)/MiB, float64(base.mem)/MiB, now.goroutines, base.goroutines, now.fds, base.fds)
+	if f := failed.Load(); f > 0 {
+		t.Fatalf("%d of %d connections failed", f, n)
+	}
+	if d := (float64(now.mem) - float64(base.mem)) / float64(n); d > 80<<10 {
+		t.Errorf("%.1f KiB of heap and stacks per idle connection (both ends), want at most 80", d/1024)
+	}
+	if d := (now.goroutines - base.goroutines) / n; d > 4 {
+		t.Errorf("%d goroutines per idle connection, want at most 4", d)
+	}
 }

@@ -269,8 +269,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, s)
 		return
 	}
-	if e.page != nil {
-		h.deliver(w, r, e.page.get())
+	if e.page != nil && !h.deliver(w, r, e.page.get()) {
+		return // the client reset the stream
 	}
 	if e.html && h.opts.Reload != nil {
 		h.serveWithSnippet(w, r, s, e)
@@ -328,10 +328,13 @@ func (s *state) lookup(p string) (e *fileEntry, folder bool) {
 
 // deliver sends a page's critical assets the client lacks: pushes, then
 // 103 Early Hints, then the Link header of the page's response, and records
-// what it sent in the client's cache digest.
-func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan) {
+// what it sent in the client's cache digest. It returns false when the
+// client reset the stream while the 103 was being written: net/http's
+// HTTP/2 server may then still be encoding the header map, which must not
+// be touched again (the race detector caught it under a rapid reset).
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan) bool {
 	if len(plan.assets) == 0 {
-		return
+		return true
 	}
 	if r.Method != http.MethodGet {
 		// HEAD: the header fields GET would have, without sending anything
@@ -340,7 +343,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 			var haveBuf [digestMaxEntries]uint16
 			w.Header()["Link"] = withExtra(h.extraLink, plan.linksFor(readDigest(r, haveBuf[:0])))
 		}
-		return
+		return true
 	}
 	var haveBuf [digestMaxEntries]uint16
 	have := readDigest(r, haveBuf[:0])
@@ -354,6 +357,9 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 		if h.opts.Hints && nav && r.ProtoMajor >= 2 {
 			hdr["Link"] = withExtra(h.extraLink, links)
 			w.WriteHeader(http.StatusEarlyHints)
+			if r.Context().Err() != nil {
+				return false
+			}
 			hinted = true
 		}
 		if h.opts.Preload {
@@ -370,6 +376,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 	if d, changed := have.withKeys(sent); changed {
 		hdr["Set-Cookie"] = append(hdr["Set-Cookie"], digestSetCookie(d, r.TLS != nil))
 	}
+	return true
 }
 
 // serveWithSnippet serves a page with the live reload snippet before its

@@ -38,7 +38,8 @@ type ServerOptions struct {
 	// that the client's flow-control window (or a client that does not
 	// read) holds up for this long resets its stream. It is extended on
 	// every write that goes through, so a slow client that keeps reading
-	// is served to the end (within WriteTimeout).
+	// is served to the end (within WriteTimeout). An HTTP/2 connection on
+	// which nothing could be written for as long is closed.
 	StallTimeout time.Duration
 
 	// PushMaxStreams bounds the pushed streams a connection holds open at
@@ -63,9 +64,9 @@ const (
 	DefaultMaxHeaderBytes    = 64 << 10
 
 	// DefaultStallTimeout is the time a response may go without progress,
-	// the same as a connection that nothing could be written to
-	// (writeByteTimeout): a client that reads 32 KiB in that time (1 KiB/s)
-	// is never cut.
+	// and an HTTP/2 connection on which nothing could be written (a client
+	// that stopped reading) is closed after: a client that reads 32 KiB in
+	// that time (1 KiB/s) is never cut.
 	DefaultStallTimeout = 30 * time.Second
 
 	// DefaultPushMaxStreams is one page's push budget (DefaultOptions'
@@ -74,10 +75,6 @@ const (
 	// copy buffer and 4 KiB of HTTP/2 buffer held by each waiting stream,
 	// that bounds what pushes queue per connection near 1.2 MiB.
 	DefaultPushMaxStreams = 32
-
-	// writeByteTimeout closes an HTTP/2 connection on which nothing could
-	// be written for this long: a client that stopped reading.
-	writeByteTimeout = 30 * time.Second
 
 	// shutdownTimeout bounds how long a shutdown waits for requests in
 	// flight before it closes their connections.
@@ -179,7 +176,7 @@ func newServer(h http.Handler, opts ServerOptions) *http.Server {
 		MaxHeaderBytes:    opts.MaxHeaderBytes,
 		ErrorLog:          log.New(errorLogWriter{opts.Logger}, "", 0),
 		Protocols:         new(http.Protocols),
-		HTTP2:             &http.HTTP2Config{WriteByteTimeout: writeByteTimeout},
+		HTTP2:             &http.HTTP2Config{WriteByteTimeout: opts.StallTimeout},
 	}
 	srv.Protocols.SetHTTP1(true)
 	if opts.TLS != nil {

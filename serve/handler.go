@@ -56,6 +56,11 @@ type Options struct {
 	PushMaxBytes int64
 	PushMaxCount int
 
+	// LinkMaxCount and LinkMaxBytes bound the Link values of a page's
+	// response and of its 103 (see DefaultLinkMaxCount); 0 takes the
+	// default.
+	LinkMaxCount, LinkMaxBytes int
+
 	// HTMLCacheControl is the Cache-Control of pages, AssetCacheControl of
 	// every other file; a file Immutable reports gets a year and immutable.
 	HTMLCacheControl, AssetCacheControl string
@@ -103,6 +108,8 @@ func DefaultOptions() Options {
 		Preload:           true,
 		PushMaxBytes:      512 << 10,
 		PushMaxCount:      32,
+		LinkMaxCount:      DefaultLinkMaxCount,
+		LinkMaxBytes:      DefaultLinkMaxBytes,
 		HTMLCacheControl:  "no-cache",
 		AssetCacheControl: "public, max-age=3600",
 		NotFoundPage:      "/404.html",
@@ -149,6 +156,12 @@ func New(fsys fs.FS, m *manifest.Manifest, opts Options) *Handler {
 	}
 	if opts.Push == "" {
 		opts.Push = PushAuto
+	}
+	if opts.LinkMaxCount <= 0 {
+		opts.LinkMaxCount = DefaultLinkMaxCount
+	}
+	if opts.LinkMaxBytes <= 0 {
+		opts.LinkMaxBytes = DefaultLinkMaxBytes
 	}
 	h := &Handler{fsys: fsys, opts: opts, logger: opts.Logger}
 	if h.logger == nil {
@@ -208,7 +221,7 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		if prev := old.entry(p); prev != nil && prev.page != nil && prev.page.page == page {
 			e.page = prev.page // manifests share unchanged pages
 		} else {
-			e.page = &lazyPlan{page: page}
+			e.page = &lazyPlan{page: page, opts: &h.opts}
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]

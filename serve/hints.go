@@ -15,9 +15,11 @@ type pagePlan struct {
 	// preloads that block nothing (hinted after them, never pushed), in
 	// manifest order.
 	assets []planAsset
-	// links holds the Link value of every asset, in manifest order; it is
-	// the Link header of a client that has none of them.
+	// links holds the Link values of the assets, in manifest order, as
+	// many as the bound allows; it is the Link header of a client that has
+	// none of them.
 	links []string
+	opts  *Options // the bound
 	// order lists the assets to push: stylesheets first, each group in
 	// manifest order. The budget is applied per request, to what the
 	// client lacks.
@@ -36,7 +38,7 @@ type planAsset struct {
 
 // newPagePlan prepares the delivery of a page's assets. Assets that are not
 // same-origin paths are left out.
-func newPagePlan(p *manifest.Page) *pagePlan {
+func newPagePlan(p *manifest.Page, opts *Options) *pagePlan {
 	n := len(p.Assets) + len(p.Preload)
 	plan := &pagePlan{assets: make([]planAsset, 0, n), order: make([]int, 0, len(p.Assets))}
 	for i := range n {
@@ -56,9 +58,15 @@ func newPagePlan(p *manifest.Page) *pagePlan {
 		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size, push: push,
 			style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)})
 	}
-	plan.links = make([]string, len(plan.assets))
+	plan.opts = opts
+	size := 0
 	for i := range plan.assets {
-		plan.links[i] = plan.assets[i].link
+		l := plan.assets[i].link
+		if !opts.linkFits(len(plan.links), size, len(l)) {
+			break
+		}
+		plan.links = append(plan.links, l)
+		size += len(l)
 	}
 	for _, style := range []bool{true, false} {
 		for i := range plan.assets {
@@ -77,11 +85,12 @@ func newPagePlan(p *manifest.Page) *pagePlan {
 type lazyPlan struct {
 	once sync.Once
 	page *manifest.Page
+	opts *Options
 	plan *pagePlan
 }
 
 func (l *lazyPlan) get() *pagePlan {
-	l.once.Do(func() { l.plan = newPagePlan(l.page) })
+	l.once.Do(func() { l.plan = newPagePlan(l.page, l.opts) })
 	return l.plan
 }
 
@@ -129,17 +138,42 @@ func isNavigation(r *http.Request) bool {
 	return false
 }
 
-// links returns the Link values of the assets the client lacks. It
-// allocates only when the client has some of them.
+// links returns the Link values of the assets the client lacks, within the
+// bound. It allocates only when the client has some of them.
 func (p *pagePlan) linksFor(have digest) []string {
 	if len(have) == 0 {
 		return p.links
 	}
 	var out []string
+	size := 0
 	for i := range p.assets {
-		if !have.has(p.assets[i].key) {
-			out = append(out, p.assets[i].link)
+		if l := p.assets[i].link; !have.has(p.assets[i].key) {
+			if !p.opts.linkFits(len(out), size, len(l)) {
+				break
+			}
+			out = append(out, l)
+			size += len(l)
 		}
 	}
 	return out[:len(out):len(out)]
+}
+
+// The Link values of a page, in its Link header and its 103, are bounded:
+// a page with 5,000 critical stylesheets (or a 10,000-deep @import chain)
+// had a 300 KB Link header, which clients built on nghttp2 (curl, h2load)
+// refuse, so the page could not be fetched at all. Past a few dozen
+// preloads nothing is won: the push budget stops at 32 assets, and the
+// browser has parsed the page before it could use more. 8 KiB is the
+// header room of common front ends (nginx's proxy_buffer_size and
+// large_client_header_buffers are 4 or 8 KiB), so the page passes them
+// too. The first values, in manifest order, are kept.
+const (
+	DefaultLinkMaxCount = 64
+	DefaultLinkMaxBytes = 8 << 10
+)
+
+// linkFits reports whether one more Link value of n bytes fits after count
+// values of size bytes.
+func (o *Options) linkFits(count, size, n int) bool {
+	return count < o.LinkMaxCount && size+n <= o.LinkMaxBytes
 }

@@ -1,7 +1,9 @@
 package serve
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +12,9 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"herald/internal/testsite"
@@ -110,5 +114,52 @@ func TestNghttp(t *testing.T) {
 	}
 	if again, _ := run("-H", "cookie: "+cookie); len(again) != 0 {
 		t.Errorf("with the cookie, nghttp saw promises %v, want none", again)
+	}
+}
+
+// TestLinksBounded: a page with 5,000 critical stylesheets gets a Link
+// header and a 103 of at most DefaultLinkMaxCount values and
+// DefaultLinkMaxBytes bytes, the first ones in manifest order, and the page
+// is served over HTTP/2 (unbounded, its 300 KB header was refused by
+// nghttp2-based clients).
+func TestLinksBounded(t *testing.T) {
+	fsys := fstest.MapFS{}
+	var page strings.Builder
+	page.WriteString("<!doctype html><head>")
+	for i := range 5000 {
+		name := fmt.Sprintf("s%04d.css", i)
+		fsys[name] = &fstest.MapFile{Data: []byte("p{}")}
+		fmt.Fprintf(&page, `<link rel=stylesheet href="/%s">`, name)
+	}
+	page.WriteString("</head><body><p>many</p></body>")
+	fsys["index.html"] = &fstest.MapFile{Data: []byte(page.String())}
+	h := newHandler(t, fsys, DefaultOptions())
+	srv := newTLSServer(t, h)
+	c := dialH2(t, srv, false)
+	for _, cookie := range []string{"", digestCookie + "=AAAA"} { // without and with a digest
+		extra := browserHeaders
+		if cookie != "" {
+			extra = append(slices.Clone(browserHeaders), "cookie", cookie)
+		}
+		r := c.get("/", extra...)
+		if r.status != "200" || !bytes.Contains(r.body, []byte("<p>many</p>")) {
+			t.Fatalf("status %s, %d bytes", r.status, len(r.body))
+		}
+		if len(r.early) != 1 {
+			t.Fatalf("%d early hints, want 1", len(r.early))
+		}
+		for what, links := range map[string][]string{"103": r.early[0], "Link": r.header["link"]} {
+			size := 0
+			for _, l := range links {
+				size += len(l)
+			}
+			if len(links) == 0 || len(links) > DefaultLinkMaxCount || size > DefaultLinkMaxBytes {
+				t.Errorf("cookie %q: %s has %d values, %d bytes; want 1 to %d values within %d bytes",
+					cookie, what, len(links), size, DefaultLinkMaxCount, DefaultLinkMaxBytes)
+			}
+			if len(links) > 0 && links[0] != "</s0000.css>; rel=preload; as=style" {
+				t.Errorf("%s starts with %q, want the page's first stylesheet", what, links[0])
+			}
+		}
 	}
 }

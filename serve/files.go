@@ -412,7 +412,47 @@ func serveContent(w http.ResponseWriter, r *http.Request, modTime time.Time, con
 	if _, ok := w.(io.ReaderFrom); !ok {
 		w = &copyWriter{w}
 	}
+	if rg := r.Header["Range"]; len(rg) == 1 && strings.Contains(rg[0], "-0") {
+		r = withoutZeroSuffixes(r, rg[0], content)
+	}
 	http.ServeContent(w, r, "", modTime, content)
+}
+
+// withoutZeroSuffixes returns r without the ranges "-0" of its Range: the
+// last zero bytes, which RFC 9110 (14.1.1) calls unsatisfiable, and which
+// http.ServeContent answers with a 206 and an invalid Content-Range. When
+// nothing else is asked for, the Range left is one past the end, which
+// ServeContent answers with 416 (after the conditions that come first).
+func withoutZeroSuffixes(r *http.Request, rg string, content io.ReadSeeker) *http.Request {
+	specs, ok := strings.CutPrefix(rg, "bytes=")
+	if !ok {
+		return r
+	}
+	var kept []string
+	for spec := range strings.SplitSeq(specs, ",") {
+		spec = strings.TrimSpace(spec)
+		if digits, suffix := strings.CutPrefix(spec, "-"); suffix && digits != "" && strings.Trim(digits, "0") == "" {
+			continue
+		}
+		kept = append(kept, spec)
+	}
+	if len(kept) > 0 && len(kept) == strings.Count(specs, ",")+1 {
+		return r // no zero suffix after all
+	}
+	if len(kept) == 0 {
+		size, err := content.Seek(0, io.SeekEnd)
+		if err != nil {
+			return r
+		}
+		if _, err := content.Seek(0, io.SeekStart); err != nil {
+			return r
+		}
+		kept = append(kept, strconv.FormatInt(size, 10)+"-")
+	}
+	r2 := *r
+	r2.Header = r.Header.Clone()
+	r2.Header["Range"] = []string{"bytes=" + strings.Join(kept, ",")}
+	return &r2
 }
 
 type copyWriter struct{ http.ResponseWriter }

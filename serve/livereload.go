@@ -48,6 +48,12 @@ type LiveReload struct {
 	seq  atomic.Int64
 	ping time.Duration
 
+	// streams counts the open streams; past maxStreams a new one is
+	// refused. A stream ends after lifetime, and the page opens a new one.
+	streams    atomic.Int32
+	maxStreams int32
+	lifetime   time.Duration
+
 	join   chan *tab
 	leave  chan *tab
 	notice chan notice
@@ -83,6 +89,7 @@ func NewLiveReload(logger *slog.Logger) *LiveReload {
 	var id [8]byte
 	rand.Read(id[:])
 	lr := &LiveReload{log: logger, instance: hex.EncodeToString(id[:]), ping: 25 * time.Second,
+		maxStreams: reloadMaxStreams, lifetime: reloadLifetime,
 		join: make(chan *tab), leave: make(chan *tab), notice: make(chan notice), done: make(chan struct{})}
 	lr.wg.Add(1)
 	go lr.hub()
@@ -233,6 +240,18 @@ func assetFile(request string) string {
 
 func isCSS(p string) bool { return strings.EqualFold(path.Ext(p), ".css") }
 
+// Bounds of the event streams. A developer's browser holds one stream per
+// visible tab (hidden tabs close theirs), so 256 is ample; each costs about
+// 25 KB, and 5,000 were all accepted before. A stream ends after
+// reloadLifetime: the page's EventSource opens a new one a second later
+// (its retry), and reloads only if it missed a change meanwhile. An event
+// that the client does not take within reloadWriteTimeout ends the stream.
+const (
+	reloadMaxStreams   = 256
+	reloadLifetime     = 10 * time.Minute
+	reloadWriteTimeout = 10 * time.Second
+)
+
 // ServeHTTP serves the event stream of one page: GET ReloadPath?page=PATH.
 func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != ReloadPath {
@@ -244,8 +263,14 @@ func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if lr.streams.Add(1) > lr.maxStreams {
+		lr.streams.Add(-1)
+		http.Error(w, "503 too many live reload streams are open", http.StatusServiceUnavailable)
+		return
+	}
+	defer lr.streams.Add(-1)
 	rc := http.NewResponseController(w)
-	rc.SetWriteDeadline(time.Time{}) // the stream stays open: no write timeout (not all writers support it)
+	rc.SetWriteDeadline(time.Time{}) // the stream waits between events: each write sets its own deadline
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -274,8 +299,12 @@ func (lr *LiveReload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ping := time.NewTicker(lr.ping)
 	defer ping.Stop()
+	end := time.NewTimer(lr.lifetime)
+	defer end.Stop()
 	for {
 		select {
+		case <-end.C:
+			return
 		case msg := <-t.send:
 			if !lr.write(w, rc, "", msg) {
 				return
@@ -299,10 +328,15 @@ func (lr *LiveReload) write(w http.ResponseWriter, rc *http.ResponseController, 
 	if msg.event != "" {
 		raw += fmt.Sprintf("event: %s\ndata: %s\n\n", msg.event, msg.data)
 	}
+	rc.SetWriteDeadline(time.Now().Add(reloadWriteTimeout)) // not all writers support it
 	if _, err := w.Write([]byte(raw)); err != nil {
 		return false
 	}
-	return rc.Flush() == nil
+	if rc.Flush() != nil {
+		return false
+	}
+	rc.SetWriteDeadline(time.Time{})
+	return true
 }
 
 // Snippet returns the script inserted before </body> of HTML responses.

@@ -377,3 +377,57 @@ func get(t *testing.T, url string) string {
 	body, _ := io.ReadAll(resp.Body)
 	return string(body)
 }
+
+// TestLiveReloadStreamsBounded: past maxStreams open streams, a new one is
+// refused with 503 (5,000 were all accepted, 125 MB); a stream ends by
+// itself after its lifetime, and the page's EventSource opens a new one.
+func TestLiveReloadStreamsBounded(t *testing.T) {
+	lr := NewLiveReload(nil)
+	defer lr.Close()
+	lr.maxStreams, lr.lifetime = 3, 300*time.Millisecond
+	srv := httptest.NewServer(lr)
+	defer srv.Close()
+	var bodies []io.Closer
+	defer func() {
+		for _, b := range bodies {
+			b.Close()
+		}
+	}()
+	for i := range 4 {
+		resp, err := http.Get(srv.URL + ReloadPath + "?page=/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, resp.Body)
+		want := http.StatusOK
+		if i == 3 {
+			want = http.StatusServiceUnavailable
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("stream %d: status %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	start := time.Now()
+	if _, err := io.Copy(io.Discard, bodies[0].(io.Reader)); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the stream lasted %v past its lifetime of %v", d, lr.lifetime)
+	}
+	// The ended streams' places are free again.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get(srv.URL + ReloadPath + "?page=/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status %d after the streams ended", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

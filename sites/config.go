@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"net"
@@ -114,7 +115,12 @@ func (es ConfigErrors) Error() string {
 // returned at once, as ConfigErrors, each with its line and key. It does not
 // look at the sites' folders, certificates or bundles: Open does.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1)) // one more tells it is too large
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
@@ -123,6 +129,9 @@ func LoadConfig(path string) (*Config, error) {
 
 // ParseConfig is LoadConfig of data read from path.
 func ParseConfig(path string, data []byte) (*Config, error) {
+	if e := precheck(path, data); e != nil {
+		return nil, ConfigErrors{e}
+	}
 	c := &Config{File: path, lines: indexKeys(string(data))}
 	p := &parser{c: c, dir: filepath.Dir(path)}
 	var doc map[string]any
@@ -277,19 +286,20 @@ var tables = map[string]reflect.Type{
 	"site.cache": reflect.TypeFor[rawCache](),
 }
 
-func validKeys(table string) []string {
-	t, ok := tables[table]
-	if !ok {
-		return nil
-	}
-	var keys []string
-	for f := range t.Fields() {
-		if tag := f.Tag.Get("toml"); tag != "" {
-			keys = append(keys, tag)
+// keysOf holds validKeys of each table, worked out once.
+var keysOf = func() map[string][]string {
+	m := map[string][]string{}
+	for table, t := range tables {
+		for f := range t.Fields() {
+			if tag := f.Tag.Get("toml"); tag != "" {
+				m[table] = append(m[table], tag)
+			}
 		}
 	}
-	return keys
-}
+	return m
+}()
+
+func validKeys(table string) []string { return keysOf[table] }
 
 // parser checks the decoded file and collects its mistakes.
 type parser struct {
@@ -307,38 +317,37 @@ func (p *parser) errorf(key, format string, args ...any) {
 
 func (p *parser) unknown(keys []toml.Key) {
 	reported := map[string]int{}
+	valid := map[string]string{} // table: its valid keys, as listed in the message
 	for _, k := range keys {
 		key := k.String()
 		table := strings.Join(k[:len(k)-1], ".")
 		if table == "site.headers" {
 			continue // reported by the header checks, as a value of the wrong type
 		}
-		// Find the indexed path of this occurrence: the first not yet
-		// reported among those that read the same without indexes.
-		indexed, n := key, 0
-		for _, at := range p.c.lines.order {
-			if unindex(at) == key {
-				if n == reported[key] {
-					indexed = at
-					break
-				}
-				n++
-			}
+		// The indexed path of this occurrence: the first not yet reported
+		// among those that read the same without indexes.
+		indexed := key
+		if same := p.c.lines.same[key]; reported[key] < len(same) {
+			indexed = same[reported[key]]
 		}
 		reported[key]++
-		name := k[len(k)-1]
-		valid := validKeys(table)
+		names := validKeys(table)
 		msg := "unknown key"
 		if table == "" {
 			msg += " at the top of the file"
 		} else {
 			msg += " in [" + table + "]"
 		}
-		if near := closest(name, valid); near != "" {
+		if near := closest(k[len(k)-1], names); near != "" {
 			msg += "; did you mean " + near + "?"
 		}
-		if valid != nil {
-			msg += " (valid: " + strings.Join(valid, ", ") + ")"
+		if names != nil {
+			list, ok := valid[table]
+			if !ok {
+				list = " (valid: " + strings.Join(names, ", ") + ")"
+				valid[table] = list
+			}
+			msg += list
 		}
 		p.errs = append(p.errs, &ConfigError{File: p.c.File, Line: p.c.lines.line(indexed), Key: key, Msg: msg})
 	}
@@ -463,14 +472,15 @@ func (p *parser) listeners() {
 			byAddr[a] = append(byAddr[a], s)
 		}
 	}
-	for i, a := range addrs {
-		for _, b := range addrs[:i] {
-			if overlap(a, b) {
-				s := byAddr[a][0]
-				p.errorf(fmt.Sprintf("site[%d].listen", s.Index), "%s listens on %q, which takes the port of %q (%s) too, so one could not start: "+
-					"write the same address for both, or give them different ports", s.Name, a, b, byAddr[b][0].Name)
-			}
+	ports := map[uint64]*portUse{}
+	for _, a := range addrs {
+		if b := takenBy(ports, a); b != "" {
+			s := byAddr[a][0]
+			p.errorf(fmt.Sprintf("site[%d].listen", s.Index), "%s listens on %q, which takes the port of %q (%s) too, so one could not start: "+
+				"write the same address for both, or give them different ports", s.Name, a, b, byAddr[b][0].Name)
 		}
+	}
+	for _, a := range addrs {
 		list := byAddr[a]
 		first := list[0]
 		hosts := map[string]*Site{}
@@ -611,14 +621,16 @@ func exampleOf(what string) string {
 func (p *parser) addrs(key string, v any) []string {
 	list := p.list(key, v, "addresses")
 	out := list[:0]
+	seen := map[string]bool{}
 	for _, a := range list {
 		if !ValidListenAddr(a) {
 			p.errorf(key, "%q is not a listen address: write host:port or :port, such as \":443\" or \"127.0.0.1:8080\"", a)
 		}
-		if slices.Contains(out, a) {
+		if seen[a] {
 			p.errorf(key, "%q is listed twice: list each address once", a)
 			continue
 		}
+		seen[a] = true
 		out = append(out, a)
 	}
 	return out
@@ -635,25 +647,57 @@ func ValidListenAddr(a string) bool {
 	return err == nil
 }
 
-// overlap reports whether listeners on the addresses a and b, written
-// differently, would both take the same port: the same port, and the same
-// host or one that listens on every address (":8080", "0.0.0.0:8080").
-func overlap(a, b string) bool {
-	ha, pa, err1 := net.SplitHostPort(a)
-	hb, pb, err2 := net.SplitHostPort(b)
-	na, err3 := strconv.ParseUint(pa, 10, 16)
-	nb, err4 := strconv.ParseUint(pb, 10, 16)
-	if err := errors.Join(err1, err2, err3, err4); err != nil || na != nb || na == 0 { // port 0: any free port
-		return false
+// portUse is what the listen addresses seen so far take of one port. Two
+// addresses written differently take the same port when they name the same
+// port, and the same host or one of them every host (":8080",
+// "0.0.0.0:8080"); names are not resolved.
+type portUse struct {
+	any   string            // the first address on every host (":8080", "0.0.0.0:8080")
+	first string            // the first address
+	hosts map[string]string // host (an IP written one way, a name in lower case): first address
+}
+
+// takenBy returns an address seen before (recorded in ports) whose listener
+// would take the port a listener on a needs, or "", and
+// records a. One lookup per address: a list of 10,000 addresses compared
+// pairwise took 14 s.
+func takenBy(ports map[uint64]*portUse, a string) string {
+	h, port, err := net.SplitHostPort(a)
+	n, err2 := strconv.ParseUint(port, 10, 16)
+	if err != nil || err2 != nil || n == 0 { // port 0: any free port
+		return ""
 	}
-	ipa, ipb := net.ParseIP(ha), net.ParseIP(hb)
+	u := ports[n]
+	if u == nil {
+		u = &portUse{hosts: map[string]string{}}
+		ports[n] = u
+	}
+	ip := net.ParseIP(h)
+	every := h == "" || ip != nil && ip.IsUnspecified()
+	if ip != nil {
+		h = ip.String()
+	} else {
+		h = strings.ToLower(h)
+	}
+	var taken string
 	switch {
-	case ha == "" || hb == "" || ipa != nil && ipa.IsUnspecified() || ipb != nil && ipb.IsUnspecified():
-		return true
-	case ipa != nil && ipb != nil:
-		return ipa.Equal(ipb)
+	case every:
+		taken = u.first
+	case u.any != "":
+		taken = u.any
+	default:
+		taken = u.hosts[h]
 	}
-	return strings.EqualFold(ha, hb)
+	if u.first == "" {
+		u.first = a
+	}
+	if every && u.any == "" {
+		u.any = a
+	}
+	if _, ok := u.hosts[h]; !ok && !every {
+		u.hosts[h] = a
+	}
+	return taken
 }
 
 var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
@@ -793,6 +837,9 @@ func tomlValue(v any) string {
 func closest(name string, valid []string) string {
 	best, bestD := "", 3
 	for _, v := range valid {
+		if len(name)-len(v) >= bestD || len(v)-len(name) >= bestD {
+			continue // the distance is at least the difference in length
+		}
 		if d := editDistance(name, v); d < bestD {
 			best, bestD = v, d
 		}
@@ -826,15 +873,18 @@ func editDistance(a, b string) int {
 // whose value is wrong. It reads the usual layout (one key per line, tables
 // and arrays of tables by header); a key it cannot place gets the line of
 // its table.
+//
+// It is built once, in one pass over the lines, so that finding the line of
+// each of many keys costs no more than reading the file.
 type keyLines struct {
-	at    map[string]int
-	order []string // keys in the order they appear
+	at   map[string]int
+	same map[string][]string // "site.push.mode": "site[0].push.mode", "site[1].push.mode", in file order
 }
 
 var keyLine = regexp.MustCompile(`^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=`)
 
 func indexKeys(text string) keyLines {
-	k := keyLines{at: map[string]int{}}
+	k := keyLines{at: map[string]int{}, same: map[string][]string{}}
 	counts := map[string]int{} // arrays of tables: how many so far
 	table := ""
 	for n, line := range strings.Split(text, "\n") {
@@ -881,7 +931,8 @@ func (k *keyLines) resolve(name string, counts map[string]int) string {
 func (k *keyLines) add(key string, line int) {
 	if _, ok := k.at[key]; !ok {
 		k.at[key] = line
-		k.order = append(k.order, key)
+		plain := unindex(key)
+		k.same[plain] = append(k.same[plain], key)
 	}
 }
 

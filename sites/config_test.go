@@ -156,14 +156,21 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 // FuzzLoadConfig: any input gives a config or ConfigErrors, never a panic,
-// and every error names the file and has a line within the input.
+// within a second and 64 MiB allocated (checkBounded), and every error
+// names the file and has a line within the input.
 func FuzzLoadConfig(f *testing.F) {
+	for _, h := range hostileConfigs() {
+		f.Add([]byte(h.data))
+	}
+	f.Add([]byte(strings.Repeat("[[site]]\nroot = \"a\"\n", 3000)))
+	f.Add([]byte("[[site]]\nroot = \"a\"\n" + strings.Repeat(strings.Repeat("k", 100)+" = 1\n", 9000)))
+	f.Add([]byte("[[site]]\nroot = \"a\"\nhosts = [" + strings.Repeat("\"a.com\",", 9000) + "]\n"))
 	f.Add([]byte("[[site]]\nroot = \"public\"\n"))
 	f.Add([]byte("[server]\nlisten = [\":443\"]\n[[site]]\nhosts = [\"a.com\", \"*.b.com\"]\nbundle = \"x\"\n[site.tls]\nlocal = true\n[site.headers]\nX-A = \"1\"\n"))
 	f.Add([]byte("[[site]]\n[site.push]\nmax_bytes = \"1KiB\"\n[[site]]\n'root' . \"x\" = 1\n"))
 	f.Add([]byte("a.b.c = 1\n[[x.y]]\n[x.y.z]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseConfig("f.toml", data)
+		c, err := checkBounded(t, data)
 		if err == nil {
 			if len(c.Sites) == 0 {
 				t.Fatal("a config without sites was accepted")
@@ -265,7 +272,7 @@ func TestParseSize(t *testing.T) {
 }
 
 // TestOverlap: which two listen addresses, written differently, would take
-// the same port.
+// the same port, in either order.
 func TestOverlap(t *testing.T) {
 	tests := []struct {
 		a, b string
@@ -283,8 +290,12 @@ func TestOverlap(t *testing.T) {
 		{":0", "127.0.0.1:0", false},
 	}
 	for _, tt := range tests {
-		if got := overlap(tt.a, tt.b); got != tt.want {
-			t.Errorf("overlap(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		for _, order := range [][2]string{{tt.a, tt.b}, {tt.b, tt.a}} {
+			ports := map[uint64]*portUse{}
+			takenBy(ports, order[0])
+			if got := takenBy(ports, order[1]); (got == order[0]) != tt.want {
+				t.Errorf("%q then %q: taken by %q, want overlap %v", order[0], order[1], got, tt.want)
+			}
 		}
 	}
 }

@@ -33,6 +33,9 @@ type Options struct {
 	MaxPageBytes int64
 	// Workers is how many files are read at once; zero means GOMAXPROCS.
 	Workers int
+	// Never holds files that are never site content, wherever the site
+	// holds them (see Never): the files a configuration names. nil: none.
+	Never *Never
 }
 
 // DefaultMaxPageBytes is the largest HTML or CSS file parsed by default.
@@ -143,6 +146,14 @@ func (b *Builder) walk(dir string, emit func(string), problem func(Problem)) {
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if d.IsDir() && b.opts.Never != nil { // files are matched as they are read
+			if info, err := fs.Stat(b.fsys, name); err == nil {
+				if err := b.opts.Never.Match(info, ""); err != nil {
+					problem(Problem{Path: urlPath(name), Err: err})
+					return fs.SkipDir
+				}
+			}
 		}
 		switch t := d.Type(); {
 		case t.IsRegular():
@@ -280,6 +291,11 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 	if !info.Mode().IsRegular() {
 		return nil, nil // sockets, devices: not site content
 	}
+	// The file opened (links followed), so a name that changed what it
+	// leads to since the walk is judged by what is read.
+	if err := b.opts.Never.Match(info, ""); err != nil {
+		return nil, &Problem{Path: p, Err: err}
+	}
 	e := &entry{File: File{Size: info.Size(), Type: ContentType(name)}}
 	parse := IsPage(name) || isStylesheet(name)
 	var warn *Problem
@@ -296,6 +312,9 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 		h.Write(data)
 		e.Size = int64(len(data))
 		e.Hash = hex.EncodeToString(h.Sum(nil))
+		if err := b.opts.Never.Match(nil, e.Hash); err != nil { // a copy
+			return nil, &Problem{Path: p, Err: err}
+		}
 		if k := parsed(e, known); k != nil {
 			e.doc, e.sheet = k.doc, k.sheet // extractions are never changed
 		} else if err := extract(e, name, data); err != nil {
@@ -322,6 +341,9 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 		e.Size = int64(head) + n
 	}
 	e.Hash = hex.EncodeToString(h.Sum(nil))
+	if err := b.opts.Never.Match(nil, e.Hash); err != nil { // a copy
+		return nil, &Problem{Path: p, Err: err}
+	}
 	return e, warn
 }
 

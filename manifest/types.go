@@ -49,10 +49,13 @@ func isStylesheet(name string) bool { return strings.EqualFold(path.Ext(name), "
 // never site content: a dotfile or anything in a dot folder; an editor's
 // backup, swap or lock file (name~, name.swp, name.swx, vim's 4913 test
 // file, emacs's .#name), which may hold what was never meant to be
-// published and comes and goes as the editor saves; and, at the top of the
-// site, the manifest and the _headers and _redirects files that Netlify and
-// Cloudflare Pages read as configuration (a _headers file exported from the
-// manifest would otherwise change the manifest it came from).
+// published and comes and goes as the editor saves; herald's configuration
+// (ConfigFileName) in any folder; and, at the top of the site, the manifest
+// and the _headers and _redirects files that Netlify and Cloudflare Pages
+// read as configuration (a _headers file exported from the manifest would
+// otherwise change the manifest it came from). The precompressed forms of
+// these are hidden too. Build, the server and bundles all leave out what
+// Hidden names, and what a Never set holds.
 func Hidden(urlPath string) bool {
 	switch Uncompressed(urlPath) { // and their precompressed forms
 	case "/" + FileName, "/_headers", "/_redirects":
@@ -63,12 +66,17 @@ func Hidden(urlPath string) bool {
 		case strings.HasPrefix(part, "."), // also emacs's .#name
 			strings.HasSuffix(part, "~"),
 			strings.HasSuffix(part, ".swp"), strings.HasSuffix(part, ".swx"),
-			part == "4913":
+			part == "4913",
+			Uncompressed(part) == ConfigFileName:
 			return true
 		}
 	}
 	return false
 }
+
+// ConfigFileName is the usual name of herald's configuration file, which
+// names TLS keys and where they are: never site content, in any folder.
+const ConfigFileName = "herald.toml"
 
 // Uncompressed takes the extension of a precompressed form (.gz, .br, .zst)
 // off a path: the file that form is of.

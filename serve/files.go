@@ -39,10 +39,6 @@ const (
 	cacheAfter    = 2 // requests before a file is cached
 )
 
-// configFile is the site configuration's name at the top of a site; like the
-// manifest it is never served.
-const configFile = "herald.toml"
-
 // immutableCacheControl is sent for files whose name carries a content hash.
 const immutableCacheControl = "public, max-age=31536000, immutable"
 

@@ -194,7 +194,7 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		routes: make(map[string]*fileEntry, len(m.Files)+len(m.Pages)/4)}
 	old := h.state.Load()
 	for p, f := range m.Files {
-		if hidden(p) {
+		if manifest.Hidden(p) { // a manifest made elsewhere, or of an older herald
 			continue
 		}
 		e := newFileEntry(p, f, &h.opts)
@@ -234,11 +234,6 @@ func (s *state) entry(p string) *fileEntry {
 		return nil
 	}
 	return s.files[p]
-}
-
-// hidden reports whether a URL path is never served.
-func hidden(p string) bool {
-	return manifest.Hidden(p) || manifest.Uncompressed(p) == "/"+configFile // a precompressed form tells as much
 }
 
 // Manifest returns the manifest in use.

@@ -53,7 +53,7 @@ func BenchmarkFileServer(b *testing.B) {
 func benchRequests(b *testing.B, h http.Handler, m *manifest.Manifest) {
 	var all []string
 	for p := range m.Files {
-		if !hidden(p) {
+		if !manifest.Hidden(p) {
 			if strings.HasSuffix(p, "/index.html") {
 				p = strings.TrimSuffix(p, "index.html") // FileServer redirects */index.html
 			}

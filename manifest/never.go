@@ -72,9 +72,9 @@ func (n *Never) Match(info fs.FileInfo, hash string) error {
 	for _, f := range n.files {
 		switch {
 		case info != nil && os.SameFile(f.info, info):
-			return fmt.Errorf("it is %s, which the configuration names: never served; move it out of the site's folder", f.name)
+			return fmt.Errorf("it is %s, which herald is configured with: never served; move it out of the site's folder", f.name)
 		case hash != "" && hash == f.hash:
-			return fmt.Errorf("it holds the same bytes as %s, which the configuration names: never served; remove it from the site", f.name)
+			return fmt.Errorf("it holds the same bytes as %s, which herald is configured with: never served; remove it from the site", f.name)
 		}
 	}
 	return nil

@@ -72,7 +72,7 @@ func TestNever(t *testing.T) {
 		reported[p.Path] = p.Err.Error()
 	}
 	for p, want := range map[string]string{
-		"/certs/k.pem":      "is " + key + ", which the configuration names",
+		"/certs/k.pem":      "is " + key + ", which herald is configured with",
 		"/hard.pem":         "is " + key,
 		"/link.pem":         "is " + key,
 		"/copy/k.pem":       "holds the same bytes as " + key,

@@ -159,16 +159,11 @@ func TestConfigDefaults(t *testing.T) {
 // within a second and 64 MiB allocated (checkBounded), and every error
 // names the file and has a line within the input.
 func FuzzLoadConfig(f *testing.F) {
-	for _, h := range hostileConfigs() {
-		f.Add([]byte(h.data))
-	}
-	f.Add([]byte(strings.Repeat("[[site]]\nroot = \"a\"\n", 3000)))
-	f.Add([]byte("[[site]]\nroot = \"a\"\n" + strings.Repeat(strings.Repeat("k", 100)+" = 1\n", 9000)))
-	f.Add([]byte("[[site]]\nroot = \"a\"\nhosts = [" + strings.Repeat("\"a.com\",", 9000) + "]\n"))
-	f.Add([]byte("[[site]]\nroot = \"public\"\n"))
-	f.Add([]byte("[server]\nlisten = [\":443\"]\n[[site]]\nhosts = [\"a.com\", \"*.b.com\"]\nbundle = \"x\"\n[site.tls]\nlocal = true\n[site.headers]\nX-A = \"1\"\n"))
-	f.Add([]byte("[[site]]\n[site.push]\nmax_bytes = \"1KiB\"\n[[site]]\n'root' . \"x\" = 1\n"))
-	f.Add([]byte("a.b.c = 1\n[[x.y]]\n[x.y.z]\n"))
+	// Smaller forms of the files of TestConfigHostile: large seeds slow
+	// the fuzzer to a few runs a second.
+	f.Add([]byte("x = {a={a={a={a={a=1}}}}}\n[[site]]\nroot = \"a\"\n"))
+	f.Add([]byte("[[site]]\nroot = \"a\"\nlisten = [\"h1:80\", \"h2:80\", \":80\"]\nk1 = 1\n'k2' = 2\n"))
+	f.Add([]byte(`a.b."c".d = [[1.5], '''[''', """]"""]` + "\n[[e.f]]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := checkBounded(t, data)
 		if err == nil {

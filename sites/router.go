@@ -56,8 +56,9 @@ type Backend struct {
 func (c *Config) Open(srv Backend) (*Running, error) {
 	r := &Running{Config: c}
 	var errs ConfigErrors
+	never := manifest.NewNever(c.Referenced()...)
 	for _, s := range c.Sites {
-		o, key, err := c.open(s, srv)
+		o, key, err := c.open(s, srv, never)
 		if err != nil {
 			at := fmt.Sprintf("site[%d].%s", s.Index, key)
 			errs = append(errs, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at), Msg: err.Error()})
@@ -88,6 +89,9 @@ func (r *Running) Findings() ConfigErrors {
 				Msg: fmt.Sprintf("%q is not a file of %s, so a missing page gets a plain 404: give the path of a page the site has, such as \"/404.html\"", nf, s.Name)})
 		}
 		at := fmt.Sprintf("site[%d].root", s.Index)
+		if s.Bundle != "" {
+			at = fmt.Sprintf("site[%d].bundle", s.Index)
+		}
 		for _, p := range s.Problems {
 			list = append(list, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at),
 				Msg: fmt.Sprintf("%s: %v", p.Path, p.Err), Warning: p.Warning})
@@ -96,22 +100,62 @@ func (r *Running) Findings() ConfigErrors {
 	return list
 }
 
-// open opens one site; on error it names the key at fault.
-func (c *Config) open(s *Site, srv Backend) (o *Opened, key string, err error) {
+// Referenced lists the files and folders the configuration names, which no
+// site serves (manifest.Never): the file itself, each site's certificate,
+// key and bundle, and the local CA's folder when a site uses it.
+func (c *Config) Referenced() []string {
+	list := []string{c.File}
+	local := false
+	for _, s := range c.Sites {
+		if s.Bundle != "" {
+			list = append(list, s.Bundle)
+		}
+		if t := s.TLS; t != nil {
+			local = local || t.Local
+			if !t.Local {
+				list = append(list, t.Cert, t.Key)
+			}
+		}
+	}
+	if c.Server.LocalCertDir != "" || local {
+		if dir, err := c.localCertDir(); err == nil {
+			list = append(list, dir)
+		}
+	}
+	return list
+}
+
+// localCertDir is where the local CA is kept: [server] local_cert_dir, or
+// herald's folder in the user's configuration folder.
+func (c *Config) localCertDir() (string, error) {
+	if c.Server.LocalCertDir != "" {
+		return c.Server.LocalCertDir, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "herald"), nil
+}
+
+// open opens one site; on error it names the key at fault. No site serves
+// a file of never.
+func (c *Config) open(s *Site, srv Backend, never *manifest.Never) (o *Opened, key string, err error) {
 	o = &Opened{Site: s, close: func() error { return nil }}
 	if s.Bundle != "" {
 		b, err := OpenBundle(s.Bundle)
 		if err != nil {
 			return nil, "bundle", err
 		}
-		o.FS, o.Manifest, o.close = b.FS(), b.Manifest(), b.Close
+		o.FS, o.close = b.FS(), b.Close
+		o.Manifest, o.Problems = never.Filter(b.Manifest())
 	} else {
 		root, err := os.OpenRoot(s.Root)
 		if err != nil {
 			return nil, "root", fmt.Errorf("cannot open the site folder: %w", err)
 		}
 		o.FS, o.close = root.FS(), root.Close
-		o.Manifest, o.Problems, err = manifest.Build(o.FS, manifest.Options{Origin: s.Origin})
+		o.Manifest, o.Problems, err = manifest.Build(o.FS, manifest.Options{Origin: s.Origin, Never: never})
 		if err != nil {
 			root.Close()
 			return nil, "root", fmt.Errorf("build the manifest: %w", err)
@@ -139,12 +183,9 @@ func (c *Config) certificate(t *TLS, srv Backend) (func(*tls.ClientHelloInfo) (*
 	key := "tls.cert"
 	if t.Local {
 		key = "tls.local"
-		dir := c.Server.LocalCertDir
-		if dir == "" {
-			if dir, err = os.UserConfigDir(); err != nil {
-				return nil, key, err
-			}
-			dir = filepath.Join(dir, "herald")
+		dir, err := c.localCertDir()
+		if err != nil {
+			return nil, key, err
 		}
 		cfg, err = srv.LocalCert(dir)
 	} else {

@@ -91,3 +91,35 @@ listen = ["localhost:0"]
 		}
 	}
 }
+
+// TestServeCertInSite: herald serve DIR --cert --key with both files in
+// DIR serves the site but not them, also when a link to the key is made
+// while the folder is watched.
+func TestServeCertInSite(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>a</h1>"})
+	certFile, keyFile, pool := testCert(t, dir, "a.test")
+	u, _ := url.Parse(startServer(t, buildHerald(t), "serve", dir, "--cert", certFile, "--key", keyFile, "--addr", "127.0.0.1:0"))
+	c := h2Client(pool, "a.test", "127.0.0.1:"+u.Port())
+	get := func(p string) int {
+		t.Helper()
+		resp, err := c.Get("https://a.test:" + u.Port() + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("/"); code != 200 {
+		t.Fatalf("/: %d, want 200", code)
+	}
+	if err := os.Symlink("a.test.key", filepath.Join(dir, "later.pem")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "later.html"), []byte("<p>"), 0o644)
+	eventually(t, "the page saved after the link is served", func() bool { return get("/later.html") == 200 })
+	for _, p := range []string{"/a.test.key", "/a.test.pem", "/later.pem"} {
+		if code := get(p); code != 404 {
+			t.Errorf("%s: %d, want 404", p, code)
+		}
+	}
+}

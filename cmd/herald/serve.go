@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 
+	"herald/manifest"
 	"herald/serve"
 	"herald/sites"
 
@@ -78,6 +79,9 @@ func runServe(c *cli.Context) error {
 	buildOpts, err := buildOptions(c)
 	if err != nil {
 		return err
+	}
+	if cert, key := c.String("cert"), c.String("key"); cert != "" {
+		buildOpts.Never = manifest.NewNever(cert, key) // a site folder that holds them never serves them
 	}
 	fsys, closeSite, err := openSite(c)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 // folder exit 2 with a message naming the mistake, before anything listens.
 func TestServeUsageErrors(t *testing.T) {
 	dir := t.TempDir()
+	certFile, keyFile, _ := testCert(t, t.TempDir(), "a.test")
 	tests := []struct {
 		name string
 		args []string
@@ -26,6 +27,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{"budget count", []string{"serve", "--push-max-count", "-1"}, "--push-max-count"},
 		{"cert without key", []string{"serve", "--cert", "c.pem"}, "--cert and --key go together"},
 		{"tls with cert", []string{"serve", "--tls", "--cert", "c.pem", "--key", "k.pem"}, "--tls"},
+		{"live reload with cert", []string{"serve", dir, "--cert", certFile, "--key", keyFile, "--addr", "0.0.0.0:0", "--live-reload"},
+			"--live-reload does not apply with --cert"},
 		{"missing folder", []string{"serve", dir + "/nope"}, "does not exist"},
 		{"two folders", []string{"serve", dir, dir}, "one site folder"},
 		{"origin", []string{"serve", "--origin", "docs.example.com"}, "--origin"},

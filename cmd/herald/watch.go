@@ -118,7 +118,7 @@ var serveWatchFlags = []cli.Flag{
 		Usage: "follow changes to the folder: the manifest is updated as files are saved (--watch=false to serve it as it was)"},
 	&cli.BoolFlag{Name: "live-reload",
 		Usage: "reload open pages when their files change, and swap changed stylesheets in place " +
-			"(default: on for a folder served on a loopback address without --cert, off otherwise)"},
+			"(default: on for a folder served on a loopback address without --cert, off otherwise; never with --cert)"},
 }
 
 // liveSite is a watched folder being served: the watcher's callback swaps
@@ -157,15 +157,22 @@ func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.
 // liveReloadOn applies --live-reload, or its default: on for a watched
 // folder served on a loopback address, off for a published site (one
 // given its own certificate with --cert): its pages are sent as they are.
+// An explicit --live-reload with --cert is a usage error rather than a
+// quiet exception to that rule: a published site gets no script added.
 func liveReloadOn(c *cli.Context, watching bool) (bool, error) {
+	published := c.String("cert") != ""
 	if c.IsSet("live-reload") {
 		on := c.Bool("live-reload")
-		if on && !watching {
+		switch {
+		case on && !watching:
 			return false, usageError("--live-reload needs a folder served with --watch")
+		case on && published:
+			return false, usageError("--live-reload does not apply with --cert: a site served with its own certificate is published, and its pages are sent as they are; " +
+				"for live reload over TLS while you write, use --tls (a localhost certificate) instead of --cert and --key")
 		}
 		return on, nil
 	}
-	return watching && loopback(c.String("addr")) && c.String("cert") == "", nil
+	return watching && loopback(c.String("addr")) && !published, nil
 }
 
 // loopback reports whether addr (host:port) listens on loopback only.

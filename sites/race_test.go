@@ -1,0 +1,5 @@
+//go:build race
+
+package sites
+
+const raceScale = 10 // see checkTimeLimit

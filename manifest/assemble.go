@@ -1,6 +1,9 @@
 package manifest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
 	"maps"
 	"net/url"
 	"path"
@@ -126,7 +129,10 @@ type pageBuilder struct {
 	// applied holds the stylesheets whose imports and fonts are read
 	applied map[string]bool
 	sheets  []sheetAt // critical stylesheets, for fonts and backgrounds
-	deps    []string  // every file path looked up
+	// cascade holds the same in cascade order: a sheet after those it
+	// imports
+	cascade []sheetAt
+	deps    []string // every file path looked up
 	// assets, deferred and preload hold the file of each asset of the page
 	assets, deferred, preload []string
 }
@@ -135,6 +141,7 @@ type sheetAt struct {
 	sheet *sheet
 	url   *url.URL
 	path  string
+	media string // of the <link> or @import that applies it
 }
 
 // target is a resolved reference.
@@ -261,11 +268,14 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 		// A <style>: its imports resolve against the page, and unless it is
 		// in the body, its rules count for fonts and backgrounds.
 		if !r.deferred {
-			pb.sheets = append(pb.sheets, sheetAt{r.inline, base, from})
+			pb.sheets = append(pb.sheets, sheetAt{r.inline, base, from, r.media})
 		}
 		for _, imp := range r.inline.imports {
 			imp.deferred = r.deferred
 			pb.add(base, imp, from, visiting)
+		}
+		if !r.deferred {
+			pb.cascade = append(pb.cascade, sheetAt{r.inline, base, from, r.media})
 		}
 		return nil
 	}
@@ -308,71 +318,189 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 		pb.applied[t.request] = true
 		visiting[t.file] = true
 		if !r.deferred {
-			pb.sheets = append(pb.sheets, sheetAt{e.sheet, t.url, t.file})
+			pb.sheets = append(pb.sheets, sheetAt{e.sheet, t.url, t.file, r.media})
 		}
 		for _, imp := range e.sheet.imports {
 			imp.deferred = r.deferred
 			pb.add(t.url, imp, t.file, visiting)
+		}
+		if !r.deferred {
+			pb.cascade = append(pb.cascade, sheetAt{e.sheet, t.url, t.file, r.media})
 		}
 		delete(visiting, t.file)
 	}
 	return e
 }
 
-// fonts lists the @font-face sources of the families the critical CSS uses.
+// fonts lists the @font-face sources of the faces the page uses: those the
+// style engine finds its elements using (style.go), or, when the page
+// cannot be read again, those of the families and weights the critical CSS
+// names anywhere.
 func (pb *pageBuilder) fonts() {
-	used := map[string]bool{}
-	italic, anyWeight := false, false
-	// Text is set in normal (400) weight, and headings, <b>, <strong> and
-	// <th> in bold (700), by every browser's own stylesheet.
-	weights := map[int]bool{400: true, 700: true}
-	for _, s := range pb.sheets {
-		for f := range s.sheet.families {
-			used[f] = true
-		}
-		italic = italic || s.sheet.italic
-		anyWeight = anyWeight || s.sheet.anyWeight
-		maps.Copy(weights, s.sheet.weights)
-	}
 	type candidate struct {
 		at   sheetAt
 		face fontFace
-		keep bool
+	}
+	var cands []candidate
+	declared := map[string]bool{} // families with faces
+	for _, s := range pb.sheets {
+		for _, f := range s.sheet.faces {
+			declared[f.family] = true
+			if !f.notLatin {
+				cands = append(cands, candidate{s, f})
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return // no web font: the page is not parsed again
+	}
+	named := map[string]bool{} // families the CSS names in any rule
+	for _, s := range pb.sheets {
+		for f := range s.sheet.families {
+			named[f] = true
+		}
+	}
+	uses := pb.fontUses()
+	if uses == nil {
+		uses = pb.namedUses(named)
+	}
+	// want holds, for each family and style, the weights asked for; 0
+	// for any.
+	type style struct {
+		family string
+		italic bool
+	}
+	want := map[style]map[int]bool{}
+	ask := func(family string, italic int8, weight int) {
+		for _, it := range []bool{false, true} {
+			if italic >= 0 && it != (italic == 1) {
+				continue
+			}
+			k := style{family, it}
+			if want[k] == nil {
+				want[k] = map[int]bool{}
+			}
+			want[k][weight] = true
+		}
+	}
+	for u := range uses {
+		switch {
+		case u.family == "\x01": // an unknown list: any family named
+			for f := range named {
+				if declared[f] {
+					ask(f, u.italic, u.weight)
+				}
+			}
+		default:
+			for _, f := range familyList(u.family) {
+				if declared[f] {
+					ask(f, u.italic, u.weight) // the first family with faces
+					break
+				}
+			}
+		}
+	}
+	// A style the family has no face of is drawn from its other style.
+	has := map[style]bool{}
+	for _, c := range cands {
+		has[style{c.face.family, c.face.italic}] = true
+	}
+	for k, ws := range want {
+		if !has[k] {
+			other := style{k.family, !k.italic}
+			if want[other] == nil {
+				want[other] = map[int]bool{}
+			}
+			for w := range ws {
+				want[other][w] = true
+			}
+		}
 	}
 	type set struct { // faces a browser chooses among by weight
 		family  string
 		italic  bool
 		unicode string
 	}
-	var cands []candidate
+	keep := make([]bool, len(cands))
 	sets := map[set][]int{}
-	for _, s := range pb.sheets {
-		for _, f := range s.sheet.faces {
-			if used[f.family] && (!f.italic || italic) && !f.notLatin {
-				key := set{f.family, f.italic, f.unicode}
-				sets[key] = append(sets[key], len(cands))
-				cands = append(cands, candidate{at: s, face: f, keep: anyWeight || f.weight == [2]int{}})
-			}
+	for i, c := range cands {
+		ws := want[style{c.face.family, c.face.italic}]
+		if ws == nil {
+			continue
 		}
+		keep[i] = ws[0]
+		key := set{c.face.family, c.face.italic, c.face.unicode}
+		sets[key] = append(sets[key], i)
 	}
-	for _, faces := range sets {
-		for w := range weights {
+	for key, faces := range sets {
+		for w := range want[style{key.family, key.italic}] {
 			best, bestKey := -1, [2]int{}
 			for _, i := range faces {
-				if k, ok := weightDistance(cands[i].face.weight, w); ok && (best < 0 || slices.Compare(k[:], bestKey[:]) <= 0) {
+				weight := cands[i].face.weight
+				if weight == [2]int{} {
+					weight = [2]int{400, 400} // the descriptor's initial value, normal
+				}
+				if k, ok := weightDistance(weight, w); ok && (best < 0 || slices.Compare(k[:], bestKey[:]) <= 0) {
 					best, bestKey = i, k // on a tie, the later face: it wins in CSS
 				}
 			}
 			if best >= 0 {
-				cands[best].keep = true
+				keep[best] = true
 			}
 		}
 	}
-	for _, c := range cands {
-		if c.keep {
+	for i, c := range cands {
+		if keep[i] {
 			pb.add(c.at.url, c.face.src, c.at.path, nil)
 		}
 	}
+}
+
+// fontUses runs the style engine on the page, read again from the site;
+// nil when the file cannot be read or has changed since it was hashed.
+func (pb *pageBuilder) fontUses() map[fontUse]bool {
+	e := pb.b.files[pb.from]
+	if e == nil {
+		return nil
+	}
+	src, err := fs.ReadFile(pb.b.fsys, strings.TrimPrefix(pb.from, "/"))
+	if err != nil || int64(len(src)) != e.Size {
+		return nil
+	}
+	if sum := sha256.Sum256(src); hex.EncodeToString(sum[:]) != e.Hash {
+		return nil
+	}
+	var sheets []*compiledSheet
+	for _, s := range pb.cascade {
+		if mediaMatchesDesktop(s.media) {
+			sheets = append(sheets, pb.b.compile(s.sheet))
+		}
+	}
+	return pageFontUses(src, sheets)
+}
+
+// namedUses is what the page uses when it cannot be read: any family the
+// CSS names, in every style and weight a rule asks for.
+func (pb *pageBuilder) namedUses(named map[string]bool) map[fontUse]bool {
+	italic, anyWeight := false, false
+	weights := map[int]bool{400: true, 700: true}
+	for _, s := range pb.sheets {
+		italic = italic || s.sheet.italic
+		anyWeight = anyWeight || s.sheet.anyWeight
+		maps.Copy(weights, s.sheet.weights)
+	}
+	if anyWeight {
+		weights = map[int]bool{0: true}
+	}
+	style := int8(0)
+	if italic {
+		style = -1
+	}
+	uses := map[fontUse]bool{}
+	for w := range weights {
+		uses[fontUse{family: "\x01", italic: style, weight: w}] = true
+	}
+	return uses
 }
 
 // weightDistance ranks a face of weight range r for the weight w as CSS

@@ -75,6 +75,8 @@ type Builder struct {
 	// takes one only for the same bytes; Update and Rebuild clear them.
 	prepared map[string]*entry
 	prepBuf  []byte
+	// styles holds compiled stylesheets by content hash, see compile.
+	styles map[string]*compiledSheet
 }
 
 // entry is what the builder knows of one file.

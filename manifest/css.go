@@ -21,6 +21,11 @@ type sheet struct {
 	anyWeight bool
 	// backgrounds are background images set by rules on a class or an id.
 	backgrounds []background
+	// rules are its style rules that set a font, display, content or a
+	// custom property, in source order, for the style engine (style.go);
+	// rules under a media query a desktop screen does not match are left
+	// out.
+	rules []styleRule
 }
 
 type fontFace struct {
@@ -60,6 +65,9 @@ func scanCSS(src string) *sheet {
 type cssScanner struct {
 	text  string
 	lines []int
+	// offscreen counts the enclosing @media rules a desktop screen does not
+	// match; inStyle the enclosing style rules (nesting).
+	offscreen, inStyle int
 }
 
 // blankComments replaces every /* comment */ with spaces, keeping newlines so
@@ -335,7 +343,14 @@ func (sc *cssScanner) rule(s *sheet, prelude string, i, end int) {
 		switch name {
 		case "media":
 			if mediaCanMatchScreen(rest) {
+				desktop := mediaMatchesDesktop(rest)
+				if !desktop {
+					sc.offscreen++
+				}
 				sc.block(s, i, end, false, false)
+				if !desktop {
+					sc.offscreen--
+				}
 			}
 		case "supports", "layer", "container", "scope", "document", "-moz-document", "starting-style":
 			sc.block(s, i, end, false, false)
@@ -366,7 +381,19 @@ func (sc *cssScanner) decls(i, end int, fn func(name, value string, off int), ne
 }
 
 func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
+	r := styleRule{selector: selector, nested: sc.inStyle > 0}
+	sc.inStyle++
+	defer func() {
+		sc.inStyle--
+		if len(r.decls) > 0 && sc.offscreen == 0 {
+			s.rules = append(s.rules, r)
+		}
+	}()
 	sc.decls(i, end, func(name, value string, off int) {
+		if styleProperty(name) {
+			v := withoutImportant(value)
+			r.decls = append(r.decls, styleDecl{name, strings.TrimSpace(v), len(v) != len(value)})
+		}
 		switch {
 		case name == "font-family" || strings.HasPrefix(name, "--"):
 			for _, f := range familyList(value) {
@@ -400,9 +427,22 @@ func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
 		}
 	}, func(prelude string, i, end int) {
 		// Nested in a style rule, @media and the other conditional rules
-		// apply to its elements; an @font-face there is invalid.
-		if name, _ := atName(prelude + " "); !strings.HasPrefix(prelude, "@") || name != "font-face" {
+		// hold declarations for its elements; an @font-face there is
+		// invalid.
+		name, rest := atName(prelude + " ")
+		switch {
+		case !strings.HasPrefix(prelude, "@"):
 			sc.rule(s, prelude, i, end)
+		case name == "font-face" || name == "media" && !mediaCanMatchScreen(rest):
+		default:
+			off := name == "media" && !mediaMatchesDesktop(rest)
+			if off {
+				sc.offscreen++
+			}
+			sc.declarations(s, prelude, i, end)
+			if off {
+				sc.offscreen--
+			}
 		}
 	})
 }

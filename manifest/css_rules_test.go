@@ -39,12 +39,12 @@ func TestCSSRules(t *testing.T) {
 			// first above 500), 200 takes 300 (lighter first, then heavier).
 			want: []string{"link /a.css", "font-face /w300.woff2 crossorigin=anonymous", "font-face /w500.woff2 crossorigin=anonymous",
 				"font-face /w900.woff2 crossorigin=anonymous"}},
-		{name: "every weight when a rule's weight is unknown; a variable font and a face without weight always",
+		{name: "every weight when a rule's weight is unknown (a var() not set); a variable font and a face without weight always",
 			css: `@font-face{font-family:F;src:url(w300.woff2);font-weight:300}` +
 				`@font-face{font-family:F;src:url(w900.woff2);font-weight:900}` +
 				`@font-face{font-family:G;src:url(w400.woff2);font-weight:100 900}` +
 				`@font-face{font-family:G;src:url(w500.woff2)}` +
-				`body{font-family:F} p{font-weight:bolder} i{font-family:G}`,
+				`body{font-family:F} p{font-weight:var(--w)} i{font-family:G}`,
 			want: []string{"link /a.css", "font-face /w300.woff2 crossorigin=anonymous", "font-face /w900.woff2 crossorigin=anonymous",
 				"font-face /w400.woff2 crossorigin=anonymous", "font-face /w500.woff2 crossorigin=anonymous"}},
 		{name: "unicode-range subsets for other scripts are left out",
@@ -144,7 +144,7 @@ func TestCSSRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fsys := fstest.MapFS{
-				"index.html": file(`<link rel=stylesheet href=a.css>`),
+				"index.html": file(`<link rel=stylesheet href=a.css><h1>Title</h1><h2>Part</h2><p>Text, <i>i</i> and <b>b</b>`),
 				"a.css":      file(tt.css),
 			}
 			for k, v := range common {

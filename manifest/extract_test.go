@@ -68,12 +68,12 @@ func TestRules(t *testing.T) {
 			// browsers do not run it (web-platform-tests script-type-and-language-js).
 			want: []string{"head-script /a.js", "head-script /d.js"}},
 		{name: "a stylesheet preloaded, then linked, is applied: its imports and fonts count",
-			page: `<link rel=preload href=/main.css as=style><link rel=stylesheet href=/main.css>`,
+			page: `<link rel=preload href=/main.css as=style><link rel=stylesheet href=/main.css><p>Text`,
 			files: map[string]string{"main.css": `@import "more.css"; @font-face{font-family:Inter;src:url(i.woff2) format("woff2")} body{font-family:Inter}`,
 				"more.css": "p{}", "i.woff2": "w"},
 			want: []string{"link /main.css", "import /more.css", "font-face /i.woff2 crossorigin=anonymous"}},
 		{name: "an inline <style> in the head: its imports and fonts count",
-			page: "<link rel=stylesheet href=a.css>\n<style>\n@import url(b.css);\n@font-face{font-family:X;src:url(x.woff2) format(\"woff2\")}\nh1{font-family:Y}</style>",
+			page: "<link rel=stylesheet href=a.css>\n<style>\n@import url(b.css);\n@font-face{font-family:X;src:url(x.woff2) format(\"woff2\")}\nh1{font-family:Y}</style><h1>Title</h1><p>Text",
 			files: map[string]string{"a.css": `@font-face{font-family:Y;src:url(y.woff2)} body{font-family:X}`,
 				"b.css": "p{}", "x.woff2": "x", "y.woff2": "y"},
 			want: []string{"link /a.css", "import /b.css", "font-face /y.woff2 crossorigin=anonymous", "font-face /x.woff2 crossorigin=anonymous"}},
@@ -162,15 +162,15 @@ func TestRules(t *testing.T) {
 @font-face { font-family: Unused; src: url(g.woff2) format("woff2"); }
 @font-face { font-family: "Body Font"; font-style: italic; src: url(it.woff2) format("woff2"); }
 body { font: 16px/1.4 "Body Font", sans-serif }`},
-			page: `<link rel=stylesheet href=fonts.css>`,
+			page: `<link rel=stylesheet href=fonts.css><p>Text`,
 			want: []string{"link /fonts.css", "font-face /f.woff2 crossorigin=anonymous"}},
 		{name: "italic faces when a rule asks for italic; fonts used through a custom property",
 			files: map[string]string{"fonts.css": `
 @font-face { font-family: "Body Font"; src: url(f.woff2) format("woff2"); }
 @font-face { font-family: "Body Font"; font-style: italic; src: url(it.woff2) format("woff2"); }
 @font-face { font-family: G; src: url(g.woff2); }
-:root { --text: "Body Font", serif; --mono: G } em { font-style: italic } code { font-family: var(--mono) }`},
-			page: `<link rel=stylesheet href=fonts.css>`,
+:root { --text: "Body Font", serif; --mono: G } body { font-family: var(--text) } em { font-style: italic } code { font-family: var(--mono) }`},
+			page: `<link rel=stylesheet href=fonts.css><p>Text, <em>this</em> and <code>that</code>`,
 			want: []string{"link /fonts.css", "font-face /f.woff2 crossorigin=anonymous", "font-face /it.woff2 crossorigin=anonymous", "font-face /g.woff2 crossorigin=anonymous"}},
 		{name: "font faces in a print block do not count",
 			files: map[string]string{"fonts.css": `@media print { @font-face { font-family: P; src: url(f.woff2) } body { font-family: P } }`},
@@ -190,7 +190,7 @@ body { font: 16px/1.4 "Body Font", sans-serif }`},
 			preload: []string{"modulepreload /assets/vendor.js crossorigin=anonymous"}},
 		{name: "a preloaded font that a used face lists counts once, as that face",
 			files:   map[string]string{"fonts.css": `@font-face{font-family:F;src:url(f.woff2)} @font-face{font-family:G;src:url(g.woff2)} body{font-family:F}`},
-			page:    `<link rel=preload href=g.woff2 as=font crossorigin><link rel=preload href=f.woff2 as=font crossorigin><link rel=stylesheet href=fonts.css>`,
+			page:    `<link rel=preload href=g.woff2 as=font crossorigin><link rel=preload href=f.woff2 as=font crossorigin><link rel=stylesheet href=fonts.css><p>Text`,
 			want:    []string{"link /fonts.css", "font-face /f.woff2 crossorigin=anonymous"},
 			preload: []string{"preload /g.woff2 crossorigin=anonymous"}},
 		{name: "hero: a large image near the top, not icons or lazy ones",

@@ -1,0 +1,88 @@
+package compress
+
+import "strings"
+
+// Coding is a content coding (RFC 9110 8.4.1).
+type Coding uint8
+
+const (
+	Identity Coding = iota
+	Gzip
+	Brotli
+	Zstd
+	numCodings
+)
+
+// Preferred lists the codings in the server's order of preference, used
+// when a client accepts several with the same quality: zstd (fastest to
+// decode, smallest at the levels chosen here), then brotli, then gzip.
+var Preferred = [...]Coding{Zstd, Brotli, Gzip}
+
+// String returns the coding's token as Content-Encoding names it, "" for
+// Identity.
+func (c Coding) String() string {
+	switch c {
+	case Gzip:
+		return "gzip"
+	case Brotli:
+		return "br"
+	case Zstd:
+		return "zstd"
+	}
+	return ""
+}
+
+// Ext returns the extension of a file precompressed with c (".br").
+func (c Coding) Ext() string {
+	switch c {
+	case Gzip:
+		return ".gz"
+	case Brotli:
+		return ".br"
+	case Zstd:
+		return ".zst"
+	}
+	return ""
+}
+
+// ParseCoding returns the coding a token names, case-insensitively; x-gzip
+// is gzip (RFC 9110 8.4.1.3). ok is false for a coding herald does not make.
+func ParseCoding(token string) (c Coding, ok bool) {
+	switch {
+	case strings.EqualFold(token, "gzip"), strings.EqualFold(token, "x-gzip"):
+		return Gzip, true
+	case strings.EqualFold(token, "br"):
+		return Brotli, true
+	case strings.EqualFold(token, "zstd"):
+		return Zstd, true
+	case strings.EqualFold(token, "identity"):
+		return Identity, true
+	}
+	return Identity, false
+}
+
+// Set is a set of codings.
+type Set uint8
+
+// All holds every coding herald makes.
+const All = Set(1<<Gzip | 1<<Brotli | 1<<Zstd)
+
+// Has reports whether c is in s. Identity is in every set.
+func (s Set) Has(c Coding) bool { return c == Identity || s&(1<<c) != 0 }
+
+// With returns s with c added.
+func (s Set) With(c Coding) Set { return s | 1<<c }
+
+// ETag returns the strong entity tag of the representation of the bytes
+// named by hash (hex sha256) in coding c: "<hash>" for identity and
+// "<hash>-<coding>" for the others, so that each representation has its own
+// (RFC 9110 8.8.3). 128 bits of sha256 name the bytes well enough.
+func ETag(hash string, c Coding) string {
+	if len(hash) > 32 {
+		hash = hash[:32]
+	}
+	if c == Identity {
+		return `"` + hash + `"`
+	}
+	return `"` + hash + "-" + c.String() + `"`
+}

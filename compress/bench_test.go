@@ -1,0 +1,124 @@
+package compress
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"herald/internal/testsite"
+	"herald/manifest"
+)
+
+var python struct {
+	once sync.Once
+	dir  string
+	m    *manifest.Manifest
+	err  error
+}
+
+// pythonSite builds the manifest of the python docs once per run.
+func pythonSite(b *testing.B) (string, *manifest.Manifest) {
+	dir := testsite.Dir(b, "python")
+	python.once.Do(func() {
+		python.dir = dir
+		python.m, _, python.err = manifest.Build(os.DirFS(dir), manifest.Options{})
+	})
+	if python.err != nil {
+		b.Fatal(python.err)
+	}
+	return python.dir, python.m
+}
+
+// fileJob reads a file of the site by URL path ("/a.css?v=1").
+func fileJob(dir, p, hash string) Job {
+	p, _, _ = strings.Cut(p, "?")
+	return Job{Hash: hash, Src: func() ([]byte, error) { return os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))) }}
+}
+
+// criticalJobs are the given pages and their critical assets, the
+// compressible ones.
+func criticalJobs(dir string, m *manifest.Manifest, pages []string) []Job {
+	var jobs []Job
+	for _, p := range pages {
+		jobs = append(jobs, fileJob(dir, p, m.Files[p].Hash))
+		for _, a := range m.Pages[p].Assets {
+			if Compressible(a.Type) {
+				jobs = append(jobs, fileJob(dir, a.Path, a.Hash))
+			}
+		}
+	}
+	return jobs
+}
+
+// BenchmarkEncode compresses the python docs index and its critical assets
+// in each coding; bytes/op is reported as "encoded-bytes".
+func BenchmarkEncode(b *testing.B) {
+	dir, m := pythonSite(b)
+	var files [][]byte
+	size := 0
+	for _, j := range criticalJobs(dir, m, []string{"/index.html"}) {
+		data, err := j.Src()
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+		size += len(data)
+	}
+	for _, cd := range Preferred {
+		b.Run(cd.String(), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			n := 0
+			for b.Loop() {
+				n = 0
+				for _, f := range files {
+					n += len(Encode(cd, f))
+				}
+			}
+			b.ReportMetric(float64(n), "encoded-bytes")
+			b.ReportMetric(float64(size), "identity-bytes")
+		})
+	}
+}
+
+// BenchmarkWarmCritical measures the time from a new Cache to every
+// critical asset of every page of the python docs (and the index page)
+// ready in every coding: cold (nothing on disk) and after a restart (the
+// disk cache filled by an earlier run).
+func BenchmarkWarmCritical(b *testing.B) {
+	dir, m := pythonSite(b)
+	pages := make([]string, 0, len(m.Pages))
+	for p := range m.Pages {
+		pages = append(pages, p)
+	}
+	// The index page, and every page's critical assets.
+	jobs := criticalJobs(dir, m, []string{"/index.html"})
+	for _, p := range pages {
+		jobs = append(jobs, criticalJobs(dir, m, []string{p})[1:]...)
+	}
+	warm := func(b *testing.B, cacheDir string) Stats {
+		c := New(Options{Dir: cacheDir})
+		defer c.Close()
+		c.Warm(jobs, nil)
+		c.Wait()
+		return c.Stats()
+	}
+	b.Run("cold", func(b *testing.B) {
+		var s Stats
+		for b.Loop() {
+			s = warm(b, b.TempDir())
+		}
+		b.ReportMetric(float64(s.Compressed), "forms")
+	})
+	b.Run("disk", func(b *testing.B) {
+		cacheDir := b.TempDir()
+		warm(b, cacheDir)
+		var s Stats
+		b.ResetTimer()
+		for b.Loop() {
+			s = warm(b, cacheDir)
+		}
+		b.ReportMetric(float64(s.DiskHits), "forms")
+	})
+}

@@ -1,0 +1,333 @@
+package compress
+
+import (
+	"bytes"
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+)
+
+// DefaultMemoryBudget is the default bound on the encoded bytes a Cache
+// holds in memory. A docs site's critical assets and most-read pages fit:
+// the python docs index and its critical assets are 117 KB in zstd.
+const DefaultMemoryBudget = 16 << 20
+
+// ErrChanged is returned when a file's bytes are no longer those its hash
+// names: it changed since the hash was taken, and its encoded forms must
+// wait for the new hash.
+var ErrChanged = errors.New("compress: the bytes are not those of the hash")
+
+// Options configure a Cache.
+type Options struct {
+	// Dir is the folder that keeps encoded forms across restarts ("" keeps
+	// none); DefaultDir is the usual one.
+	Dir string
+	// MemoryBudget bounds the encoded bytes held in memory; 0 means
+	// DefaultMemoryBudget.
+	MemoryBudget int64
+	// Codings are those the warmer makes; 0 means All.
+	Codings Set
+}
+
+// DefaultDir returns the cache folder in the user's cache folder:
+// os.UserCacheDir()/herald/compressed-v1.
+func DefaultDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "herald", "compressed-v1"), nil
+}
+
+// Source returns the bytes a hash names.
+type Source func() ([]byte, error)
+
+// Cache holds the encoded forms of files by (content hash, coding), each
+// made once: in memory under a byte budget (least recently used out first),
+// and on disk when it has a folder, so a restart does not compress again.
+// A file's forms follow its hash, so an edited file never gets the forms of
+// its old bytes. Its methods are safe for concurrent use.
+type Cache struct {
+	dir     string
+	budget  int64
+	codings Set
+
+	mu      sync.Mutex // guards lru, entries, bytes, flights and the warmer's queue
+	lru     list.List  // of *entry, most recently used at the front
+	entries map[key]*list.Element
+	bytes   int64
+	flights map[key]*flight
+
+	warmer
+
+	compressed, diskHits atomic.Int64
+}
+
+type key struct {
+	hash string
+	c    Coding
+}
+
+// entry is an encoded form; data is nil when the coding is not worth it
+// (Worth) and the file goes out as it is.
+type entry struct {
+	key  key
+	data []byte
+}
+
+// entryOverhead is what an entry costs in memory beside its bytes.
+const entryOverhead = 200
+
+// flight is a compression under way, which later Gets of the same key wait
+// for rather than compress again.
+type flight struct {
+	done chan struct{}
+	e    *entry
+	err  error
+}
+
+// New returns a Cache and starts its warmer; Close stops it.
+func New(opts Options) *Cache {
+	c := &Cache{dir: opts.Dir, budget: opts.MemoryBudget, codings: opts.Codings,
+		entries: map[key]*list.Element{}, flights: map[key]*flight{}}
+	if c.budget <= 0 {
+		c.budget = DefaultMemoryBudget
+	}
+	if c.codings == 0 {
+		c.codings = All
+	}
+	c.startWarmer()
+	return c
+}
+
+// Get returns the bytes named by hash encoded in coding cd: from memory,
+// else from disk, else compressed now from src (whose bytes must match
+// hash, or Get returns ErrChanged). Concurrent Gets of one (hash, coding)
+// compress once; the others wait for it. Get returns nil bytes and no error
+// when cd does not make the file worth sending encoded, and for Identity.
+func (c *Cache) Get(hash string, cd Coding, src Source) ([]byte, error) {
+	if cd == Identity {
+		return nil, nil
+	}
+	e, err := c.load(key{hash, cd}, src, true)
+	if err != nil {
+		return nil, err
+	}
+	return e.data, nil
+}
+
+// Peek returns the encoded form held in memory, without waiting or reading
+// the disk: ok is false when it is not there.
+func (c *Cache) Peek(hash string, cd Coding) (data []byte, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el := c.entries[key{hash, cd}]; el != nil {
+		c.lru.MoveToFront(el)
+		return el.Value.(*entry).data, true
+	}
+	return nil, false
+}
+
+// Stats are a Cache's counters.
+type Stats struct {
+	Compressed  int64 // encoded forms made
+	DiskHits    int64 // encoded forms read from the disk
+	MemoryBytes int64 // encoded bytes held in memory
+}
+
+func (c *Cache) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes}
+}
+
+// load returns the entry of k, keeping it in memory when keep is set.
+func (c *Cache) load(k key, src Source, keep bool) (*entry, error) {
+	c.mu.Lock()
+	if el := c.entries[k]; el != nil {
+		c.lru.MoveToFront(el)
+		c.mu.Unlock()
+		return el.Value.(*entry), nil
+	}
+	if f := c.flights[k]; f != nil {
+		c.mu.Unlock()
+		<-f.done
+		if f.err == nil && keep {
+			c.keep(f.e)
+		}
+		return f.e, f.err
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flights[k] = f
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.flights, k)
+		c.mu.Unlock()
+		if f.e == nil && f.err == nil {
+			f.err = errors.New("compress: the source panicked")
+		}
+		close(f.done)
+	}()
+	f.e, f.err = c.produce(k, src)
+	if f.err == nil && keep {
+		c.keep(f.e)
+	}
+	return f.e, f.err
+}
+
+// produce reads k's form from disk or makes it.
+func (c *Cache) produce(k key, src Source) (*entry, error) {
+	if e := c.readDisk(k); e != nil {
+		c.diskHits.Add(1)
+		return e, nil
+	}
+	data, err := src()
+	if err != nil {
+		return nil, err
+	}
+	if sha256Hex(data) != k.hash {
+		return nil, ErrChanged
+	}
+	e := &entry{key: k}
+	if enc := Encode(k.c, data); Worth(len(enc), len(data)) {
+		e.data = enc
+	}
+	c.compressed.Add(1)
+	c.writeDisk(e) // a form not kept is made again: nothing to report
+	return e, nil
+}
+
+// keep puts e in memory, first in line, and evicts the least recently used
+// beyond the budget. An entry of more than half the budget is not kept.
+func (c *Cache) keep(e *entry) {
+	size := int64(len(e.data)) + entryOverhead
+	if size > c.budget/2 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el := c.entries[e.key]; el != nil {
+		c.lru.MoveToFront(el)
+		return
+	}
+	c.entries[e.key] = c.lru.PushFront(e)
+	c.bytes += size
+	for c.bytes > c.budget {
+		el := c.lru.Back()
+		old := c.lru.Remove(el).(*entry)
+		delete(c.entries, old.key)
+		c.bytes -= int64(len(old.data)) + entryOverhead
+	}
+}
+
+// A file on disk is magic, a flag byte (1: the coding is not worth it, no
+// payload), the sha256 of the payload, then the payload. A file that does
+// not read so (truncated, corrupted, of another version) is removed.
+var diskMagic = []byte("herald-z1\n")
+
+const diskHeader = 10 + 1 + sha256.Size
+
+// path returns where k is kept on disk, "" when it is not. Only a sha256
+// in hex names a file, so a hash cannot name a path of its own.
+func (c *Cache) path(k key) string {
+	if c.dir == "" || !validHash(k.hash) || k.c == Identity {
+		return ""
+	}
+	return filepath.Join(c.dir, k.hash[:2], k.hash+k.c.Ext())
+}
+
+func validHash(h string) bool {
+	if len(h) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Cache) readDisk(k key) *entry {
+	p := c.path(k)
+	if p == "" {
+		return nil
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	payload := b[min(len(b), diskHeader):]
+	sum := sha256.Sum256(payload)
+	if len(b) < diskHeader || !bytes.Equal(b[:len(diskMagic)], diskMagic) ||
+		!bytes.Equal(b[len(diskMagic)+1:diskHeader], sum[:]) {
+		os.Remove(p)
+		return nil
+	}
+	switch b[len(diskMagic)] {
+	case 0:
+		return &entry{key: k, data: payload}
+	case 1:
+		if len(payload) == 0 {
+			return &entry{key: k}
+		}
+	}
+	os.Remove(p)
+	return nil
+}
+
+// writeDisk keeps e on disk, written to a temporary file renamed into
+// place, so a reader never sees half of it.
+func (c *Cache) writeDisk(e *entry) error {
+	p := c.path(e.key)
+	if p == "" {
+		return nil
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	flag := byte(0)
+	if e.data == nil {
+		flag = 1
+	}
+	sum := sha256.Sum256(e.data)
+	hdr := append(append(append(make([]byte, 0, diskHeader), diskMagic...), flag), sum[:]...)
+	_, err = f.Write(hdr)
+	if err == nil {
+		_, err = f.Write(e.data)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func fileExists(p string) bool {
+	if p == "" {
+		return false
+	}
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,230 @@
+package compress
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// decode undoes Encode with the libraries' readers.
+func decode(t testing.TB, c Coding, data []byte) []byte {
+	t.Helper()
+	var r io.Reader
+	switch c {
+	case Zstd:
+		d, err := zstd.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		r = d
+	case Brotli:
+		r = brotli.NewReader(bytes.NewReader(data))
+	case Gzip:
+		g, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = g
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("decode %v: %v", c, err)
+	}
+	return out
+}
+
+func text(seed string) []byte {
+	return []byte(strings.Repeat("body { color: #"+seed+"; margin: 0 auto; }\n", 200))
+}
+
+func constSource(b []byte) Source { return func() ([]byte, error) { return b, nil } }
+
+func TestGetCompressesOnce(t *testing.T) {
+	c := New(Options{})
+	defer c.Close()
+	data := text("abc")
+	h := sha256Hex(data)
+	for _, cd := range Preferred {
+		var wg sync.WaitGroup
+		results := make([][]byte, 8)
+		for i := range results {
+			wg.Go(func() {
+				b, err := c.Get(h, cd, constSource(data))
+				if err != nil {
+					t.Error(err)
+				}
+				results[i] = b
+			})
+		}
+		wg.Wait()
+		for _, b := range results {
+			if !bytes.Equal(decode(t, cd, b), data) {
+				t.Fatalf("%v: the form does not decode to the file", cd)
+			}
+		}
+	}
+	if n := c.Stats().Compressed; n != 3 {
+		t.Errorf("compressed %d times for 3 codings, want 3", n)
+	}
+	if b, ok := c.Peek(h, Zstd); !ok || b == nil {
+		t.Errorf("Peek: the zstd form is not in memory")
+	}
+}
+
+func TestGetChanged(t *testing.T) {
+	c := New(Options{})
+	defer c.Close()
+	if _, err := c.Get(sha256Hex(text("old")), Gzip, constSource(text("new"))); err != ErrChanged {
+		t.Fatalf("got %v, want ErrChanged", err)
+	}
+	if _, ok := c.Peek(sha256Hex(text("old")), Gzip); ok {
+		t.Errorf("a form of changed bytes is kept")
+	}
+}
+
+func TestNotWorth(t *testing.T) {
+	c := New(Options{Dir: t.TempDir()})
+	defer c.Close()
+	noise := make([]byte, 4096)
+	for i := range noise {
+		noise[i] = byte(rand.N(256))
+	}
+	b, err := c.Get(sha256Hex(noise), Brotli, constSource(noise))
+	if err != nil || b != nil {
+		t.Fatalf("got %d bytes, %v: want nil (send it as it is)", len(b), err)
+	}
+	c2 := New(Options{Dir: c.dir})
+	defer c2.Close()
+	if b, err := c2.Get(sha256Hex(noise), Brotli, nil); err != nil || b != nil || c2.Stats().DiskHits != 1 {
+		t.Fatalf("from disk: %d bytes, %v, %+v", len(b), err, c2.Stats())
+	}
+}
+
+func TestDiskCache(t *testing.T) {
+	dir := t.TempDir()
+	data := text("def")
+	h := sha256Hex(data)
+	c := New(Options{Dir: dir})
+	want, err := c.Get(h, Zstd, constSource(data))
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, h[:2], h+".zst")
+	stored, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSource := func() ([]byte, error) { return nil, fmt.Errorf("read the file again") }
+
+	t.Run("restart", func(t *testing.T) {
+		c := New(Options{Dir: dir})
+		defer c.Close()
+		got, err := c.Get(h, Zstd, noSource)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("got %d bytes, %v", len(got), err)
+		}
+		if s := c.Stats(); s.Compressed != 0 || s.DiskHits != 1 {
+			t.Errorf("%+v, want one disk hit and nothing compressed", s)
+		}
+	})
+	for _, bad := range []struct {
+		name string
+		data []byte
+	}{
+		{"truncated", stored[:len(stored)-7]},
+		{"header only", stored[:diskHeader-1]},
+		{"corrupted", append(slicesClone(stored[:len(stored)-1]), stored[len(stored)-1]^1)},
+		{"other magic", append([]byte("herald-z0\n"), stored[len(diskMagic):]...)},
+		{"empty", nil},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			if err := os.WriteFile(file, bad.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := New(Options{Dir: dir})
+			defer c.Close()
+			got, err := c.Get(h, Zstd, constSource(data))
+			if err != nil || !bytes.Equal(decode(t, Zstd, got), data) {
+				t.Fatalf("got %d bytes, %v", len(got), err)
+			}
+			if s := c.Stats(); s.Compressed != 1 || s.DiskHits != 0 {
+				t.Errorf("%+v: the bad file was served, not made again", s)
+			}
+			if again, _ := os.ReadFile(file); !bytes.Equal(again, stored) {
+				t.Errorf("the bad file was not replaced")
+			}
+		})
+	}
+	t.Run("left no temporary files", func(t *testing.T) {
+		files, _ := os.ReadDir(filepath.Dir(file))
+		if len(files) != 1 {
+			t.Errorf("%d files in %s, want 1", len(files), filepath.Dir(file))
+		}
+	})
+}
+
+func slicesClone(b []byte) []byte { return append([]byte(nil), b...) }
+
+func TestMemoryBudget(t *testing.T) {
+	const budget = 8 << 10
+	c := New(Options{MemoryBudget: budget})
+	defer c.Close()
+	var first string
+	for i := range 200 {
+		data := text(fmt.Sprintf("%06d", i))
+		data = append(data, fmt.Sprint(rand.N(1<<30))...)
+		h := sha256Hex(data)
+		if i == 0 {
+			first = h
+		}
+		if _, err := c.Get(h, Gzip, constSource(data)); err != nil {
+			t.Fatal(err)
+		}
+		if m := c.Stats().MemoryBytes; m > budget {
+			t.Fatalf("%d bytes held, budget %d", m, budget)
+		}
+	}
+	if _, ok := c.Peek(first, Gzip); ok {
+		t.Errorf("the least recently used form was not evicted")
+	}
+}
+
+func TestWarm(t *testing.T) {
+	dir := t.TempDir()
+	c := New(Options{Dir: dir})
+	defer c.Close()
+	crit, rest := text("c1"), text("r1")
+	changed := text("x")
+	c.Warm([]Job{{sha256Hex(crit), constSource(crit)}, {sha256Hex(changed), constSource(text("y"))}},
+		[]Job{{sha256Hex(rest), constSource(rest)}, {sha256Hex(crit), constSource(crit)}})
+	c.Wait()
+	for _, cd := range Preferred {
+		if b, ok := c.Peek(sha256Hex(crit), cd); !ok || b == nil {
+			t.Errorf("critical %v not in memory", cd)
+		}
+		if _, ok := c.Peek(sha256Hex(rest), cd); ok {
+			t.Errorf("rest %v in memory, want on disk only", cd)
+		}
+		if !fileExists(c.path(key{sha256Hex(rest), cd})) {
+			t.Errorf("rest %v not on disk", cd)
+		}
+		if _, ok := c.Peek(sha256Hex(changed), cd); ok {
+			t.Errorf("a changed file's form was kept")
+		}
+	}
+	if n := c.Stats().Compressed; n != 6 {
+		t.Errorf("compressed %d forms, want 6 (2 files, 3 codings)", n)
+	}
+}

@@ -334,10 +334,13 @@ func (s *state) lookup(p string) (e *fileEntry, folder bool) {
 	return nil, false
 }
 
-// deliver sends a page's critical assets the client lacks: pushes, then
-// 103 Early Hints, then the Link header of the page's response, and records
-// what it sent in the client's cache digest. It returns false when the
-// client reset the stream while the 103 was being written: net/http's
+// deliver sends a page's critical assets: pushes of those the client lacks,
+// then 103 Early Hints and the Link header of the page's response with all
+// of them. The cache digest gates push only: a hint or a preload of an asset
+// the browser has costs nothing (it answers from its cache), while one left
+// out costs the page's chain of round trips whenever the cookie outlives the
+// cache. So the cookie is set only when push is on. It returns false when
+// the client reset the stream while the 103 was being written: net/http's
 // HTTP/2 server may then still be encoding the header map, which must not
 // be touched again (the race detector caught it under a rapid reset).
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan) bool {
@@ -348,8 +351,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 		// HEAD: the header fields GET would have, without sending anything
 		// or recording it.
 		if h.opts.Preload {
-			var haveBuf [digestMaxEntries]uint16
-			w.Header()["Link"] = withExtra(h.extraLink, plan.linksFor(readDigest(r, haveBuf[:0])))
+			w.Header()["Link"] = withExtra(h.extraLink, plan.links)
 		}
 		return true
 	}
@@ -360,25 +362,26 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 
 	nav := isNavigation(r)
 	hdr := w.Header()
-	if links := plan.linksFor(have); len(links) > 0 {
-		hinted := false
-		if h.opts.Hints && nav && r.ProtoMajor >= 2 {
-			hdr["Link"] = withExtra(h.extraLink, links)
-			w.WriteHeader(http.StatusEarlyHints)
-			if r.Context().Err() != nil {
-				return false
-			}
-			hinted = true
+	hinted := false
+	if h.opts.Hints && nav && r.ProtoMajor >= 2 {
+		hdr["Link"] = withExtra(h.extraLink, plan.links)
+		w.WriteHeader(http.StatusEarlyHints)
+		if r.Context().Err() != nil {
+			return false
 		}
-		if h.opts.Preload {
-			hdr["Link"] = withExtra(h.extraLink, links)
-		} else {
-			restore(hdr, "Link", h.extraLink)
-		}
-		if nav && (hinted || h.opts.Preload) {
-			for i := range plan.assets {
-				sent = append(sent, plan.assets[i].key)
-			}
+		hinted = true
+	}
+	if h.opts.Preload {
+		hdr["Link"] = withExtra(h.extraLink, plan.links)
+	} else {
+		restore(hdr, "Link", h.extraLink)
+	}
+	if h.opts.Push != PushAuto {
+		return true
+	}
+	if nav && (hinted || h.opts.Preload) {
+		for i := range plan.assets {
+			sent = append(sent, plan.assets[i].key)
 		}
 	}
 	if d, changed := have.withKeys(sent); changed {

@@ -138,26 +138,6 @@ func isNavigation(r *http.Request) bool {
 	return false
 }
 
-// links returns the Link values of the assets the client lacks, within the
-// bound. It allocates only when the client has some of them.
-func (p *pagePlan) linksFor(have digest) []string {
-	if len(have) == 0 {
-		return p.links
-	}
-	var out []string
-	size := 0
-	for i := range p.assets {
-		if l := p.assets[i].link; !have.has(p.assets[i].key) {
-			if !p.opts.linkFits(len(out), size, len(l)) {
-				break
-			}
-			out = append(out, l)
-			size += len(l)
-		}
-	}
-	return out[:len(out):len(out)]
-}
-
 // The Link values of a page, in its Link header and its 103, are bounded:
 // a page with 5,000 critical stylesheets (or a 10,000-deep @import chain)
 // had a 300 KB Link header, which clients built on nghttp2 (curl, h2load)

@@ -93,8 +93,8 @@ func TestConfiguredHeadersKept(t *testing.T) {
 			method, path string
 			link, vary   []string
 		}{
-			{"GET", "/", []string{preconnect}, []string{"Origin"}},
-			{"HEAD", "/", []string{preconnect}, []string{"Origin"}},
+			{"GET", "/", []string{preconnect}, []string{"Origin", "Accept-Encoding"}},
+			{"HEAD", "/", []string{preconnect}, []string{"Origin", "Accept-Encoding"}},
 			{"GET", "/a.css", []string{preconnect}, []string{"Origin", "Accept-Encoding"}},
 			{"GET", "/nope", []string{preconnect}, []string{"Origin"}},
 		} {

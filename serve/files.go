@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"herald/compress"
 	"herald/manifest"
 )
 
@@ -56,6 +57,9 @@ type fileEntry struct {
 
 	// variants are precompressed siblings (a.css.br, ...), best first.
 	variants []variant
+	// codedEtag is the ETag of each encoded form herald makes itself, set
+	// when the file's type gains from compression (compress.Compressible).
+	codedEtag [4][]string
 	// page is set for an HTML page of the manifest. Manifests share
 	// unchanged pages, so a plan is made again only for a page that changed.
 	page *lazyPlan
@@ -113,6 +117,11 @@ func newFileEntry(urlPath string, f manifest.File, opts *Options) *fileEntry {
 		ct = manifest.ContentType(urlPath)
 	}
 	e.contentType = header(ct)
+	if opts.Compress && f.Hash != "" && compress.Compressible(ct) {
+		for _, c := range compress.Preferred {
+			e.codedEtag[c] = header(compress.ETag(f.Hash, c))
+		}
+	}
 	e.html = manifest.IsPage(urlPath)
 	switch {
 	case e.html:
@@ -175,62 +184,32 @@ func hashLike(urlPath string) bool {
 	return false
 }
 
-// chooseVariant picks the precompressed form the client accepts best, or
-// nil for the file itself.
-func (e *fileEntry) chooseVariant(r *http.Request) *variant {
-	if len(e.variants) == 0 {
-		return nil
-	}
-	ae := r.Header["Accept-Encoding"]
-	if len(ae) == 0 {
-		return nil
-	}
+// negotiate picks the form of e the client accepts best: a precompressed
+// sibling (v), a form herald makes (coding, v nil), or the file itself
+// (compress.Identity). vary reports whether the answer depends on
+// Accept-Encoding.
+func (e *fileEntry) negotiate(r *http.Request) (coding compress.Coding, v *variant, vary bool) {
+	var offered compress.Set
 	for i := range e.variants {
-		v := &e.variants[i]
-		for _, line := range ae {
-			if accepts(line, v.coding) {
-				return v
-			}
+		if c, ok := compress.ParseCoding(e.variants[i].coding); ok {
+			offered = offered.With(c)
 		}
 	}
-	return nil
-}
-
-// accepts reports whether an Accept-Encoding line accepts coding with a
-// quality above zero (by name or by "*").
-func accepts(line, coding string) bool {
-	star := false
-	for line != "" {
-		var item string
-		item, line, _ = strings.Cut(line, ",")
-		name, params, _ := strings.Cut(item, ";")
-		name = strings.TrimSpace(name)
-		named := strings.EqualFold(name, coding)
-		if !named && name != "*" {
-			continue
-		}
-		ok := qualityAboveZero(params)
-		if named {
-			return ok
-		}
-		star = ok
+	if offered == 0 && e.codedEtag[compress.Zstd] != nil {
+		// The site's own siblings, when it has some, are its choice of
+		// codings and levels: herald makes forms only for a file without.
+		offered = compress.All
 	}
-	return star
-}
-
-// qualityAboveZero reads the q parameter of an Accept-Encoding item.
-func qualityAboveZero(params string) bool {
-	for params != "" {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if !strings.EqualFold(strings.TrimSpace(k), "q") {
-			continue
-		}
-		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		return err != nil || q > 0
+	if offered == 0 {
+		return compress.Identity, nil, false
 	}
-	return true
+	coding = compress.Negotiate(r.Header["Accept-Encoding"], offered)
+	for i := range e.variants {
+		if e.variants[i].coding == coding.String() {
+			return coding, &e.variants[i], true
+		}
+	}
+	return coding, nil, true
 }
 
 // content is a file's bytes ready for http.ServeContent.
@@ -362,11 +341,24 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 		hdr["Cache-Control"] = e.cacheControl
 	}
 	src, etag := e, e.etag
-	if len(e.variants) > 0 {
+	coding, v, vary := e.negotiate(r)
+	if vary {
 		hdr["Vary"] = withExtra(h.extraVary, varyAcceptEncoding)
-		if v := e.chooseVariant(r); v != nil {
-			src, etag = v.file, v.etag
-			hdr["Content-Encoding"] = v.header
+	}
+	switch {
+	case v != nil:
+		src, etag = v.file, v.etag
+		hdr["Content-Encoding"] = v.header
+	case coding != compress.Identity:
+		if data := h.encoded(s, e, coding); data != nil {
+			hdr["Content-Encoding"] = header(coding.String())
+			hdr["Etag"] = e.codedEtag[coding]
+			// http.ServeContent leaves Content-Length out of a whole
+			// response with a Content-Encoding; it sets its own for a
+			// range, and drops it from a 304 or an error.
+			hdr["Content-Length"] = header(strconv.Itoa(len(data)))
+			serveContent(w, r, time.Time{}, bytes.NewReader(data))
+			return
 		}
 	}
 	c, err := s.open(src)
@@ -379,6 +371,13 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 	}
 	if c.verified && etag != nil {
 		hdr["Etag"] = etag
+	}
+	if v != nil { // as above: http.ServeContent would leave it out
+		if size, err := c.r.Seek(0, io.SeekEnd); err == nil {
+			if _, err := c.r.Seek(0, io.SeekStart); err == nil {
+				hdr["Content-Length"] = header(strconv.FormatInt(size, 10))
+			}
+		}
 	}
 	modTime := c.modTime
 	if c.lastModified != nil && !dateConditional(r) {

@@ -52,6 +52,10 @@ type Options struct {
 	Hints   bool
 	Preload bool
 
+	// Compress sends text files compressed as Accept-Encoding allows (zstd,
+	// br, gzip), each form made once per content hash (see compressed.go).
+	Compress bool
+
 	// PushMaxBytes and PushMaxCount bound what one page request pushes.
 	PushMaxBytes int64
 	PushMaxCount int
@@ -106,6 +110,7 @@ func DefaultOptions() Options {
 		Push:              PushAuto,
 		Hints:             true,
 		Preload:           true,
+		Compress:          true,
 		PushMaxBytes:      512 << 10,
 		PushMaxCount:      32,
 		LinkMaxCount:      DefaultLinkMaxCount,
@@ -226,6 +231,7 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]
 	h.state.Store(s)
+	h.warm(s)
 }
 
 // entry is the file at URL path p in s, if s and the file exist.

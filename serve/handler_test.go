@@ -131,7 +131,7 @@ func TestFiles(t *testing.T) {
 	}{
 		{name: "index of the site", path: "/", status: 200, body: ptr(pageHTML),
 			want: map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache",
-				"Etag": etagFor(pageHTML), "Vary": ""}},
+				"Etag": etagFor(pageHTML), "Vary": "Accept-Encoding"}},
 		{name: "page by name", path: "/index.html", status: 200, body: ptr(pageHTML)},
 		{name: "folder index", path: "/docs/", status: 200, body: ptr(file("docs/index.html"))},
 		{name: "folder without slash", path: "/docs", status: 301, want: map[string]string{"Location": "/docs/"}},
@@ -146,7 +146,7 @@ func TestFiles(t *testing.T) {
 			status: 200, body: ptr(file("a.css.br")), want: map[string]string{"Content-Encoding": "br", "Etag": etagFor(file("a.css.br"))}},
 		{name: "refused codings", path: "/a.css", header: map[string]string{"Accept-Encoding": "br;q=0, gzip;q=0.0, *;q=0"},
 			status: 200, body: ptr(aCSS), want: map[string]string{"Content-Encoding": "", "Vary": "Accept-Encoding"}},
-		{name: "star accepts", path: "/a.css", header: map[string]string{"Accept-Encoding": "identity, *;q=0.5"},
+		{name: "star accepts", path: "/a.css", header: map[string]string{"Accept-Encoding": "identity;q=0.5, *"},
 			status: 200, body: ptr(file("a.css.br")), want: map[string]string{"Content-Encoding": "br"}},
 		{name: "sibling served as itself", path: "/a.css.gz", status: 200, body: ptr(file("a.css.gz")),
 			want: map[string]string{"Content-Encoding": "", "Content-Type": "application/gzip"}},

@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"github.com/klauspost/compress/zstd"
+
 	"bytes"
 	"crypto/tls"
 	"io"
@@ -194,7 +196,10 @@ func TestPushConversation(t *testing.T) {
 	c := dialH2(t, srv, true)
 
 	first := c.get("/", browserHeaders...)
-	if first.status != "200" || string(first.body) != pageHTML {
+	if ce := first.header["content-encoding"]; !slices.Equal(ce, []string{"zstd"}) {
+		t.Errorf("page: content-encoding %v, want zstd", ce)
+	}
+	if first.status != "200" || string(decodeZstd(t, first.body)) != pageHTML {
 		t.Fatalf("first visit: status %s, body %q", first.status, first.body)
 	}
 	if want := []string{"/a.css", "/b.css", "/app.js"}; !slices.Equal(first.pushes, want) {
@@ -316,4 +321,18 @@ func TestNoPushForAssetsOrHead(t *testing.T) {
 	if r := c.get("/a.css", browserHeaders...); len(r.pushes) != 0 || len(r.early) != 0 || len(r.header["link"]) != 0 {
 		t.Errorf("asset request: pushes %v, early %v, links %v", r.pushes, r.early, r.header["link"])
 	}
+}
+
+func decodeZstd(t testing.TB, b []byte) []byte {
+	t.Helper()
+	d, err := zstd.NewReader(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	out, err := d.DecodeAll(b, nil)
+	if err != nil {
+		t.Fatalf("zstd: %v", err)
+	}
+	return out
 }

@@ -1,0 +1,90 @@
+package serve
+
+import (
+	"io"
+	"sync"
+
+	"herald/compress"
+)
+
+// Text files go out compressed in the coding the client prefers among
+// zstd, br and gzip (compress.Negotiate), as made by one process-wide
+// compress.Cache: once per content hash and coding, kept in memory under a
+// budget and on disk in the user's cache folder, so that neither a second
+// request nor a restart compresses again. Sites and handlers share it, as
+// it is keyed by hash. A precompressed sibling on disk (a.css.br) is
+// preferred to a form of the cache for its coding.
+//
+// After each manifest the warmer makes, in the background at low priority,
+// the forms of every page's critical assets first, then those of the other
+// text files (on disk). A request for a form not made yet compresses it
+// itself (concurrent requests of that form wait for that one compression):
+// a form is small work (the python docs' largest critical asset, jquery.js
+// at 90 KB, takes milliseconds), and the client gets its bytes compressed
+// from its first visit.
+//
+// Ranges apply to the form sent, as nginx's gzip_static does: each form
+// has its own strong ETag (compress.ETag), so If-Range never mixes two.
+var sharedCache = sync.OnceValue(func() *compress.Cache {
+	dir, err := compress.DefaultDir()
+	if err != nil {
+		dir = "" // no cache folder: memory only
+	}
+	return compress.New(compress.Options{Dir: dir})
+})
+
+// encoded returns e's form in coding c, or nil to send the file itself (the
+// form is not worth it, or the file cannot be read or changed since the
+// manifest).
+func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding) []byte {
+	data, err := sharedCache().Get(e.hash, c, func() ([]byte, error) {
+		f, err := s.open(e)
+		if err != nil {
+			return nil, err
+		}
+		if f.close != nil {
+			defer f.close()
+		}
+		return io.ReadAll(f.r)
+	})
+	if err != nil {
+		h.logger.Debug("cannot compress a file", "file", e.name, "coding", c.String(), "err", err)
+		return nil
+	}
+	return data
+}
+
+// warm queues the forms of the files of s for the warmer: every page's
+// critical assets first, then the other files that gain from compression.
+func (h *Handler) warm(s *state) {
+	if !h.opts.Compress {
+		return
+	}
+	job := func(e *fileEntry) compress.Job {
+		return compress.Job{Hash: e.hash, Src: func() ([]byte, error) {
+			f, err := s.fsys.Open(e.name)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			return io.ReadAll(f)
+		}}
+	}
+	var critical, rest []compress.Job
+	for _, page := range s.m.Pages {
+		if page == nil {
+			continue
+		}
+		for _, a := range page.Assets {
+			if e := s.files[a.Path]; e != nil && e.codedEtag[compress.Zstd] != nil {
+				critical = append(critical, job(e))
+			}
+		}
+	}
+	for _, e := range s.files {
+		if e.codedEtag[compress.Zstd] != nil && len(e.variants) == 0 {
+			rest = append(rest, job(e))
+		}
+	}
+	sharedCache().Warm(critical, rest)
+}

@@ -62,6 +62,7 @@ type Site struct {
 
 	Push              string // "auto" or "off"
 	Hints, Preload    bool
+	Compress          bool  // send text files compressed (compress = false turns it off)
 	PushMaxBytes      int64 // -1 when the file leaves it out: the server's default; 0 pushes nothing
 	PushMaxCount      int   // -1 when the file leaves it out: the server's default; 0 pushes nothing
 	HTMLCacheControl  string
@@ -210,6 +211,7 @@ type rawSite struct {
 	Push     rawPush  `toml:"push"`
 	Cache    rawCache `toml:"cache"`
 	Headers  any      `toml:"headers"`
+	Compress any      `toml:"compress"`
 }
 
 type rawTLS struct {
@@ -415,6 +417,7 @@ func (p *parser) site(i int, r *rawSite) {
 	}
 	s.Hints = p.boolean(at("push.hints"), r.Push.Hints, true)
 	s.Preload = p.boolean(at("push.preload"), r.Push.Preload, true)
+	s.Compress = p.boolean(at("compress"), r.Compress, true)
 	s.PushMaxBytes = p.size(at("push.max_bytes"), r.Push.MaxBytes, -1)
 	s.PushMaxCount = int(p.integer(at("push.max_count"), r.Push.MaxCount, -1))
 	s.HTMLCacheControl = p.headerValue(at("cache.html"), r.Cache.HTML)

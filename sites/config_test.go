@@ -147,8 +147,12 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := c.Sites[0]
-	if s.Root != "/etc/herald/public" || s.Push != "auto" || !s.Hints || !s.Preload || len(s.Listen) != 1 || s.Listen[0] != ":8443" || !s.TLS.Local {
+	if s.Root != "/etc/herald/public" || s.Push != "auto" || !s.Hints || !s.Preload || len(s.Listen) != 1 || s.Listen[0] != ":8443" || !s.TLS.Local || !s.Compress {
 		t.Errorf("defaults: %+v", s)
+	}
+	c, err = ParseConfig("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\ncompress = false\n"))
+	if err != nil || c.Sites[0].Compress {
+		t.Errorf("compress = false: %v, %+v", err, c)
 	}
 	if srv := c.Server; srv.ReadHeaderTimeout != 0 || srv.WriteTimeout != 0 || srv.MaxHeaderBytes != 0 || srv.Listen != nil {
 		t.Errorf("server defaults: %+v, want zero (the server's own)", c.Server)

@@ -52,6 +52,7 @@ Examples:
 		&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 server push: auto or off"},
 		&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
 		&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
+		&cli.StringFlag{Name: "compress", Value: "on", Usage: "send text files compressed (zstd, br, gzip), each once per content hash: on or off"},
 		&cli.StringFlag{Name: "push-max-bytes", Value: "512KiB", Usage: "push at most `SIZE` per page"},
 		&cli.IntFlag{Name: "push-max-count", Value: 32, Usage: "push at most `N` assets per page"},
 		originFlag,
@@ -153,6 +154,9 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 		return opts, err
 	}
 	if opts.Preload, err = switchFlag(c, "preload"); err != nil {
+		return opts, err
+	}
+	if opts.Compress, err = switchFlag(c, "compress"); err != nil {
 		return opts, err
 	}
 	if opts.PushMaxBytes, err = parseBytes(c.String("push-max-bytes")); err != nil {

@@ -33,6 +33,7 @@ var configKeys = []struct{ flag, instead string }{
 	{"push", "mode = \"auto\" or \"off\" in the site's [site.push]"},
 	{"hints", "hints = true or false in the site's [site.push]"},
 	{"preload", "preload = true or false in the site's [site.push]"},
+	{"compress", "compress = false in the [[site]]"},
 	{"push-max-bytes", "max_bytes in the site's [site.push]"},
 	{"push-max-count", "max_count in the site's [site.push]"},
 	{"origin", "origin = \"https://...\" in the [[site]]"},
@@ -115,7 +116,7 @@ func backend(cfg *sites.Config, logger *slog.Logger) sites.Backend {
 func siteOptions(s *sites.Site) serve.Options {
 	opts := serve.DefaultOptions()
 	opts.Push = serve.PushMode(s.Push)
-	opts.Hints, opts.Preload = s.Hints, s.Preload
+	opts.Hints, opts.Preload, opts.Compress = s.Hints, s.Preload, s.Compress
 	if s.PushMaxBytes >= 0 { // 0 is a budget of nothing; -1, not in the file
 		opts.PushMaxBytes = s.PushMaxBytes
 	}

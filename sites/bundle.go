@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
@@ -21,9 +20,8 @@ import (
 	"strings"
 	"time"
 
+	hcompress "herald/compress"
 	"herald/manifest"
-
-	"github.com/andybalholm/brotli"
 )
 
 // A bundle is an executable with a site appended to it:
@@ -49,7 +47,7 @@ var ErrNoBundle = errors.New("no site is bundled in this executable")
 
 // BundleOptions tune MakeBundle.
 type BundleOptions struct {
-	// Precompress adds .br and .gz siblings of compressible files (when they
+	// Precompress adds .zst, .br and .gz siblings of compressible files (when they
 	// are smaller), made once here rather than on every request.
 	Precompress bool
 	// Manifest is how the site's manifest is built.
@@ -59,7 +57,7 @@ type BundleOptions struct {
 // BundleStats tells what MakeBundle wrote.
 type BundleStats struct {
 	Files      int   // the site's files
-	Compressed int   // .br and .gz siblings added
+	Compressed int   // .zst, .br and .gz siblings added
 	SiteBytes  int64 // the site's files, as on disk
 	Appended   int64 // zip and trailer
 	Executable int64 // the executable the site was appended to
@@ -187,9 +185,10 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 		types[i] = m.Files["/"+name].Type
 	}
 	type result struct {
-		data, br, gz []byte
-		mod          time.Time
-		err          error
+		data  []byte
+		forms [3][]byte // as precompressed
+		mod   time.Time
+		err   error
 	}
 	results := make([]chan result, len(names))
 	for i := range results {
@@ -216,8 +215,8 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 					return
 				}
 				r.data, r.mod, r.err = readFile(fsys, name)
-				if r.err == nil && precompress && compressible(name, types[i]) {
-					r.br, r.gz = compress(r.data)
+				if r.err == nil && precompress && hcompress.Compressible(types[i]) {
+					r.forms = compress(r.data)
 				}
 				results[i] <- r
 			}()
@@ -239,19 +238,17 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 		}
 		stats.Files++
 		stats.SiteBytes += int64(len(r.data))
-		for _, v := range []struct {
-			ext  string
-			data []byte
-		}{{".br", r.br}, {".gz", r.gz}} {
-			if v.data == nil || m.Files["/"+name+v.ext] != (manifest.File{}) {
+		for j, data := range r.forms {
+			ext := precompressed[j].Ext()
+			if data == nil || m.Files["/"+name+ext] != (manifest.File{}) {
 				continue // not worth it, or the site has its own
 			}
-			if err := storeEntry(zw, name+v.ext, r.mod, v.data); err != nil {
+			if err := storeEntry(zw, name+ext, r.mod, data); err != nil {
 				return err
 			}
-			sum := sha256.Sum256(v.data)
-			m.Files["/"+name+v.ext] = manifest.File{Size: int64(len(v.data)),
-				Type: manifest.ContentType(name + v.ext), Hash: hex.EncodeToString(sum[:])}
+			sum := sha256.Sum256(data)
+			m.Files["/"+name+ext] = manifest.File{Size: int64(len(data)),
+				Type: manifest.ContentType(name + ext), Hash: hex.EncodeToString(sum[:])}
 			stats.Compressed++
 		}
 	}
@@ -282,44 +279,19 @@ func storeEntry(zw *zip.Writer, name string, mod time.Time, data []byte) error {
 	return err
 }
 
-// compressible reports whether a file of this type gains from compression.
-func compressible(name, typ string) bool {
-	typ, _, _ = strings.Cut(typ, ";")
-	switch {
-	case strings.HasPrefix(typ, "text/"), strings.HasSuffix(typ, "+xml"), strings.HasSuffix(typ, "+json"):
-		return true
-	}
-	switch typ {
-	case "application/json", "application/xml", "application/javascript", "application/wasm",
-		"font/ttf", "font/otf", "application/vnd.ms-fontobject", "image/vnd.microsoft.icon", "image/bmp":
-		return true
-	}
-	return false
-}
-
-// compress returns the brotli and gzip forms of data, each only when it is
-// at least 10% smaller than data.
-func compress(data []byte) (br, gz []byte) {
-	worth := func(b []byte) []byte {
-		if len(b) < len(data)*9/10 {
-			return b
+// compress returns the zstd, brotli and gzip forms of data, as the server
+// makes them (compress.Encode), each only when it is worth it.
+func compress(data []byte) (forms [3][]byte) {
+	for i, c := range precompressed {
+		if b := hcompress.Encode(c, data); hcompress.Worth(len(b), len(data)) {
+			forms[i] = b
 		}
-		return nil
 	}
-	var bb bytes.Buffer
-	bw := brotli.NewWriterLevel(&bb, brotliLevel)
-	bw.Write(data)
-	bw.Close()
-	var gb bytes.Buffer
-	gw, _ := gzip.NewWriterLevel(&gb, gzip.BestCompression)
-	gw.Write(data)
-	gw.Close()
-	return worth(bb.Bytes()), worth(gb.Bytes())
+	return forms
 }
 
-// brotliLevel is below the maximum (11): level 11 of this brotli takes
-// minutes over a large site for a few percent.
-const brotliLevel = 9
+// precompressed are the codings of the siblings a bundle holds.
+var precompressed = [3]hcompress.Coding{hcompress.Zstd, hcompress.Brotli, hcompress.Gzip}
 
 type countWriter struct {
 	w io.Writer

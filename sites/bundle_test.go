@@ -18,6 +18,7 @@ import (
 	"herald/manifest"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 )
 
 // testExecutable is a real program to append sites to: the test binary.
@@ -139,17 +140,25 @@ func TestBundleRoundTrip(t *testing.T) {
 	}
 	// Precompressed siblings decode to the file; the site's own .gz stays.
 	for _, name := range []string{"index.html", "css/site.css"} {
-		for _, enc := range []string{".br", ".gz"} {
+		for _, enc := range []string{".zst", ".br", ".gz"} {
 			data, err := fs.ReadFile(b.FS(), name+enc)
 			if err != nil {
 				t.Errorf("%s%s: %v", name, enc, err)
 				continue
 			}
 			var r io.Reader = brotli.NewReader(bytes.NewReader(data))
-			if enc == ".gz" {
+			switch enc {
+			case ".gz":
 				if r, err = gzip.NewReader(bytes.NewReader(data)); err != nil {
 					t.Fatal(err)
 				}
+			case ".zst":
+				d, err := zstd.NewReader(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer d.Close()
+				r = d
 			}
 			if got, err := io.ReadAll(r); err != nil || string(got) != smallSite[name] {
 				t.Errorf("%s%s does not decode to the file: %v", name, enc, err)

@@ -27,7 +27,7 @@ var bundleCommand = &cli.Command{
 manifest (built now) to the copy. The result needs nothing beside it: run it
 to serve the site. No Go toolchain is needed, and the files are stored as
 they are, so they are served with ranges straight from the executable.
---precompress adds brotli and gzip forms of text files, made once here.
+--precompress adds zstd, brotli and gzip forms of text files, made once here.
 
 The bundle checks its own sha256 when it starts, and refuses to run if it
 was truncated or changed.
@@ -45,7 +45,7 @@ Examples:
     ./mysite --addr 127.0.0.1:8080`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the executable to `FILE` (required)"},
-		&cli.BoolFlag{Name: "precompress", Usage: "add .br and .gz forms of compressible files"},
+		&cli.BoolFlag{Name: "precompress", Usage: "add .zst, .br and .gz forms of compressible files"},
 		originFlag,
 	},
 	Action: runBundle,

@@ -351,7 +351,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 		hdr["Content-Encoding"] = v.header
 	case coding != compress.Identity:
 		if data := h.encoded(s, e, coding); data != nil {
-			hdr["Content-Encoding"] = header(coding.String())
+			hdr["Content-Encoding"] = codingHeader[coding]
 			hdr["Etag"] = e.codedEtag[coding]
 			// http.ServeContent leaves Content-Length out of a whole
 			// response with a Content-Encoding; it sets its own for a
@@ -504,6 +504,9 @@ func (m *memFile) writeTo(w io.Writer, lr *io.LimitedReader) (int64, error) {
 func (w *copyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var varyAcceptEncoding = header("Accept-Encoding")
+
+// codingHeader is the Content-Encoding value of each coding.
+var codingHeader = [...][]string{compress.Gzip: header("gzip"), compress.Brotli: header("br"), compress.Zstd: header("zstd")}
 
 // openFailed answers a manifest file that cannot be opened: removed since
 // the build, or refused by the file system (a link out of an os.Root). The

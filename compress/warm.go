@@ -2,6 +2,7 @@ package compress
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync"
 )
 
@@ -27,6 +28,7 @@ type warmer struct {
 	idle           *sync.Cond
 	wake           chan struct{}
 	stop, done     chan struct{}
+	memLimit       int64 // the process's memory limit before the warmer set its own
 }
 
 func (c *Cache) startWarmer() {
@@ -87,6 +89,11 @@ func (c *Cache) Close() {
 	<-c.done
 }
 
+// warmMemoryLimit is the Go heap the process is kept near while the
+// warmer works (a soft limit: the garbage collector runs more often to stay
+// under it, and lets it go when the live heap needs more).
+const warmMemoryLimit = 64 << 20
+
 func (c *Cache) warm() {
 	defer close(c.done)
 	lowerPriority()
@@ -100,11 +107,25 @@ func (c *Cache) warm() {
 		case len(c.rest) > 0:
 			j, c.rest = c.rest[0], c.rest[1:]
 		}
+		wasBusy := c.busy
 		c.busy = j.Src != nil
 		if !c.busy {
 			c.idle.Broadcast()
 		}
 		c.mu.Unlock()
+		switch {
+		case j.Src == nil && wasBusy:
+			// The queue is done: give back the memory its compressions
+			// used, which no allocation would otherwise collect soon.
+			debug.SetMemoryLimit(c.memLimit)
+			debug.FreeOSMemory()
+		case j.Src != nil && !wasBusy:
+			// While it works, the garbage collector keeps the heap near
+			// warmMemoryLimit rather than let it double over the garbage
+			// of each compression.
+			c.memLimit = debug.SetMemoryLimit(-1) // GOMEMLIMIT's, restored after
+			debug.SetMemoryLimit(min(c.memLimit, warmMemoryLimit))
+		}
 		if j.Src == nil {
 			select {
 			case <-c.wake:

@@ -54,8 +54,10 @@ func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding) []byte {
 	return data
 }
 
-// warm queues the forms of the files of s for the warmer: every page's
-// critical assets first, then the other files that gain from compression.
+// warm queues the forms of every page's critical assets for the warmer.
+// Other files are compressed on their first request: warming a whole site
+// ahead (the python docs: 3,150 forms) spends CPU at start-up on files
+// most of which are never asked for.
 func (h *Handler) warm(s *state) {
 	if !h.opts.Compress {
 		return
@@ -70,7 +72,7 @@ func (h *Handler) warm(s *state) {
 			return io.ReadAll(f)
 		}}
 	}
-	var critical, rest []compress.Job
+	var critical []compress.Job
 	for _, page := range s.m.Pages {
 		if page == nil {
 			continue
@@ -81,10 +83,5 @@ func (h *Handler) warm(s *state) {
 			}
 		}
 	}
-	for _, e := range s.files {
-		if e.codedEtag[compress.Zstd] != nil && len(e.variants) == 0 {
-			rest = append(rest, job(e))
-		}
-	}
-	sharedCache().Warm(critical, rest)
+	sharedCache().Warm(critical, nil)
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 )
@@ -117,10 +118,41 @@ func setUsageError(c *cli.Command, seen map[*cli.Command]bool) {
 }
 
 func main() {
-	if code, ok := runBundled(os.Args, os.Stdout, os.Stderr); ok {
-		os.Exit(code) // this executable is a bundle: it serves its own site
+	stop, err := cpuProfile(os.Getenv("HERALD_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "herald: error: HERALD_CPUPROFILE: %v\n", err)
+		os.Exit(exitFindings)
 	}
-	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+	code, bundled := runBundled(os.Args, os.Stdout, os.Stderr) // a bundle serves its own site
+	if !bundled {
+		code = run(os.Args, os.Stdout, os.Stderr)
+	}
+	stop()
+	os.Exit(code)
+}
+
+// cpuProfile starts a CPU profile of the whole run into file, when file is
+// not empty; stop writes it out. It is read from the environment rather than
+// a flag so that it reaches herald serve, a bundle and every other command
+// alike without being part of their interface (scripts/bench-serve.sh uses it).
+func cpuProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "herald: error: HERALD_CPUPROFILE: %v\n", err)
+		}
+	}, nil
 }
 
 // run runs herald with args and returns its exit code.

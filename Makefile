@@ -3,7 +3,7 @@ GO ?= go
 SITES := $(CURDIR)/.cache/sites
 export HERALD_TEST_SITES := $(SITES)
 
-.PHONY: build test testdeps testsites vet fuzz bench bench-serve soak clean
+.PHONY: build test testdeps testsites vet fuzz bench bench-setup bench-serve bench-build bench-bundle soak clean
 
 build:
 	$(GO) build -o herald ./cmd/herald
@@ -44,9 +44,22 @@ SOAKTIME ?= 10m
 soak:
 	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 60m ./internal/churn -soaktime $(SOAKTIME)
 
-# Side by side with nginx and Go's http.FileServer: needs ../shared/bench/setup.sh run once.
-bench-serve:
+# The side-by-side harness of scripts/bench (its README.md): setup installs nginx, h2o, Caddy
+# and h2load when missing and builds herald and the Go tools into .cache/bench (BENCH_DATA).
+bench-setup: testsites
+	./scripts/bench/setup.sh
+
+# herald serve against nginx, h2o, Caddy and Go's http.FileServer: throughput, then push at
+# 50 ms RTT (DURATION=10 s per measurement, ROUNDS=3, RUNS=7; PROFILE=1 adds a CPU profile).
+bench-serve: testsites
 	./scripts/bench-serve.sh
+
+# herald build as a process against the floor (RUNS=9); a bundle's size, start-up and req/s.
+bench-build: testsites
+	./scripts/bench-build.sh $${RUNS:-9}
+
+bench-bundle: testsites
+	./scripts/bench-bundle.sh
 
 clean:
 	rm -rf herald .cache

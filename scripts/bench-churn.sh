@@ -5,16 +5,15 @@
 # and removed, looping links, FIFOs (scripts/churn). Reports the failed requests (h2load's failed and
 # every status but 2xx: target 0) and herald's RSS over the first and the last minute (sampled every
 # 5 s: mean and max), and the changes the churner made.
-#   mix: MIX_PAGES pages (every 10th page by path) and their stylesheets and scripts, as the shared
-#   harness's throughput/run.sh makes it; with ../shared/bench present its lib/page-assets.sh finds
-#   the assets (following @import), else a grep of the pages' href/src (.css, .js) does.
+#   mix: MIX_PAGES pages (every 10th page by path) and their stylesheets (following @import) and
+#   scripts, as scripts/bench/throughput/run.sh makes it (scripts/bench/lib/workload.sh).
 # Env: MINUTES=10 SITE=.cache/sites/python PORT=28453 C=64 M=10 T=1 MIX_PAGES=50 PAUSE=0 (between
-#   changes) HERALD=(binary, default: built into the work folder) BENCH=../shared/bench
+#   changes) HERALD=(binary, default: built into the work folder)
 #   CLIENT_CPUS=0 SERVER_CPUS=1 (taskset; the churner runs unpinned)
 set -eu
 cd "$(dirname "$0")/.."
 MINUTES=${MINUTES:-10} SITE=${SITE:-.cache/sites/python} PORT=${PORT:-28453} C=${C:-64} M=${M:-10} T=${T:-1}
-MIX_PAGES=${MIX_PAGES:-50} PAUSE=${PAUSE:-0} BENCH=${BENCH:-$(cd .. && pwd)/shared/bench}
+MIX_PAGES=${MIX_PAGES:-50} PAUSE=${PAUSE:-0}
 CLIENT_CPUS=${CLIENT_CPUS:-0} SERVER_CPUS=${SERVER_CPUS:-1}
 command -v h2load >/dev/null || { echo "bench-churn: h2load missing (apt install nghttp2-client)" >&2; exit 2; }
 [ -d "$SITE" ] || { echo "bench-churn: no site at $SITE (make testsites)" >&2; exit 2; }
@@ -29,23 +28,14 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
 
 # The mix workload, on the copy (without _churn/).
 U=https://127.0.0.1:$PORT
-(cd "$work/site" && find . -name '*.html' | sed 's|^\.||' | sort | awk 'NR % 10 == 5' | head -n "$MIX_PAGES") >"$work/pages"
-assets() {
-	if [ -x "$BENCH/lib/page-assets.sh" ]; then "$BENCH/lib/page-assets.sh" "$work/site" "$1"; return; fi
-	tr '\n' ' ' <"$work/site$1" | grep -oiE '(href|src)="[^"#?]+\.(css|js)"' | sed -E 's/^[a-z]+="//I; s/"$//' |
-		grep -vE '^(https?:)?//' | while read -r ref; do
-			case $ref in /*) realpath -m "$ref" ;; *) realpath -m "$(dirname "$1")/$ref" ;; esac
-		done
-}
-{ cat "$work/pages"; while read -r p; do assets "$p"; done <"$work/pages" | awk '!s[$0]++'; } | sed "s|^|$U|" >"$work/mix"
-how=grep; [ -x "$BENCH/lib/page-assets.sh" ] && how=$BENCH/lib/page-assets.sh
+scripts/bench/lib/workload.sh "$work/site" "$U" "$MIX_PAGES" >"$work/mix"
 
 taskset -c "$SERVER_CPUS" "$HERALD" serve "$work/site" --addr "127.0.0.1:$PORT" --cert "$work/cert.pem" --key "$work/key.pem" \
 	>"$work/herald.out" 2>"$work/herald.err" &
 hpid=$!
 pids+=("$hpid")
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-echo "# $(date -u +%FT%TZ) site=$SITE mix=$(wc -l <"$work/mix") URIs (assets: $how); h2load -c $C -m $M -t $T for $MINUTES min; churning _churn/" >&2
+echo "# $(date -u +%FT%TZ) site=$SITE mix=$(wc -l <"$work/mix") URIs; h2load -c $C -m $M -t $T for $MINUTES min; churning _churn/" >&2
 
 "$work/churn" -dir "$work/site/_churn" -away "$work/away" -for "$((MINUTES * 60 + 5))s" -pause "$PAUSE" >"$work/churn.out" 2>&1 &
 pids+=($!)

@@ -26,9 +26,9 @@ cp -rL "$SITE" "$work/site"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
 	-addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 
-# The mix workload, on the copy (without _churn/).
+# The mix workload (the copy has the same pages; _churn/ is never requested).
 U=https://127.0.0.1:$PORT
-scripts/bench/lib/workload.sh "$work/site" "$U" "$MIX_PAGES" >"$work/mix"
+scripts/bench/lib/workload.sh "$SITE" "$U" "$MIX_PAGES" >"$work/mix"
 
 taskset -c "$SERVER_CPUS" "$HERALD" serve "$work/site" --addr "127.0.0.1:$PORT" --cert "$work/cert.pem" --key "$work/key.pem" \
 	>"$work/herald.out" 2>"$work/herald.err" &

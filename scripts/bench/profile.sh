@@ -1,9 +1,9 @@
 #!/bin/bash
 # profile.sh - a CPU profile of herald serve under h2load, as in throughput/run.sh (HTTP/2 over
 # TLS, client on CLIENT_CPUS, server on CPUS, python docs): herald runs with HERALD_CPUPROFILE set,
-# is warmed (counted in the profile too), loaded for DURATION seconds, stopped with SIGTERM (it
-# writes the profile then), and go tool pprof -top prints the NODES heaviest functions by flat and
-# by cumulative time.
+# builds its manifest and is warmed (both counted in the profile too), loaded for DURATION seconds,
+# stopped with SIGTERM (it writes the profile then), and go tool pprof -top prints the NODES
+# heaviest functions by flat and by cumulative time.
 # Env: WORKLOAD=mix|small SITE=$SITES/python PORT=28443 DURATION=10 NODES=25 C=32 M=10 T=1
 #   MIX_PAGES=50 WARM=5000 CLIENT_CPUS=0 HERALD (binary, default $BENCH_DATA/bin/herald)
 #   OUT=$BENCH_DATA/results/herald-cpu-DATE.prof

@@ -288,7 +288,7 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 	}
 	e := pb.lookup(t.file)
 	if e == nil {
-		if r.typ != "unsized" && r.why != "hero" {
+		if r.typ != "unsized" && r.why != WhyHero {
 			pb.page.Missing = append(pb.page.Missing, Missing{Path: t.request, Why: r.why, From: from, Line: r.line})
 		}
 		return nil
@@ -314,7 +314,7 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 	}
 	// A stylesheet's imports and fonts count once it is applied, also when
 	// it was listed before as a preload of the same URL.
-	if (r.why == "link" || r.why == "import" || r.why == "body-style") && e.sheet != nil && !visiting[t.file] && !pb.applied[t.request] {
+	if (r.why == WhyLink || r.why == WhyImport || r.why == WhyBodyStyle) && e.sheet != nil && !visiting[t.file] && !pb.applied[t.request] {
 		pb.applied[t.request] = true
 		visiting[t.file] = true
 		if !r.deferred {
@@ -553,7 +553,7 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 		if r.typ == "unsized" && !bigArea(e.width, e.height) {
 			return false
 		}
-		r.why = "hero" // also a preloaded image's
+		r.why = WhyHero // also a preloaded image's
 		pb.add(base, r, from, nil)
 		return true
 	}
@@ -574,7 +574,7 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 // isPreload reports whether r is a preload or module preload of the head,
 // which by itself blocks nothing.
 func isPreload(r ref) bool {
-	return !r.deferred && (r.why == "preload" || r.why == "modulepreload")
+	return !r.deferred && (r.why == WhyPreload || r.why == WhyModulePreload)
 }
 
 func contains(list []string, s string) bool {

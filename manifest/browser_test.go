@@ -106,16 +106,16 @@ func TestAgainstChromium(t *testing.T) {
 			var wantBlocking, wantFonts []string
 			wantLCP := ""
 			for _, a := range m.Pages[p.path].Assets {
-				if a.Why == "hero" {
+				if a.Why == manifest.WhyHero {
 					wantLCP = srv.URL + a.Path
 				}
 				switch a.As {
 				case "style", "script":
-					if a.Why != "preload" && a.Why != "modulepreload" {
+					if a.Why != manifest.WhyPreload && a.Why != manifest.WhyModulePreload {
 						wantBlocking = append(wantBlocking, a.Path)
 					}
 				case "font":
-					if a.Why == "font-face" {
+					if a.Why == manifest.WhyFontFace {
 						wantFonts = append(wantFonts, a.Path)
 					}
 				}

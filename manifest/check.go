@@ -146,15 +146,15 @@ func staleAssets(page string, old, now []Asset, add func(page, format string, ar
 	}
 }
 
-func whatIs(why string) string {
+func whatIs(why Why) string {
 	switch why {
-	case "link", "import", "body-style":
+	case WhyLink, WhyImport, WhyBodyStyle:
 		return "stylesheet"
-	case "head-script", "body-script":
+	case WhyHeadScript, WhyBodyScript:
 		return "script"
-	case "font-face":
+	case WhyFontFace:
 		return "font"
-	case "preload", "modulepreload":
+	case WhyPreload, WhyModulePreload:
 		return "preloaded file"
 	}
 	return "file"

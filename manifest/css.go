@@ -261,7 +261,7 @@ func (sc *cssScanner) statement(s *sheet, prelude string, off int) bool {
 		}
 		media := mediaAfterURL(rest)
 		if mediaCanMatchScreen(media) {
-			s.imports = append(s.imports, ref{url: urls[0], why: "import", as: "style", line: sc.line(off), media: media})
+			s.imports = append(s.imports, ref{url: urls[0], why: WhyImport, as: "style", line: sc.line(off), media: media})
 		}
 		return true
 	case "charset", "layer":
@@ -421,7 +421,7 @@ func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
 		case name == "background" || name == "background-image":
 			if sel := simpleSelector(selector); sel != "" {
 				if urls := cssURLs(value); len(urls) > 0 {
-					s.backgrounds = append(s.backgrounds, background{sel, ref{url: urls[0], why: "hero", as: "image", line: sc.line(off), typ: "unsized"}})
+					s.backgrounds = append(s.backgrounds, background{sel, ref{url: urls[0], why: WhyHero, as: "image", line: sc.line(off), typ: "unsized"}})
 				}
 			}
 		}
@@ -534,7 +534,7 @@ func fontSources(value string, line int) []ref {
 		} else if ext := strings.ToLower(pathExt(urls[0])); ext == ".eot" || ext == ".svg" {
 			continue
 		}
-		out = append(out, ref{url: urls[0], why: "font-face", as: "font", crossOrigin: "anonymous", line: line})
+		out = append(out, ref{url: urls[0], why: WhyFontFace, as: "font", crossOrigin: "anonymous", line: line})
 	}
 	return out
 }

@@ -15,7 +15,7 @@ import (
 func assetList(assets []Asset) []string {
 	out := []string{}
 	for _, a := range assets {
-		s := a.Why + " " + a.Path
+		s := string(a.Why) + " " + a.Path
 		if a.CrossOrigin != "" {
 			s += " crossorigin=" + a.CrossOrigin
 		}
@@ -256,7 +256,7 @@ body { font: 16px/1.4 "Body Font", sans-serif }`},
 			}
 			var missing []string
 			for _, x := range page.Missing {
-				missing = append(missing, x.Path+" "+x.Why+" "+x.From+":"+strconv.Itoa(x.Line))
+				missing = append(missing, x.Path+" "+string(x.Why)+" "+x.From+":"+strconv.Itoa(x.Line))
 			}
 			if !reflect.DeepEqual(missing, tt.missing) {
 				t.Errorf("missing\n got %q\nwant %q", missing, tt.missing)

@@ -13,7 +13,7 @@ import (
 // resolved against the document's base.
 type ref struct {
 	url         string
-	why         string // see Asset.Why
+	why         Why // see Asset.Why
 	as          string
 	typ         string // type attribute of a preload
 	crossOrigin string
@@ -255,7 +255,7 @@ func (x *extractor) style(text []byte, at int) {
 	for i := range s.imports {
 		s.imports[i].line += at - 1
 	}
-	x.d.refs = append(x.d.refs, ref{why: "style", line: at, deferred: x.body, inline: s, beforeBase: x.d.base == ""})
+	x.d.refs = append(x.d.refs, ref{why: whyStyle, line: at, deferred: x.body, inline: s, beforeBase: x.d.base == ""})
 }
 
 // text looks at text outside tags: in the head, any but white space opens
@@ -471,11 +471,11 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 	case atom.Link:
 		if r, ok := linkRef(attrs, at); ok {
 			r.deferred, r.beforeBase = x.body, d.base == ""
-			if r.why == "link" && x.body {
-				r.why = "body-style"
+			if r.why == WhyLink && x.body {
+				r.why = WhyBodyStyle
 			}
 			d.refs = append(d.refs, r)
-			if r.as == "image" && r.why == "preload" {
+			if r.as == "image" && r.why == WhyPreload {
 				d.heroes = append(d.heroes, r) // a preloaded image is a hero candidate too
 			}
 		}
@@ -483,7 +483,7 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 		if r, ok := scriptRef(attrs, at); ok {
 			r.beforeBase = d.base == ""
 			if x.body {
-				r.why, r.deferred = "body-script", true
+				r.why, r.deferred = WhyBodyScript, true
 			}
 			d.refs = append(d.refs, r)
 		}
@@ -507,7 +507,7 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 			d.early["#"+id] = true
 		}
 		if u := backgroundURL(attrs.val("style")); u != "" {
-			x.unsized = append(x.unsized, ref{url: u, why: "hero", as: "image", line: at, typ: "unsized"})
+			x.unsized = append(x.unsized, ref{url: u, why: WhyHero, as: "image", line: at, typ: "unsized"})
 		}
 	}
 }
@@ -526,7 +526,7 @@ func (x *extractor) img(attrs attrList, at int) {
 		// them. Better no hero than the wrong one.
 		return
 	}
-	r := ref{url: src, why: "hero", as: "image", line: at}
+	r := ref{url: src, why: WhyHero, as: "image", line: at}
 	switch {
 	case strings.EqualFold(attrs.val("fetchpriority"), "high"):
 		x.d.heroes = append(x.d.heroes, r)
@@ -611,10 +611,10 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 		if rel["alternate"] || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) || !cssType(attrs.val("type")) {
 			return ref{}, false
 		}
-		r.why, r.as = "link", "style"
+		r.why, r.as = WhyLink, "style"
 		return r, true
 	case rel["modulepreload"]:
-		r.why, r.as = "modulepreload", "script"
+		r.why, r.as = WhyModulePreload, "script"
 		if !attrs.has("crossorigin") {
 			r.crossOrigin = "anonymous"
 		}
@@ -624,7 +624,7 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 		if !validPreloadAs[as] || !mediaCanMatchScreen(r.media) {
 			return ref{}, false // a browser ignores a preload without a valid as
 		}
-		r.why, r.as, r.typ = "preload", as, strings.ToValidUTF8(strings.TrimSpace(attrs.val("type")), "\uFFFD")
+		r.why, r.as, r.typ = WhyPreload, as, strings.ToValidUTF8(strings.TrimSpace(attrs.val("type")), "\uFFFD")
 		if as == "font" && r.crossOrigin == "" {
 			// Fonts are fetched in CORS mode; a preload without crossorigin
 			// is not reused by the font fetch. Record what the page says.
@@ -669,7 +669,7 @@ func scriptRef(attrs attrList, line int) (ref, bool) {
 	case !module && !classicScriptType(attrs.val("type")):
 		return ref{}, false // other types are data
 	}
-	r := ref{url: src, why: "head-script", as: "script", line: line, crossOrigin: crossOrigin(attrs)}
+	r := ref{url: src, why: WhyHeadScript, as: "script", line: line, crossOrigin: crossOrigin(attrs)}
 	if module && r.crossOrigin == "" {
 		r.crossOrigin = "anonymous" // module scripts are fetched in CORS mode
 	}

@@ -57,9 +57,8 @@ type Asset struct {
 	Type string `json:"type"`
 	Size int64  `json:"size"`
 	Hash string `json:"hash"`
-	// Why names the rule that found it: link, import, head-script,
-	// body-style, body-script, font-face, preload, modulepreload, hero.
-	Why string `json:"why"`
+	// Why names the rule that found it.
+	Why Why `json:"why"`
 	// CrossOrigin is "anonymous" or "use-credentials" where the browser
 	// fetches the asset in CORS mode (fonts always are, module scripts too).
 	CrossOrigin string `json:"crossorigin,omitempty"`
@@ -70,7 +69,7 @@ type Asset struct {
 // Missing is a critical reference that names no file of the site.
 type Missing struct {
 	Path string `json:"path"`
-	Why  string `json:"why"`
+	Why  Why    `json:"why"`
 	// From is the file holding the reference (the page or a stylesheet),
 	// Line its line there.
 	From string `json:"from"`

@@ -56,13 +56,13 @@ func TestRealSites(t *testing.T) {
 			}
 			var b strings.Builder
 			for _, a := range page.Assets {
-				b.WriteString(a.Why + " " + a.As + " " + a.Path + "\n")
+				b.WriteString(string(a.Why) + " " + a.As + " " + a.Path + "\n")
 			}
 			for _, a := range page.Preload {
-				b.WriteString("preload: " + a.Why + " " + a.As + " " + a.Path + "\n")
+				b.WriteString("preload: " + string(a.Why) + " " + a.As + " " + a.Path + "\n")
 			}
 			for _, a := range page.Deferred {
-				b.WriteString("deferred: " + a.Why + " " + a.As + " " + a.Path + "\n")
+				b.WriteString("deferred: " + string(a.Why) + " " + a.As + " " + a.Path + "\n")
 			}
 			for _, e := range page.External {
 				b.WriteString("external: " + e + "\n")
@@ -118,7 +118,7 @@ func TestPythonIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := map[string]int{}
+	count := map[Why]int{}
 	var size int64
 	for _, a := range m.Pages["/index.html"].Assets {
 		count[a.Why]++
@@ -128,7 +128,7 @@ func TestPythonIndex(t *testing.T) {
 	if kib := (size + 512) >> 10; kib != 407 {
 		t.Errorf("python /index.html: critical assets of %d KiB (%d bytes), want 407 KiB", kib, size)
 	}
-	if count["link"] != 2 || count["import"] != 3 || count["head-script"] != 9 || len(m.Pages["/index.html"].Assets) != 14 {
+	if count[WhyLink] != 2 || count[WhyImport] != 3 || count[WhyHeadScript] != 9 || len(m.Pages["/index.html"].Assets) != 14 {
 		t.Errorf("python /index.html: got %v, want 2 link, 3 import, 9 head-script", count)
 	}
 	if len(m.Pages) != 530 {

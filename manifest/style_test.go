@@ -68,7 +68,7 @@ body{font-family:T,serif}
 			}
 			got := []string{}
 			for _, a := range m.Pages["/index.html"].Assets {
-				if a.Why == "font-face" {
+				if a.Why == WhyFontFace {
 					got = append(got, a.Path)
 				}
 			}

@@ -88,3 +88,26 @@ func Uncompressed(p string) string {
 	}
 	return p
 }
+
+// Why names the rule that found an asset or a missing reference: the
+// manifest's "why" field, whose values the README's table describes for
+// users. The rules decide how an asset is listed (critical, deferred or a
+// preload), whether a stylesheet's imports and fonts count, and how its Link
+// value is written.
+type Why string
+
+const (
+	WhyLink          Why = "link"          // a stylesheet <link> of the head
+	WhyImport        Why = "import"        // an @import of critical CSS
+	WhyHeadScript    Why = "head-script"   // a script of the head that blocks the parser
+	WhyBodyStyle     Why = "body-style"    // a stylesheet <link> of the body: deferred
+	WhyBodyScript    Why = "body-script"   // a parser-blocking script of the body: deferred
+	WhyFontFace      Why = "font-face"     // a web font of critical CSS that the page uses
+	WhyPreload       Why = "preload"       // a <link rel=preload> of the head
+	WhyModulePreload Why = "modulepreload" // a <link rel=modulepreload> of the head
+	WhyHero          Why = "hero"          // the likely largest contentful paint
+)
+
+// whyStyle marks the reference of a <style> element, which is no asset of
+// its own: its imports and rules are.
+const whyStyle Why = "style"

@@ -22,7 +22,7 @@ import (
 )
 
 func reloadManifest() *manifest.Manifest {
-	asset := func(p, as, why string) manifest.Asset { return manifest.Asset{Path: p, As: as, Why: why} }
+	asset := func(p, as string, why manifest.Why) manifest.Asset { return manifest.Asset{Path: p, As: as, Why: why} }
 	return &manifest.Manifest{
 		Pages: map[string]*manifest.Page{
 			"/index.html": {Assets: []manifest.Asset{asset("/css/site.css", "style", "link"), asset("/css/base.css", "style", "import"),

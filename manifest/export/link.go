@@ -23,7 +23,7 @@ func LinkValue(a manifest.Asset) string {
 	b.WriteByte('<')
 	b.WriteString(escapeURL(a.Path))
 	b.WriteByte('>')
-	if a.Why == "modulepreload" {
+	if a.Why == manifest.WhyModulePreload {
 		// A module preload's destination is script; it takes no "as".
 		b.WriteString("; rel=modulepreload")
 	} else {
@@ -66,7 +66,7 @@ func PreloadLinkValue(a manifest.Asset) string {
 // the choice. The media type goes without parameters: charset means nothing
 // to a preload.
 func linkType(a manifest.Asset) string {
-	if a.Type == "" || (a.As != "font" && a.Why != "preload") {
+	if a.Type == "" || (a.As != "font" && a.Why != manifest.WhyPreload) {
 		return ""
 	}
 	t, _, err := mime.ParseMediaType(a.Type)

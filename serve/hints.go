@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"herald/manifest"
-	"herald/manifest/export"
 )
 
 // pagePlan is what a page's requests deliver, worked out once per manifest.
@@ -53,7 +52,7 @@ func newPagePlan(p *manifest.Page, opts *Options) *pagePlan {
 			continue
 		}
 		if !push {
-			link = export.PreloadLinkValue(*a)
+			link = a.PreloadLink()
 		}
 		plan.assets = append(plan.assets, planAsset{path: a.Path, link: link, size: a.Size, push: push,
 			style: a.As == "style", key: digestKey(a.Path, a.Hash), accept: acceptFor(a.As)})
@@ -105,7 +104,7 @@ func linkValue(a manifest.Asset) (string, bool) {
 	if !sameOrigin(a.Path) {
 		return "", false
 	}
-	return export.LinkValue(a), true
+	return a.Link(), true
 }
 
 // acceptFor is the Accept header Chromium sends for a request destination,

@@ -36,7 +36,7 @@ func writeCaddy(b *strings.Builder, m *manifest.Manifest, rules []rule) ([]strin
 // caddyQuote returns s as a double-quoted Caddyfile token. The lexer
 // unescapes only \" there and keeps every other backslash, so a regexp's
 // escapes pass through as written. {$ would be read as an environment
-// variable anywhere in the file: neither QuoteMeta nor LinkValue leaves one.
+// variable anywhere in the file: neither QuoteMeta nor Asset.Link leaves one.
 // A value holding \" cannot be written between double quotes at all: it
 // goes between backticks, where nothing is unescaped.
 func caddyQuote(s string) string {

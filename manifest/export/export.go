@@ -1,9 +1,9 @@
 // Package export writes the hints of a push manifest in the configuration
 // language of another front end: Netlify and Cloudflare Pages _headers,
 // nginx, Caddy, Apache, h2o and Firebase Hosting. Each page gets the Link
-// header of its critical assets (formatted by LinkValue, as herald serve
-// sends it), at both URLs of an index page, and where the server can push
-// or send 103 Early Hints from those headers, the configuration says so.
+// header of its critical assets (manifest.Asset.Link, as herald serve sends
+// it), at both URLs of an index page, and where the server can push or send
+// 103 Early Hints from those headers, the configuration says so.
 //
 // Output is deterministic: pages in byte order of their path, assets in the
 // manifest's order, and a first comment naming the manifest's hash.
@@ -80,10 +80,10 @@ func pageRules(m *manifest.Manifest, pretty bool) ([]rule, []string) {
 		}
 		r := rule{page: k, urls: pageURLs(k, pretty)}
 		for _, a := range m.Pages[k].Assets {
-			r.links = append(r.links, LinkValue(a))
+			r.links = append(r.links, a.Link())
 		}
 		for _, a := range m.Pages[k].Preload {
-			r.links = append(r.links, PreloadLinkValue(a))
+			r.links = append(r.links, a.PreloadLink())
 		}
 		rules = append(rules, r)
 	}

@@ -15,48 +15,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-func TestLinkValue(t *testing.T) {
-	tests := []struct {
-		name string
-		a    manifest.Asset
-		want string
-	}{
-		{"style", manifest.Asset{Path: "/css/a.css", As: "style", Type: "text/css; charset=utf-8", Why: "link"},
-			"</css/a.css>; rel=preload; as=style"},
-		{"script with query", manifest.Asset{Path: "/a.js?v=1&x=2", As: "script", Why: "head-script"},
-			"</a.js?v=1&x=2>; rel=preload; as=script"},
-		{"font gets type and crossorigin", manifest.Asset{Path: "/f.woff2", As: "font", Type: "font/woff2", Why: "font-face", CrossOrigin: "anonymous"},
-			`</f.woff2>; rel=preload; as=font; type="font/woff2"; crossorigin`},
-		{"use-credentials", manifest.Asset{Path: "/s.js", As: "script", Why: "head-script", CrossOrigin: "use-credentials"},
-			"</s.js>; rel=preload; as=script; crossorigin=use-credentials"},
-		{"modulepreload", manifest.Asset{Path: "/m.mjs", As: "script", Why: "modulepreload", CrossOrigin: "anonymous"},
-			"</m.mjs>; rel=modulepreload; crossorigin"},
-		{"explicit preload keeps its type", manifest.Asset{Path: "/h.avif", As: "image", Type: "image/avif", Why: "preload"},
-			`</h.avif>; rel=preload; as=image; type="image/avif"`},
-		{"hero image has no type", manifest.Asset{Path: "/h.png", As: "image", Type: "image/png", Why: "hero"},
-			"</h.png>; rel=preload; as=image"},
-		{"media is quoted", manifest.Asset{Path: "/p.css", As: "style", Why: "link", Media: `print and (x: "y")`},
-			`</p.css>; rel=preload; as=style; media="print and (x: \"y\")"`},
-		{"bytes a URI cannot hold are escaped", manifest.Asset{Path: "/a b/\"q\"<>{}|^`\\ü.css?x y", As: "style", Why: "link"},
-			"</a%20b/%22q%22%3C%3E%7B%7D%7C%5E%60%5C%C3%BC.css?x%20y>; rel=preload; as=style"},
-		{"escapes are kept", manifest.Asset{Path: "/a%20b.css", As: "style", Why: "link"},
-			"</a%20b.css>; rel=preload; as=style"},
-		{"odd destination is quoted", manifest.Asset{Path: "/x", As: "a b", Why: "preload"},
-			`</x>; rel=preload; as="a b"`},
-	}
-	if got, want := PreloadLinkValue(manifest.Asset{Path: "/m.js", As: "script", Why: "modulepreload", CrossOrigin: "anonymous"}),
-		"</m.js>; rel=modulepreload; crossorigin; nopush"; got != want {
-		t.Errorf("PreloadLinkValue = %q, want %q", got, want)
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := LinkValue(tt.a); got != tt.want {
-				t.Errorf("LinkValue:\n got %s\nwant %s", got, tt.want)
-			}
-		})
-	}
-}
-
 // TestGolden compares each format's output for the fixture site, whose
 // file names hold spaces, quotes, %, $, non-ASCII letters and braces, with
 // testdata/golden; go test -update rewrites them.
@@ -235,10 +193,10 @@ func wantLinks(m *manifest.Manifest, pretty bool) map[string][]string {
 		}
 		var links []string
 		for _, a := range p.Assets {
-			links = append(links, LinkValue(a))
+			links = append(links, a.Link())
 		}
 		for _, a := range p.Preload {
-			links = append(links, PreloadLinkValue(a))
+			links = append(links, a.PreloadLink())
 		}
 		for _, u := range pageURLs(k, pretty) {
 			want[u] = links

@@ -1,15 +1,13 @@
-package export
+package manifest
 
 import (
 	"mime"
 	"strings"
-
-	"herald/manifest"
 )
 
-// LinkValue formats the Link header field value that announces one asset,
-// the same for every front end: herald serve and each exported
-// configuration. For example
+// Link formats the Link header field value that announces the asset, the
+// same for every front end: herald serve and each exported configuration.
+// For example
 //
 //	</css/a.css>; rel=preload; as=style
 //	</fonts/x.woff2>; rel=preload; as=font; type="font/woff2"; crossorigin
@@ -18,12 +16,12 @@ import (
 // The URL is the request target the browser sends, inside <> as RFC 8288
 // requires; bytes a URI cannot hold (space, quotes, <>, non-ASCII, ...) are
 // percent-encoded so the value is always a valid header field.
-func LinkValue(a manifest.Asset) string {
+func (a Asset) Link() string {
 	var b strings.Builder
 	b.WriteByte('<')
 	b.WriteString(escapeURL(a.Path))
 	b.WriteByte('>')
-	if a.Why == manifest.WhyModulePreload {
+	if a.Why == WhyModulePreload {
 		// A module preload's destination is script; it takes no "as".
 		b.WriteString("; rel=modulepreload")
 	} else {
@@ -33,7 +31,7 @@ func LinkValue(a manifest.Asset) string {
 			b.WriteString(token(a.As))
 		}
 	}
-	if t := linkType(a); t != "" {
+	if t := a.linkType(); t != "" {
 		b.WriteString("; type=")
 		b.WriteString(quoted(t))
 	}
@@ -51,13 +49,13 @@ func LinkValue(a manifest.Asset) string {
 	return b.String()
 }
 
-// PreloadLinkValue formats the Link value of one of a page's own preloads
-// that block nothing (manifest.Page.Preload): LinkValue with "nopush", so
+// PreloadLink formats the Link value of one of a page's own preloads that
+// block nothing (Page.Preload): Link with "nopush", so
 // that a server that pushes what its Link headers announce (nginx's
 // http2_push_preload, h2o, Apache's H2Push, Caddy's push) leaves it to the
 // browser. They follow the critical assets' values.
-func PreloadLinkValue(a manifest.Asset) string {
-	return LinkValue(a) + "; nopush"
+func (a Asset) PreloadLink() string {
+	return a.Link() + "; nopush"
 }
 
 // linkType is the type attribute a browser needs to decide whether a preload
@@ -65,8 +63,8 @@ func PreloadLinkValue(a manifest.Asset) string {
 // it cannot read), and for explicit preloads, whose author may have offered
 // the choice. The media type goes without parameters: charset means nothing
 // to a preload.
-func linkType(a manifest.Asset) string {
-	if a.Type == "" || (a.As != "font" && a.Why != manifest.WhyPreload) {
+func (a Asset) linkType() string {
+	if a.Type == "" || (a.As != "font" && a.Why != WhyPreload) {
 		return ""
 	}
 	t, _, err := mime.ParseMediaType(a.Type)

@@ -288,7 +288,7 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 	}
 	e := pb.lookup(t.file)
 	if e == nil {
-		if r.typ != "unsized" && r.why != WhyHero {
+		if r.why != WhyHero { // a hero candidate is no reference of its own
 			pb.page.Missing = append(pb.page.Missing, Missing{Path: t.request, Why: r.why, From: from, Line: r.line})
 		}
 		return nil
@@ -297,7 +297,7 @@ func (pb *pageBuilder) add(base *url.URL, r ref, from string, visiting map[strin
 		pb.seen[t.request] = true
 		a := Asset{Path: t.request, As: r.as, Type: e.Type, Size: e.Size, Hash: e.Hash, Why: r.why,
 			CrossOrigin: r.crossOrigin, Media: r.media}
-		if r.typ != "" && r.typ != "unsized" {
+		if r.typ != "" {
 			a.Type = r.typ
 		}
 		switch {
@@ -550,7 +550,7 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 		if pb.seen[t.request] {
 			return true // already listed
 		}
-		if r.typ == "unsized" && !bigArea(e.width, e.height) {
+		if r.sizeFromFile && !bigArea(e.width, e.height) {
 			return false
 		}
 		r.why = WhyHero // also a preloaded image's

@@ -421,7 +421,7 @@ func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
 		case name == "background" || name == "background-image":
 			if sel := simpleSelector(selector); sel != "" {
 				if urls := cssURLs(value); len(urls) > 0 {
-					s.backgrounds = append(s.backgrounds, background{sel, ref{url: urls[0], why: WhyHero, as: "image", line: sc.line(off), typ: "unsized"}})
+					s.backgrounds = append(s.backgrounds, background{sel, ref{url: urls[0], why: WhyHero, as: "image", line: sc.line(off), sizeFromFile: true}})
 				}
 			}
 		}

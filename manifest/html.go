@@ -20,7 +20,10 @@ type ref struct {
 	media       string
 	line        int
 	deferred    bool // in <body>: blocks parsing, not the first paint
-	// inline is the stylesheet of a <style> element (why "style"), whose
+	// sizeFromFile marks a hero candidate the page gives no pixel size
+	// for: it is taken only if the image file itself is large.
+	sizeFromFile bool
+	// inline is the stylesheet of a <style> element (why whyStyle), whose
 	// imports and fonts count as a linked stylesheet's do.
 	inline *sheet
 	// beforeBase is set for a reference met before the page's <base>: the
@@ -507,7 +510,7 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 			d.early["#"+id] = true
 		}
 		if u := backgroundURL(attrs.val("style")); u != "" {
-			x.unsized = append(x.unsized, ref{url: u, why: WhyHero, as: "image", line: at, typ: "unsized"})
+			x.unsized = append(x.unsized, ref{url: u, why: WhyHero, as: "image", line: at, sizeFromFile: true})
 		}
 	}
 }
@@ -533,7 +536,7 @@ func (x *extractor) img(attrs attrList, at int) {
 	case early && bigBySize(attrs):
 		x.bigImg = append(x.bigImg, r)
 	case early && pixels(attrs.val("width")) == 0 && pixels(attrs.val("height")) == 0: // none, or not in pixels (100%)
-		r.typ = "unsized" // sized later from the image file itself
+		r.sizeFromFile = true
 		x.unsized = append(x.unsized, r)
 	}
 }

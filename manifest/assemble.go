@@ -51,7 +51,7 @@ func (b *Builder) Manifest() *Manifest {
 	}
 	clear(b.changed)
 	clear(b.reshaped)
-	return m
+	return b.seal(m)
 }
 
 // assembled is a page as Manifest last put it together, with the files it

@@ -77,6 +77,8 @@ type Builder struct {
 	prepBuf  []byte
 	// styles holds compiled stylesheets by content hash, see compile.
 	styles map[string]*compiledSheet
+	// encoded holds the JSON of the pages of the last manifest, see seal.
+	encoded map[*Page][]byte
 }
 
 // entry is what the builder knows of one file.

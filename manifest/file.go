@@ -13,8 +13,9 @@ import (
 )
 
 // Marshal returns the manifest's canonical JSON and sets m.Hash to the sha256
-// of that JSON taken with Hash empty. The same manifest always gives the same
-// bytes: map keys are sorted and slices keep their order.
+// of that JSON taken with Hash empty: the hash a manifest has when it is
+// built, again for one changed since. The same manifest always gives the
+// same bytes: map keys are sorted and slices keep their order.
 func Marshal(m *Manifest) ([]byte, error) {
 	m.Hash = ""
 	body, err := encode(m)

@@ -70,6 +70,61 @@ func TestHidden(t *testing.T) {
 	}
 }
 
+// TestHashSetWhenBuilt: every manifest handed out carries the hash Marshal
+// gives it, before anyone marshals it: a build, the manifest after an
+// update, and one a Never set filtered.
+func TestHashSetWhenBuilt(t *testing.T) {
+	sealed := func(what string, m *Manifest) { t.Helper(); sealed(t, what, m) }
+	fsys := exampleFS()
+	m, _, err := Build(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed("Build", m)
+	fsys["a \"b\"\\<\u2028\x7f.css"] = file("odd{}") // names JSON escapes
+	for _, origin := range []string{"", "https://example.org"} {
+		odd, _, err := Build(fsys, Options{Origin: origin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed("Build with odd names, origin "+origin, odd)
+	}
+	delete(fsys, "a \"b\"\\<\u2028\x7f.css")
+	b, err := NewBuilder(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed("Builder.Manifest", b.Manifest())
+	fsys["extra.css"] = file("extra{}")
+	b.Update("/extra.css")
+	updated := b.Manifest()
+	sealed("Builder.Manifest after Update", updated)
+	if updated.Hash == m.Hash {
+		t.Error("the hash did not change with the site")
+	}
+	key := filepath.Join(t.TempDir(), "k.pem")
+	if err := os.WriteFile(key, []byte("extra{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	filtered, problems := NewNever(key).Filter(updated)
+	if len(problems) != 1 {
+		t.Fatalf("Filter: problems %v, want /extra.css", problems)
+	}
+	sealed("Never.Filter", filtered)
+}
+
+// sealed reports an error unless m's hash is the one Marshal gives it.
+func sealed(t testing.TB, what string, m *Manifest) {
+	t.Helper()
+	got := m.Hash
+	if _, err := Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if got == "" || got != m.Hash {
+		t.Errorf("%s: hash %q, Marshal gives %q", what, got, m.Hash)
+	}
+}
+
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)

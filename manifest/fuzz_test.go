@@ -91,6 +91,7 @@ func FuzzBuild(f *testing.F) {
 				t.Errorf("asset without a file: %+v", a)
 			}
 		}
+		sealed(t, "Build", m)
 		// Written and read back, the manifest is the same: herald check
 		// finds nothing stale on an unchanged site.
 		data, err := Marshal(m)

@@ -18,7 +18,9 @@ const FileName = "push-manifest.json"
 // Manifest is the push manifest of one site.
 type Manifest struct {
 	Version int `json:"version"`
-	// Hash is the sha256 of the manifest's own canonical JSON with Hash empty.
+	// Hash is the sha256 of the manifest's own canonical JSON with Hash
+	// empty. Every manifest this package makes (Build, Builder.Manifest,
+	// Read, Never.Filter) has it; Marshal sets it anew for one changed since.
 	Hash string `json:"hash"`
 	// Origin, when set, is the site's own origin: absolute URLs to it count
 	// as same-origin.

@@ -103,5 +103,5 @@ func (n *Never) Filter(m *Manifest) (*Manifest, []Problem) {
 	}
 	out := *m
 	out.Files = kept
-	return &out, problems
+	return seal(&out), problems
 }

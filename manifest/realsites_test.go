@@ -48,6 +48,7 @@ func TestRealSites(t *testing.T) {
 						t.Errorf("problem: %v", pr)
 					}
 				}
+				sealed(t, p.site, m)
 				built[p.site] = m
 			}
 			page := m.Pages[p.page]

@@ -61,7 +61,9 @@ func TestUpdateMatchesBuild(t *testing.T) {
 		} else {
 			b.Update(changed...)
 		}
-		got, _ := Marshal(b.Manifest())
+		m := b.Manifest()
+		sealed(t, "step "+strconv.Itoa(step), m)
+		got, _ := Marshal(m)
 		full, _, _ := Build(fsys, Options{})
 		want, _ := Marshal(full)
 		if !bytes.Equal(got, want) {

@@ -371,7 +371,7 @@ func (x *extractor) rest(src []byte, line int) {
 		}
 		a := atom.Lookup(lowerASCII(name))
 		keep := keepNone
-		if a == atom.Link || a == atom.Script || a == atom.Img {
+		if restRead[a] {
 			keep = nil
 		}
 		t, ok := readTag(src[pos:], keep)
@@ -381,10 +381,10 @@ func (x *extractor) rest(src []byte, line int) {
 		}
 		at := lineAt(pos)
 		pos += t.n
-		switch a {
-		case atom.Plaintext:
+		switch {
+		case a == atom.Plaintext:
 			return // the rest of the page is text
-		case atom.Link, atom.Script, atom.Img:
+		case restRead[a]:
 			x.elements++
 			x.element(a, t.attrs, at)
 		}
@@ -398,32 +398,58 @@ func (x *extractor) rest(src []byte, line int) {
 	}
 }
 
-// restFirst holds the bytes that may follow a '<' that rest looks at: a
-// comment's '!' and the first letters of the tags tagName knows. Most tags
-// of a page (a, div, p, the end tags) are passed over on this byte alone.
-var restFirst = func() (t [256]bool) {
-	for _, c := range []byte("!lsitnxp") {
-		t[c] = true
-		if c != '!' {
-			t[c-'a'+'A'] = true
+// restRead lists the elements rest reads; restTags all those it looks at:
+// these, the template and raw text elements, whose content it passes over,
+// and plaintext, after which all is text. The tables tagName and rest use
+// are made from restTags.
+var (
+	restRead = map[atom.Atom]bool{atom.Link: true, atom.Script: true, atom.Img: true}
+	restTags = func() []string {
+		tags := []string{atom.Template.String(), atom.Plaintext.String()}
+		for a := range restRead {
+			tags = append(tags, a.String())
 		}
-	}
-	return t
-}()
+		for a := range rawTextElement {
+			tags = append(tags, a.String())
+		}
+		return tags
+	}()
+)
 
-// tagName returns the lower-case name of the tag that b starts with (b
-// follows a '<') when it is one that rest looks at, else nil. Most tags are
-// turned away by their first letter.
+// restFirst holds the bytes that may follow a '<' that rest looks at: a
+// comment's '!' and the first letters of restTags, in either case; restPair
+// their first two letters, in lower case; restName the tags themselves, and
+// restLongest the longest. Most tags of a page (a, div, p, the end tags)
+// are passed over on the first byte alone.
+var (
+	restFirst   [256]bool
+	restPair    [26][26]bool
+	restName    = map[string]bool{}
+	restLongest int
+)
+
+func init() {
+	restFirst['!'] = true
+	for _, name := range restTags {
+		restFirst[name[0]], restFirst[name[0]-'a'+'A'] = true, true
+		restPair[name[0]-'a'][name[1]-'a'] = true
+		restName[name] = true
+		restLongest = max(restLongest, len(name))
+	}
+}
+
+// tagName returns the name of the tag that b starts with (b follows a '<'),
+// as written, when it is one of restTags, else nil. Most tags are turned
+// away by their first two letters.
 func tagName(b []byte) []byte {
 	if len(b) < 2 {
 		return nil
 	}
-	switch string([]byte{b[0] | 0x20, b[1] | 0x20}) {
-	case "li", "sc", "st", "im", "if", "te", "ti", "ta", "no", "xm", "pl":
-	default:
+	c0, c1 := b[0]|0x20, b[1]|0x20
+	if c0 < 'a' || c0 > 'z' || c1 < 'a' || c1 > 'z' || !restPair[c0-'a'][c1-'a'] {
 		return nil
 	}
-	var buf [10]byte
+	var buf [16]byte
 	n := 0
 	for n < len(b) && n < len(buf) {
 		c := b[n]
@@ -436,12 +462,10 @@ func tagName(b []byte) []byte {
 		buf[n] = c
 		n++
 	}
-	if n == len(buf) || n == len(b) {
+	if n > restLongest || n == len(b) {
 		return nil
 	}
-	switch string(buf[:n]) {
-	case "link", "script", "img", "template", "plaintext", "title", "style", "noscript",
-		"textarea", "xmp", "iframe", "noembed", "noframes":
+	if restName[string(buf[:n])] {
 		return b[:n]
 	}
 	return nil

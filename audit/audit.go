@@ -1,0 +1,338 @@
+// Package audit holds a manifest to a real browser: it serves a site with
+// herald's own handler (push, hints and preload headers off, so the browser
+// fetches only what the page itself asks for), loads pages in headless
+// Chromium at a 1366x768 viewport, and compares what Chromium treated as
+// critical with the critical assets the manifest lists for the page.
+//
+// Critical, for Chromium, is the union of: the resources Resource Timing
+// reports with renderBlockingStatus "blocking"; the font files its CSS
+// requested before the first contentful paint; and the same-origin image of
+// the last largest-contentful-paint entry. A body stylesheet or script the
+// manifest defers, which Chromium now and then reports as blocking when it
+// fetched it before the first paint, is not counted.
+//
+// Content that scripts insert is seen only as far as it is painted before
+// the page's load event; resources of other origins are left out (the
+// manifest lists them apart).
+package audit
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"herald/manifest"
+	"herald/serve"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// Viewport is the size of the window pages are loaded in, the desktop
+// viewport the manifest's style engine assumes.
+const Viewport = "1366x768"
+
+// Options tune Run.
+type Options struct {
+	// Chromium is the browser's executable; "" looks for chromium on $PATH.
+	Chromium string
+	// Pages is how many pages to load, spread evenly over the sorted list
+	// of the site's pages; 0 loads them all.
+	Pages int
+	// Paths, when set, are the pages to load (URL paths), instead of Pages.
+	Paths []string
+	// Timeout bounds the load of one page; 0 is 30 seconds.
+	Timeout time.Duration
+}
+
+// Page is the comparison on one page. Paths are URL paths of the site.
+type Page struct {
+	Path string `json:"path"`
+	// Needed is what Chromium treated as critical; Listed what the manifest
+	// lists; Extra is listed and not needed, Missed needed and not listed.
+	Needed []string `json:"needed"`
+	Listed []string `json:"listed"`
+	Extra  []string `json:"extra"`
+	Missed []string `json:"missed"`
+	// Ignored are resources Chromium took as blocking that the manifest
+	// defers and the page holds in its body (see the package doc).
+	Ignored []string `json:"ignored,omitempty"`
+}
+
+// Precision is the share of listed assets that were needed (1 when none
+// are listed).
+func (p Page) Precision() float64 { return ratio(len(p.Listed)-len(p.Extra), len(p.Listed)) }
+
+// Recall is the share of needed assets that are listed (1 when none were
+// needed).
+func (p Page) Recall() float64 { return ratio(len(p.Needed)-len(p.Missed), len(p.Needed)) }
+
+// Report is the comparison on every page loaded.
+type Report struct {
+	Pages []Page `json:"pages"`
+}
+
+// Precision is the micro precision: listed-and-needed over listed, summed
+// over the pages.
+func (r Report) Precision() float64 {
+	var hit, n int
+	for _, p := range r.Pages {
+		hit += len(p.Listed) - len(p.Extra)
+		n += len(p.Listed)
+	}
+	return ratio(hit, n)
+}
+
+// Recall is the micro recall: listed-and-needed over needed, summed over
+// the pages.
+func (r Report) Recall() float64 {
+	var hit, n int
+	for _, p := range r.Pages {
+		hit += len(p.Needed) - len(p.Missed)
+		n += len(p.Needed)
+	}
+	return ratio(hit, n)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// Pick returns n paths spread evenly over the sorted list (all when n <= 0
+// or n >= len).
+func Pick(paths []string, n int) []string {
+	paths = slices.Sorted(slices.Values(paths))
+	if n <= 0 || n >= len(paths) {
+		return paths
+	}
+	out := make([]string, n)
+	for i := range n {
+		out[i] = paths[i*len(paths)/n]
+	}
+	return out
+}
+
+// Run loads pages of the site fsys, whose manifest is m, in Chromium and
+// compares. ctx bounds the whole run.
+func Run(ctx context.Context, fsys fs.FS, m *manifest.Manifest, opts Options) (Report, error) {
+	paths := opts.Paths
+	if len(paths) == 0 {
+		paths = Pick(slices.Collect(mapKeys(m.Pages)), opts.Pages)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	h := serve.New(fsys, m, serve.Options{Push: serve.PushOff, Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	bctx, cancel, err := Browser(ctx, opts.Chromium, "")
+	if err != nil {
+		return Report{}, err
+	}
+	defer cancel()
+	var r Report
+	for _, p := range paths {
+		obs, err := Load(bctx, srv.URL, p, opts.Timeout)
+		if err != nil {
+			return r, fmt.Errorf("audit: load %s: %w", p, err)
+		}
+		r.Pages = append(r.Pages, Compare(p, m.Pages[p], obs))
+	}
+	return r, nil
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Browser starts headless Chromium (exe, or chromium on $PATH when "") with
+// its profile in dataDir (a temporary folder when ""); cancel stops it.
+func Browser(ctx context.Context, exe, dataDir string) (context.Context, context.CancelFunc, error) {
+	if exe == "" {
+		exe = "chromium"
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(1366, 768),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	if dataDir != "" {
+		opts = append(opts, chromedp.UserDataDir(dataDir))
+	}
+	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	cancel := func() { cancelB(); cancelA() }
+	if err := chromedp.Do(bctx); err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("audit: start %s: %w", exe, err)
+	}
+	return bctx, cancel, nil
+}
+
+// Observed is what Chromium did on one page. Paths are URL paths (with the
+// query, if any) of the page's origin.
+type Observed struct {
+	Blocking []string // renderBlockingStatus "blocking"
+	Fonts    []string // font files CSS asked for before the first contentful paint
+	LCP      string   // image of the last largest-contentful-paint entry, or ""
+	InBody   []string // stylesheets and scripts the parsed <body> holds
+}
+
+// Load opens base+path in a new tab of the browser bctx (from Browser),
+// with the cache off, waits for the load event and web fonts, and reports
+// what Chromium treated as critical.
+func Load(bctx context.Context, base, path string, timeout time.Duration) (Observed, error) {
+	ctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type entry struct {
+		Name           string  `json:"name"`
+		InitiatorType  string  `json:"initiatorType"`
+		RenderBlocking string  `json:"renderBlockingStatus"`
+		StartTime      float64 `json:"startTime"`
+	}
+	type result struct {
+		Entries []entry  `json:"entries"`
+		FCP     float64  `json:"fcp"`
+		LCP     string   `json:"lcp"`
+		InBody  []string `json:"inBody"`
+	}
+	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		return Observed{}, err
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(base+path)); err != nil {
+		return Observed{}, err
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[result](collectJS, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return Observed{}, err
+	}
+	origin, _ := url.Parse(base)
+	var o Observed
+	local := func(raw string) (string, bool) {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host != origin.Host {
+			return "", false
+		}
+		p := u.EscapedPath()
+		if u.RawQuery != "" {
+			p += "?" + u.RawQuery
+		}
+		return p, true
+	}
+	for _, e := range res.Entries {
+		p, ok := local(e.Name)
+		if !ok {
+			continue
+		}
+		if e.RenderBlocking == "blocking" {
+			o.Blocking = append(o.Blocking, p)
+		}
+		if e.InitiatorType == "css" && isFont(p) && (res.FCP == 0 || e.StartTime <= res.FCP) {
+			o.Fonts = append(o.Fonts, p)
+		}
+	}
+	if p, ok := local(res.LCP); ok {
+		o.LCP = p
+	}
+	for _, raw := range res.InBody {
+		if p, ok := local(raw); ok {
+			o.InBody = append(o.InBody, p)
+		}
+	}
+	return o, nil
+}
+
+// collectJS waits for web fonts and two frames after load, then reads
+// Resource Timing, the first contentful paint and the last LCP entry.
+const collectJS = `(async () => {
+	await document.fonts.ready;
+	await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+	const lcp = await new Promise(resolve => {
+		new PerformanceObserver(list => { const e = list.getEntries(); resolve(e.length ? (e[e.length-1].url || "") : "") })
+			.observe({type: "largest-contentful-paint", buffered: true});
+		setTimeout(() => resolve(""), 1000);
+	});
+	const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+	return {
+		entries: performance.getEntriesByType("resource").map(e => ({name: e.name, initiatorType: e.initiatorType,
+			renderBlockingStatus: e.renderBlockingStatus, startTime: e.startTime})),
+		fcp: fcp ? fcp.startTime : 0,
+		lcp: lcp,
+		inBody: document.body ? [...document.body.querySelectorAll("script[src], link[href]")].map(e => e.src || e.href) : [],
+	};
+})()`
+
+// Compare holds what Chromium did on a page against the manifest's entry
+// for it. The manifest's critical assets (Assets) are what it lists.
+func Compare(path string, mp *manifest.Page, o Observed) Page {
+	if mp == nil {
+		mp = &manifest.Page{}
+	}
+	p := Page{Path: path}
+	var deferred []string
+	for _, a := range mp.Deferred {
+		deferred = append(deferred, a.Path)
+	}
+	for _, a := range mp.Assets {
+		p.Listed = append(p.Listed, a.Path)
+	}
+	needed := map[string]bool{}
+	for _, b := range o.Blocking {
+		if slices.Contains(deferred, b) && slices.Contains(o.InBody, b) && !slices.Contains(p.Listed, b) {
+			p.Ignored = append(p.Ignored, b)
+			continue
+		}
+		needed[b] = true
+	}
+	for _, f := range o.Fonts {
+		needed[f] = true
+	}
+	if o.LCP != "" {
+		needed[o.LCP] = true
+	}
+	for n := range needed {
+		p.Needed = append(p.Needed, n)
+		if !slices.Contains(p.Listed, n) {
+			p.Missed = append(p.Missed, n)
+		}
+	}
+	for _, l := range p.Listed {
+		if !needed[l] {
+			p.Extra = append(p.Extra, l)
+		}
+	}
+	p.Listed = slices.Compact(slices.Sorted(slices.Values(p.Listed)))
+	sort.Strings(p.Needed)
+	sort.Strings(p.Missed)
+	sort.Strings(p.Extra)
+	return p
+}
+
+func isFont(p string) bool {
+	p, _, _ = strings.Cut(p, "?")
+	for _, ext := range []string{".woff2", ".woff", ".ttf", ".otf", ".eot"} {
+		if strings.HasSuffix(strings.ToLower(p), ext) {
+			return true
+		}
+	}
+	return false
+}

@@ -45,3 +45,28 @@ for pkg in reveal.js swagger-ui-dist; do
 	rm -rf "$tmp"
 	record "$pkg" "$ver"
 done
+
+# Sites of other kinds, for the browser check (audit): a Sphinx theme with web
+# fonts (GitPython's docs, Read the Docs theme), and from npm a landing page
+# with a background hero, a blog theme, an admin template with an icon font
+# and a Vite-built app. npmsite SITE PACKAGE FOLDER copies FOLDER of the
+# pinned package's tarball ("." for all of it).
+deb gitpython python-git-doc /usr/share/doc/python-git-doc/html
+npmsite() {
+	[ -d "$dir/$1" ] && return 0
+	ver=$(awk -v p="$2" '$1 == p { print $2 }' "$pins")
+	[ -n "$ver" ] || { echo "testsites: no version of $2 in $pins" >&2; exit 1; }
+	tmp=$(mktemp -d)
+	tgz=$(cd "$tmp" && npm pack --silent "$2@$ver" | tail -1)
+	mkdir -p "$tmp/x" && tar -xzf "$tmp/$tgz" -C "$tmp/x" --strip-components=1
+	src=$tmp/x
+	[ "$3" = . ] || src=$src/$3
+	mv "$src" "$dir/$1.tmp"
+	mv "$dir/$1.tmp" "$dir/$1"
+	rm -rf "$tmp"
+	record "$2" "$ver"
+}
+npmsite agency startbootstrap-agency dist
+npmsite clean-blog startbootstrap-clean-blog dist
+npmsite sb-admin-2 startbootstrap-sb-admin-2 .
+npmsite vitest-ui @vitest/ui dist/client

@@ -1,0 +1,91 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"herald/audit"
+	"herald/internal/testsite"
+	"herald/manifest"
+)
+
+// TestBrowserCorpora runs the browser check on a few pages of each site of
+// other kinds (scripts/testsites.sh) and holds micro precision and recall
+// to what was measured on them (README, "Checking in a browser"): a change
+// that makes the manifest agree less with Chromium fails here.
+func TestBrowserCorpora(t *testing.T) {
+	chromium := testsite.Tool(t, "chromium")
+	for _, tt := range []struct {
+		site              string
+		pages             int
+		precision, recall float64
+	}{
+		{"gitpython", 3, 0.9, 0.95},
+		{"agency", 1, 0.5, 1},
+		{"clean-blog", 2, 0.5, 1},
+		{"sb-admin-2", 3, 1, 1},
+		{"vitest-ui", 1, 1, 1},
+	} {
+		t.Run(tt.site, func(t *testing.T) {
+			root, err := os.OpenRoot(testsite.Dir(t, tt.site))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			m, _, err := manifest.Build(root.FS(), manifest.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := audit.Run(context.Background(), root.FS(), m, audit.Options{Chromium: chromium, Pages: tt.pages})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Pages) != tt.pages {
+				t.Fatalf("%d pages checked, want %d", len(r.Pages), tt.pages)
+			}
+			if r.Precision() < tt.precision || r.Recall() < tt.recall {
+				for _, p := range r.Pages {
+					t.Logf("%s: extra %q, missed %q", p.Path, p.Extra, p.Missed)
+				}
+				t.Errorf("precision %.3f, recall %.3f; measured %.3f and %.3f", r.Precision(), r.Recall(), tt.precision, tt.recall)
+			}
+		})
+	}
+}
+
+func TestPick(t *testing.T) {
+	paths := []string{"/e", "/a", "/d", "/b", "/c", "/f"}
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{
+		{0, "[/a /b /c /d /e /f]"},
+		{2, "[/a /d]"},
+		{3, "[/a /c /e]"},
+		{9, "[/a /b /c /d /e /f]"},
+	} {
+		if got := fmt.Sprint(audit.Pick(paths, tt.n)); got != tt.want {
+			t.Errorf("Pick(%d) = %s, want %s", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestCompare(t *testing.T) {
+	mp := &manifest.Page{
+		Assets:   []manifest.Asset{{Path: "/a.css"}, {Path: "/f.woff2"}, {Path: "/hero.jpg"}},
+		Deferred: []manifest.Asset{{Path: "/body.js"}},
+	}
+	p := audit.Compare("/", mp, audit.Observed{
+		Blocking: []string{"/a.css", "/b.js", "/body.js"},
+		InBody:   []string{"/body.js"},
+		LCP:      "/hero.jpg",
+	})
+	if fmt.Sprint(p.Extra, p.Missed, p.Ignored) != "[/f.woff2] [/b.js] [/body.js]" {
+		t.Errorf("extra %q, missed %q, ignored %q", p.Extra, p.Missed, p.Ignored)
+	}
+	if p.Precision() != 2.0/3 || p.Recall() != 2.0/3 {
+		t.Errorf("precision %v, recall %v", p.Precision(), p.Recall())
+	}
+}

@@ -64,3 +64,23 @@ func CI() bool {
 	}
 	return true
 }
+
+// RunWithTempCache runs a package's tests with the user's cache folder
+// (XDG_CACHE_HOME, where herald keeps compressed forms) set to a temporary
+// one, removed at the end, so tests neither read nor fill the real one. Go's
+// build cache stays where it was: the tests that build herald would
+// otherwise start from an empty one. Call it from TestMain.
+func RunWithTempCache(m *testing.M) int {
+	if os.Getenv("GOCACHE") == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			os.Setenv("GOCACHE", filepath.Join(dir, "go-build"))
+		}
+	}
+	dir, err := os.MkdirTemp("", "herald-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return m.Run()
+}

@@ -22,7 +22,7 @@ type ServerOptions struct {
 	Addr string
 
 	// TLS, when set, serves HTTP/2 (with server push) and HTTP/1.1 over
-	// TLS; nil serves plain HTTP/1.1.
+	// TLS, and HTTP/3 unless NoHTTP3; nil serves plain HTTP/1.1.
 	TLS *tls.Config
 
 	// Limits against slow or stalled clients. ReadHeaderTimeout bounds the
@@ -46,6 +46,11 @@ type ServerOptions struct {
 	// once: while that many are unfinished, pages on the connection push
 	// nothing more (their Link header and 103 still tell the client).
 	PushMaxStreams int
+
+	// NoHTTP3 turns HTTP/3 off. Otherwise a server with TLS also serves
+	// HTTP/3 on the same address and port over UDP (see http3.go), and
+	// announces it with Alt-Svc on its HTTP/1.1 and HTTP/2 responses.
+	NoHTTP3 bool
 
 	// Coalesce gathers the TLS records written to a connection into one
 	// write(2) (see coalesce.go). Only used with TLS.
@@ -87,11 +92,19 @@ const (
 // are closed) and returns nil. An error to listen or to serve is returned.
 func Serve(ctx context.Context, h http.Handler, opts ServerOptions, ready func(url string)) error {
 	opts = opts.withDefaults()
-	srv := newServer(h, opts)
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", opts.Addr, err)
 	}
+	var h3 *h3Server
+	if opts.TLS != nil && !opts.NoHTTP3 {
+		if h3, err = listenHTTP3(h, opts, ln.Addr()); err != nil {
+			ln.Close()
+			return err
+		}
+		h = h3.announce(h)
+	}
+	srv := newServer(h, opts)
 	scheme := "http"
 	if srv.TLSConfig != nil {
 		scheme = "https"
@@ -107,16 +120,37 @@ func Serve(ctx context.Context, h http.Handler, opts ServerOptions, ready func(u
 		ready(openURL(scheme, ln.Addr()))
 	}
 
+	var h3served chan error // nil (never ready) without HTTP/3
+	if h3 != nil {
+		h3served = h3.served
+	}
 	select {
 	case err := <-served:
+		if h3 != nil {
+			h3.srv.Close()
+			h3.conn.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
+	case err := <-h3served:
+		srv.Close()
+		h3.conn.Close()
+		return fmt.Errorf("serve: HTTP/3: %w", err)
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	h3done := make(chan error, 1)
+	if h3 != nil {
+		go func() { h3done <- h3.shutdown(sctx) }()
+	} else {
+		h3done <- nil
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		opts.Logger.Warn("requests still running at shutdown were cut", "after", shutdownTimeout, "err", err)
 		srv.Close()
+	}
+	if err := <-h3done; err != nil {
+		opts.Logger.Warn("HTTP/3 requests still running at shutdown were cut", "after", shutdownTimeout, "err", err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

@@ -1,0 +1,178 @@
+package serve
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+)
+
+// h3Client is quic-go's HTTP/3 client, trusting any certificate, with a
+// short handshake timeout: a server that does not speak HTTP/3 fails the
+// test in seconds.
+func h3Client(t testing.TB) *http.Client {
+	return h3ClientTimeout(t, 2*time.Second)
+}
+
+func h3ClientTimeout(t testing.TB, handshake time.Duration) *http.Client {
+	t.Helper()
+	tr := &http3.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		QUICConfig:      &quic.Config{HandshakeIdleTimeout: handshake},
+	}
+	t.Cleanup(func() { tr.Close() })
+	return &http.Client{Transport: tr}
+}
+
+// getHints sends GET u through client and returns the 1xx responses (code
+// and Link), the response and its body.
+func getHints(t testing.TB, client *http.Client, u string, hdr ...string) ([]string, *http.Response, string) {
+	t.Helper()
+	var hints []string
+	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		hints = append(hints, fmt.Sprintf("%d %s", code, strings.Join(h.Values("Link"), ", ")))
+		return nil
+	}}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", u, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hints, resp, string(body)
+}
+
+// Serve with TLS also answers HTTP/3 on the same port over UDP: a 103 with
+// the hint, then the page, and no Alt-Svc on the HTTP/3 response.
+func TestServeHTTP3(t *testing.T) {
+	r := start(t, hintingHandler(), ServerOptions{TLS: testTLSConfig(t)})
+	hints, resp, body := getHints(t, h3Client(t), r.url)
+	if resp.ProtoMajor != 3 || resp.StatusCode != 200 || !strings.HasSuffix(body, "page") {
+		t.Errorf("got %s %s %q, want HTTP/3 200 and the page", resp.Proto, resp.Status, body)
+	}
+	if want := "103 </a.css>; rel=preload; as=style"; len(hints) != 1 || hints[0] != want {
+		t.Errorf("1xx responses %q, want [%q]", hints, want)
+	}
+	if v := resp.Header.Values("Alt-Svc"); len(v) != 0 {
+		t.Errorf("HTTP/3 response announces Alt-Svc %q", v)
+	}
+}
+
+// HTTP/1.1 and HTTP/2 responses announce HTTP/3 on the port they came in
+// on; with NoHTTP3 nothing answers over UDP and nothing is announced.
+func TestServeAltSvc(t *testing.T) {
+	for _, off := range []bool{false, true} {
+		t.Run(fmt.Sprintf("off=%v", off), func(t *testing.T) {
+			r := start(t, hintingHandler(), ServerOptions{TLS: testTLSConfig(t), NoHTTP3: off})
+			u, _ := url.Parse(r.url)
+			want := []string{`h3=":` + u.Port() + `"; ma=86400`}
+			if off {
+				want = nil
+			}
+			for _, h2 := range []bool{false, true} {
+				client := &http.Client{Transport: &http.Transport{
+					TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: h2}}
+				resp, err := client.Get(r.url + "a.css")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				client.CloseIdleConnections()
+				if got := resp.Header.Values("Alt-Svc"); fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s: Alt-Svc %q, want %q", resp.Proto, got, want)
+				}
+			}
+			_, err := h3ClientTimeout(t, 300*time.Millisecond).Get(r.url + "a.css")
+			if off != (err != nil) {
+				t.Errorf("NoHTTP3=%v: HTTP/3 request error %v", off, err)
+			}
+		})
+	}
+}
+
+// herald's handler over HTTP/3: a navigation gets one 103 with the page's
+// Link values, then the page with the same Link header; there is no push
+// in HTTP/3, and a request that is no navigation gets no 103.
+func TestServeHTTP3Handler(t *testing.T) {
+	wantLinks := "</a.css>; rel=preload; as=style, </app.js>; rel=preload; as=script, </b.css>; rel=preload; as=style"
+	r := start(t, newHandler(t, testSite(), DefaultOptions()), ServerOptions{TLS: testTLSConfig(t)})
+	client := h3Client(t)
+	hints, resp, body := getHints(t, client, r.url, "Accept", "text/html", "Sec-Fetch-Mode", "navigate")
+	if resp.ProtoMajor != 3 || body != pageHTML {
+		t.Fatalf("got %s %s %q", resp.Proto, resp.Status, body)
+	}
+	if want := []string{"103 " + wantLinks}; !slices.Equal(hints, want) {
+		t.Errorf("1xx responses %q, want %q", hints, want)
+	}
+	if got := strings.Join(resp.Header.Values("Link"), ", "); got != wantLinks {
+		t.Errorf("200 Link %q, want %q", got, wantLinks)
+	}
+	hints, resp, _ = getHints(t, client, r.url, "Sec-Fetch-Mode", "cors")
+	if len(hints) != 0 || resp.StatusCode != 200 {
+		t.Errorf("a fetch that is no navigation: %s after 1xx %q, want 200 and none", resp.Status, hints)
+	}
+}
+
+// When the context ends, an HTTP/3 request in flight still gets its whole
+// response, Serve returns nil, and nothing answers over UDP afterwards.
+func TestServeHTTP3GracefulShutdown(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	body := strings.Repeat("x", 1<<20)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		io.WriteString(w, body)
+	})
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	opts := ServerOptions{Addr: "127.0.0.1:0", TLS: testTLSConfig(t), Logger: slog.New(slog.DiscardHandler)}
+	ready, served := make(chan string, 1), make(chan error, 1)
+	go func() { served <- Serve(ctx, h, opts, func(u string) { ready <- u }) }()
+	u := <-ready
+	got := make(chan string, 1)
+	go func() {
+		resp, err := h3Client(t).Get(u)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- resp.Proto + " " + string(b)
+	}()
+	<-entered
+	stop()
+	close(release)
+	if b := <-got; b != "HTTP/3.0 "+body {
+		t.Errorf("request in flight got %.80q, want the whole body over HTTP/3", b)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve = %v, want nil", err)
+	}
+	if _, err := h3ClientTimeout(t, 300*time.Millisecond).Get(u); err == nil {
+		t.Error("HTTP/3 still answers after shutdown")
+	}
+}

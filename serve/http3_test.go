@@ -2,7 +2,10 @@ package serve
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"herald/internal/testsite"
+
+	"github.com/chromedp/chromedp"
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
 )
@@ -175,4 +181,86 @@ func TestServeHTTP3GracefulShutdown(t *testing.T) {
 	if _, err := h3ClientTimeout(t, 300*time.Millisecond).Get(u); err == nil {
 		t.Error("HTTP/3 still answers after shutdown")
 	}
+}
+
+// TestChromiumEarlyHintsHTTP3 loads the Python docs' index in a real
+// headless Chromium forced onto QUIC, the certificate trusted through its
+// public key: the page and every critical asset come over HTTP/3, the
+// assets fetched through herald's one 103 (Resource Timing initiatorType
+// "early-hints", nextHopProtocol "h3"). As in TestChromiumUsesEarlyHints,
+// the server takes 300 ms to make the page after its hints.
+func TestChromiumEarlyHintsHTTP3(t *testing.T) {
+	chromium := testsite.Tool(t, "chromium")
+	fsys, m := pythonSite(t)
+	page := m.Pages["/index.html"]
+	if len(page.Assets) == 0 {
+		t.Fatal("the page has no critical assets: the test checks nothing")
+	}
+	cfg := testTLSConfig(t)
+	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	think := thinkAfterHints(New(fsys, m, DefaultOptions()), 300*time.Millisecond)
+	r := start(t, think, ServerOptions{TLS: cfg})
+	u, _ := url.Parse(r.url)
+	spki := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("enable-quic", true), chromedp.Flag("origin-to-force-quic-on", u.Host),
+		chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(spki[:])),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.UserDataDir(t.TempDir()))...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	bctx, cancel = context.WithTimeout(bctx, 120*time.Second)
+	defer cancel()
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSuffix(r.url, "/")
+	got := resourceTimings(t, bctx, base, "/")
+	if p := got["navigation"].Protocol; p != "h3" {
+		t.Errorf("the page came over %q, want h3", p)
+	}
+	for _, a := range page.Assets {
+		switch e, ok := got[a.Path]; {
+		case !ok:
+			t.Errorf("%s: not loaded", a.Path)
+		case e.InitiatorType != "early-hints" || e.Protocol != "h3":
+			t.Errorf("%s: initiatorType %q over %q, want early-hints over h3", a.Path, e.InitiatorType, e.Protocol)
+		}
+	}
+	if n := think.hints("/"); n != 1 {
+		t.Errorf("herald sent %d 103 responses for /, want 1", n)
+	}
+}
+
+// timing is a Resource Timing entry.
+type timing struct {
+	Name          string `json:"name"`
+	InitiatorType string `json:"initiatorType"`
+	Protocol      string `json:"nextHopProtocol"`
+}
+
+// resourceTimings loads path in a fresh browser context of the browser of
+// bctx and returns its resources' timings by path under base, and the
+// page's own under "navigation".
+func resourceTimings(t *testing.T, bctx context.Context, base, path string) map[string]timing {
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := chromedp.Run(ctx, chromedp.Evaluate[[]timing](`performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource")).map(e =>
+		({name: e.entryType == "navigation" ? "navigation" : e.name, initiatorType: e.initiatorType, nextHopProtocol: e.nextHopProtocol}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]timing{}
+	for _, e := range entries {
+		got[strings.TrimPrefix(e.Name, base)] = e
+	}
+	return got
 }

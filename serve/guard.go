@@ -56,11 +56,18 @@ func withConnInfo(ctx context.Context, _ net.Conn) context.Context {
 var errPushBusy = errors.New("serve: the connection's pushed streams are all in use")
 
 // guard gives h, on HTTP/2, a ResponseWriter that applies the connection's
-// push bound and memo and the stall timeout of opts.
+// push bound and memo and the stall timeout of opts; on HTTP/3, whose
+// streams a client can hold still just as well, the stall timeout.
 func guard(h http.Handler, opts ServerOptions) http.Handler {
 	maxPush := int32(opts.PushMaxStreams)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ProtoMajor != 2 {
+		switch r.ProtoMajor {
+		case 2:
+		case 3:
+			// No push in HTTP/3; its streams stall as HTTP/2's do.
+			h.ServeHTTP(newStallWriter(w, opts), r)
+			return
+		default:
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -70,9 +77,7 @@ func guard(h http.Handler, opts ServerOptions) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		gw := &guardedWriter{ResponseWriter: w, pusher: p, conn: ci, ctx: r.Context(), maxPush: maxPush,
-			stall: opts.StallTimeout, overall: opts.WriteTimeout}
-		gw.deadliner, _ = w.(writeDeadliner)
+		gw := &guardedWriter{stallWriter: *newStallWriter(w, opts), pusher: p, conn: ci, ctx: r.Context(), maxPush: maxPush}
 		if ci.pushing.Load() > 0 && isPushed(p) {
 			defer ci.pushing.Add(-1)
 		}
@@ -94,15 +99,21 @@ func isPushed(p http.Pusher) bool {
 
 type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
 
-// guardedWriter is an HTTP/2 ResponseWriter guarded as guard says. Unwrap
-// gives http.ResponseController the writer underneath.
+// guardedWriter is an HTTP/2 ResponseWriter guarded as guard says.
 type guardedWriter struct {
+	stallWriter
+	pusher  http.Pusher
+	conn    *connInfo
+	ctx     context.Context
+	maxPush int32
+}
+
+// stallWriter is a ResponseWriter whose writes are cut when they make no
+// progress for StallTimeout (HTTP/2 and HTTP/3). Unwrap gives
+// http.ResponseController the writer underneath.
+type stallWriter struct {
 	http.ResponseWriter
-	pusher    http.Pusher
 	deadliner writeDeadliner
-	conn      *connInfo
-	ctx       context.Context
-	maxPush   int32
 
 	// stall is the time a write may wait without progress; 0 once the
 	// handler sets its own deadlines. overall is WriteTimeout, the bound of
@@ -110,6 +121,12 @@ type guardedWriter struct {
 	// is set.
 	stall, overall time.Duration
 	rearm, end     time.Time // the deadline is set again by the first write from rearm on
+}
+
+func newStallWriter(w http.ResponseWriter, opts ServerOptions) *stallWriter {
+	sw := &stallWriter{ResponseWriter: w, stall: opts.StallTimeout, overall: opts.WriteTimeout}
+	sw.deadliner, _ = w.(writeDeadliner)
+	return sw
 }
 
 func (w *guardedWriter) Push(target string, opts *http.PushOptions) error {
@@ -138,7 +155,7 @@ func (w *guardedWriter) Push(target string, opts *http.PushOptions) error {
 // progress moves the write deadline StallTimeout ahead, before a write that
 // might wait on the client. It does so at most once per half StallTimeout:
 // a write starts with at least that much time ahead, at most all of it.
-func (w *guardedWriter) progress() {
+func (w *stallWriter) progress() {
 	if w.stall <= 0 || w.deadliner == nil {
 		return
 	}
@@ -157,12 +174,12 @@ func (w *guardedWriter) progress() {
 	w.rearm = now.Add(w.stall / 2)
 }
 
-func (w *guardedWriter) Write(p []byte) (int, error) {
+func (w *stallWriter) Write(p []byte) (int, error) {
 	w.progress()
 	return w.ResponseWriter.Write(p)
 }
 
-func (w *guardedWriter) Flush() {
+func (w *stallWriter) Flush() {
 	w.progress()
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -171,7 +188,7 @@ func (w *guardedWriter) Flush() {
 
 // SetWriteDeadline is a handler taking its deadlines in hand (a stream of
 // events that waits between writes): the stall timeout leaves it alone.
-func (w *guardedWriter) SetWriteDeadline(t time.Time) error {
+func (w *stallWriter) SetWriteDeadline(t time.Time) error {
 	w.stall = 0
 	if w.deadliner == nil {
 		return http.ErrNotSupported
@@ -179,4 +196,4 @@ func (w *guardedWriter) SetWriteDeadline(t time.Time) error {
 	return w.deadliner.SetWriteDeadline(t)
 }
 
-func (w *guardedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *stallWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -264,3 +264,34 @@ func resourceTimings(t *testing.T, bctx context.Context, base, path string) map[
 	}
 	return got
 }
+
+// An HTTP/3 client that stops reading holds its stream's flow-control
+// window shut: the response's writes stall, and StallTimeout cuts it as on
+// HTTP/2 (quic-go has no write timeout of its own).
+func TestServeHTTP3Stall(t *testing.T) {
+	cut := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := make([]byte, 16<<10)
+		for range 1 << 10 { // 16 MiB, more than any window
+			if _, err := w.Write(chunk); err != nil {
+				cut <- err
+				return
+			}
+		}
+		cut <- nil
+	})
+	r := start(t, h, ServerOptions{TLS: testTLSConfig(t), StallTimeout: 200 * time.Millisecond})
+	resp, err := h3Client(t).Get(r.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	select {
+	case err := <-cut:
+		if err == nil {
+			t.Error("the handler wrote 16 MiB to a client that read nothing")
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the stalled response was not cut in 10 s")
+	}
+}

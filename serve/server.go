@@ -34,9 +34,9 @@ type ServerOptions struct {
 	// MaxHeaderBytes bounds the request headers.
 	MaxHeaderBytes int
 
-	// StallTimeout cuts an HTTP/2 response that makes no progress: a write
-	// that the client's flow-control window (or a client that does not
-	// read) holds up for this long resets its stream. It is extended on
+	// StallTimeout cuts an HTTP/2 or HTTP/3 response that makes no
+	// progress: a write that the client's flow-control window (or a client
+	// that does not read) holds up for this long resets its stream. It is extended on
 	// every write that goes through, so a slow client that keeps reading
 	// is served to the end (within WriteTimeout). An HTTP/2 connection on
 	// which nothing could be written for as long is closed.

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -293,5 +294,63 @@ func TestServeHTTP3Stall(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("the stalled response was not cut in 10 s")
+	}
+}
+
+// BenchmarkServeHTTP3 compares HTTP/3 with HTTP/2 through Serve on the
+// Python docs' index (the "small" page, 13 KB), with herald's handler: one
+// op is a burst of 64 concurrent GETs (Accept-Encoding: br, no navigation)
+// on one connection, as h2load -m 64 sends them (h2load speaks no HTTP/3
+// here). It reports responses per second.
+func BenchmarkServeHTTP3(b *testing.B) {
+	fsys, m := pythonSite(b)
+	h := New(fsys, m, DefaultOptions())
+	const burst = 64
+	for _, proto := range []string{"h2", "h3"} {
+		b.Run(proto, func(b *testing.B) {
+			u := startBench(b, h, ServerOptions{TLS: testTLSConfig(b), Coalesce: true}) + "index.html"
+			var rt http.RoundTripper
+			if proto == "h3" {
+				tr := &http3.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+				defer tr.Close()
+				rt = tr
+			} else {
+				tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}
+				defer tr.CloseIdleConnections()
+				rt = tr
+			}
+			client := &http.Client{Transport: rt}
+			get := func() error {
+				req, _ := http.NewRequest("GET", u, nil)
+				req.Header.Set("Accept-Encoding", "br")
+				resp, err := client.Do(req)
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+					return err
+				}
+				if resp.StatusCode != 200 || resp.Proto != map[string]string{"h2": "HTTP/2.0", "h3": "HTTP/3.0"}[proto] {
+					return fmt.Errorf("got %s %s", resp.Proto, resp.Status)
+				}
+				return nil
+			}
+			if err := get(); err != nil { // the connection, before the clock starts
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range burst {
+					wg.Go(func() {
+						if err := get(); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+			}
+			b.ReportMetric(float64(b.N*burst)/b.Elapsed().Seconds(), "resp/s")
+		})
 	}
 }

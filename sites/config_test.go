@@ -154,6 +154,13 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil || c.Sites[0].Compress {
 		t.Errorf("compress = false: %v, %+v", err, c)
 	}
+	if !c.Server.HTTP3 {
+		t.Error("http3 is off by default, want on")
+	}
+	c, err = ParseConfig("/etc/herald/herald.toml", []byte("[server]\nhttp3 = false\n[[site]]\nroot = \"public\"\n"))
+	if err != nil || c.Server.HTTP3 {
+		t.Errorf("http3 = false: %v, %+v", err, c)
+	}
 	if srv := c.Server; srv.ReadHeaderTimeout != 0 || srv.WriteTimeout != 0 || srv.MaxHeaderBytes != 0 || srv.Listen != nil {
 		t.Errorf("server defaults: %+v, want zero (the server's own)", c.Server)
 	}

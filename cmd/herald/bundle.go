@@ -160,6 +160,7 @@ func bundledApp(b *sites.Bundle) *cli.App {
 			&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 push: auto or off"},
 			&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
 			&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
+			&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
 			&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
 		},
 		HideHelpCommand: true,
@@ -186,6 +187,11 @@ func bundledApp(b *sites.Bundle) *cli.App {
 			if err := checkAddr(srv.Addr); err != nil {
 				return err
 			}
+			http3, err := onOff("http3", c.String("http3"))
+			if err != nil {
+				return err
+			}
+			srv.NoHTTP3 = !http3
 			switch cert, key := c.String("cert"), c.String("key"); {
 			case cert != "" && key != "":
 				if srv.TLS, err = serve.LoadCert(cert, key); err != nil {

@@ -52,6 +52,7 @@ Examples:
 		&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 server push: auto or off"},
 		&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
 		&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
+		&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
 		&cli.StringFlag{Name: "compress", Value: "on", Usage: "send text files compressed (zstd, br, gzip), each once per content hash: on or off"},
 		&cli.StringFlag{Name: "push-max-bytes", Value: "512KiB", Usage: "push at most `SIZE` per page"},
 		&cli.IntFlag{Name: "push-max-count", Value: 32, Usage: "push at most `N` assets per page"},
@@ -189,8 +190,12 @@ func serverOptions(c *cli.Context) (serve.ServerOptions, error) {
 	if err := checkAddr(srv.Addr); err != nil {
 		return srv, err
 	}
+	http3, err := switchFlag(c, "http3")
+	if err != nil {
+		return srv, err
+	}
+	srv.NoHTTP3 = !http3
 	cert, key := c.String("cert"), c.String("key")
-	var err error
 	switch {
 	case (cert != "") != (key != ""):
 		return srv, usageError("--cert and --key go together")

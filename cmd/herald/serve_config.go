@@ -33,6 +33,7 @@ var configKeys = []struct{ flag, instead string }{
 	{"push", "mode = \"auto\" or \"off\" in the site's [site.push]"},
 	{"hints", "hints = true or false in the site's [site.push]"},
 	{"preload", "preload = true or false in the site's [site.push]"},
+	{"http3", "http3 = false in [server]"},
 	{"compress", "compress = false in the [[site]]"},
 	{"push-max-bytes", "max_bytes in the site's [site.push]"},
 	{"push-max-count", "max_count in the site's [site.push]"},
@@ -158,7 +159,7 @@ func serveListeners(ctx context.Context, r *sites.Running, requests *inFlight, l
 				Addr: l.Addr, TLS: l.TLS,
 				ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
 				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout,
-				MaxHeaderBytes: srv.MaxHeaderBytes, Coalesce: srv.Coalesce, Logger: logger,
+				MaxHeaderBytes: srv.MaxHeaderBytes, Coalesce: srv.Coalesce, NoHTTP3: !srv.HTTP3, Logger: logger,
 			}, func(url string) { ready(l, url) })
 			if err != nil {
 				errs <- fmt.Errorf("%s: %w", l.Addr, err)

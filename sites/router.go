@@ -12,20 +12,21 @@ import (
 	"slices"
 	"strings"
 
+	"herald/config"
 	"herald/manifest"
 )
 
 // Running is a configuration opened: each site's files, manifest, handler
 // and certificate, grouped by listen address.
 type Running struct {
-	Config    *Config
+	Config    *config.Config
 	Sites     []*Opened
 	Listeners []*Listener
 }
 
 // Opened is one site ready to serve.
 type Opened struct {
-	*Site
+	*config.Site
 	FS       fs.FS
 	Manifest *manifest.Manifest
 	Handler  http.Handler
@@ -44,7 +45,7 @@ type Listener struct {
 // Backend is what Open needs from the server: the handler of one site and
 // the loading of certificates (herald's serve package provides them).
 type Backend struct {
-	Handler   func(s *Site, fsys fs.FS, m *manifest.Manifest) http.Handler
+	Handler   func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler
 	LoadCert  func(certFile, keyFile string) (*tls.Config, error)
 	LocalCert func(dir string) (*tls.Config, error)
 }
@@ -52,16 +53,16 @@ type Backend struct {
 // Open opens every site of the configuration: its folder (read through an
 // os.Root, with a manifest built now) or its bundle (with the manifest made
 // at bundle time), its certificate, and its handler. Mistakes found here
-// are ConfigErrors at the key that named the file.
-func (c *Config) Open(srv Backend) (*Running, error) {
+// are config.Errors at the key that named the file.
+func Open(c *config.Config, srv Backend) (*Running, error) {
 	r := &Running{Config: c}
-	var errs ConfigErrors
-	never := manifest.NewNever(c.Referenced()...)
+	var errs config.Errors
+	never := manifest.NewNever(Referenced(c)...)
 	for _, s := range c.Sites {
-		o, key, err := c.open(s, srv, never)
+		o, key, err := open(c, s, srv, never)
 		if err != nil {
 			at := fmt.Sprintf("site[%d].%s", s.Index, key)
-			errs = append(errs, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at), Msg: err.Error()})
+			errs = append(errs, c.ErrorAt(at, err.Error()))
 			continue
 		}
 		r.Sites = append(r.Sites, o)
@@ -79,22 +80,22 @@ func (c *Config) Open(srv Backend) (*Running, error) {
 // then gets a plain 404), and each file of a site's folder that its
 // manifest build could not use, at the line of the site's root. Those
 // marked Warning need no action; the others leave something out of the site.
-func (r *Running) Findings() ConfigErrors {
-	var list ConfigErrors
+func (r *Running) Findings() config.Errors {
+	var list config.Errors
 	c := r.Config
 	for _, s := range r.Sites {
 		if nf := s.NotFoundPage; nf != "" && s.Manifest.Files[nf] == (manifest.File{}) {
 			at := fmt.Sprintf("site[%d].not_found", s.Index)
-			list = append(list, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at),
-				Msg: fmt.Sprintf("%q is not a file of %s, so a missing page gets a plain 404: give the path of a page the site has, such as \"/404.html\"", nf, s.Name)})
+			list = append(list, c.ErrorAt(at, fmt.Sprintf("%q is not a file of %s, so a missing page gets a plain 404: give the path of a page the site has, such as \"/404.html\"", nf, s.Name)))
 		}
 		at := fmt.Sprintf("site[%d].root", s.Index)
 		if s.Bundle != "" {
 			at = fmt.Sprintf("site[%d].bundle", s.Index)
 		}
 		for _, p := range s.Problems {
-			list = append(list, &ConfigError{File: c.File, Line: c.lines.line(at), Key: unindex(at),
-				Msg: fmt.Sprintf("%s: %v", p.Path, p.Err), Warning: p.Warning})
+			e := c.ErrorAt(at, fmt.Sprintf("%s: %v", p.Path, p.Err))
+			e.Warning = p.Warning
+			list = append(list, e)
 		}
 	}
 	return list
@@ -103,7 +104,7 @@ func (r *Running) Findings() ConfigErrors {
 // Referenced lists the files and folders the configuration names, which no
 // site serves (manifest.Never): the file itself, each site's certificate,
 // key and bundle, and the local CA's folder when a site uses it.
-func (c *Config) Referenced() []string {
+func Referenced(c *config.Config) []string {
 	list := []string{c.File}
 	local := false
 	for _, s := range c.Sites {
@@ -118,7 +119,7 @@ func (c *Config) Referenced() []string {
 		}
 	}
 	if c.Server.LocalCertDir != "" || local {
-		if dir, err := c.localCertDir(); err == nil {
+		if dir, err := localCertDir(c); err == nil {
 			list = append(list, dir)
 		}
 	}
@@ -127,7 +128,7 @@ func (c *Config) Referenced() []string {
 
 // localCertDir is where the local CA is kept: [server] local_cert_dir, or
 // herald's folder in the user's configuration folder.
-func (c *Config) localCertDir() (string, error) {
+func localCertDir(c *config.Config) (string, error) {
 	if c.Server.LocalCertDir != "" {
 		return c.Server.LocalCertDir, nil
 	}
@@ -140,7 +141,7 @@ func (c *Config) localCertDir() (string, error) {
 
 // open opens one site; on error it names the key at fault. No site serves
 // a file of never.
-func (c *Config) open(s *Site, srv Backend, never *manifest.Never) (o *Opened, key string, err error) {
+func open(c *config.Config, s *config.Site, srv Backend, never *manifest.Never) (o *Opened, key string, err error) {
 	o = &Opened{Site: s, close: func() error { return nil }}
 	if s.Bundle != "" {
 		b, err := OpenBundle(s.Bundle)
@@ -166,7 +167,7 @@ func (c *Config) open(s *Site, srv Backend, never *manifest.Never) (o *Opened, k
 		}
 	}
 	if s.TLS != nil {
-		if o.cert, key, err = c.certificate(s.TLS, srv); err != nil {
+		if o.cert, key, err = certificate(c, s.TLS, srv); err != nil {
 			o.close()
 			return nil, key, err
 		}
@@ -177,13 +178,13 @@ func (c *Config) open(s *Site, srv Backend, never *manifest.Never) (o *Opened, k
 
 // certificate loads a site's certificate and returns how to choose it for a
 // TLS handshake.
-func (c *Config) certificate(t *TLS, srv Backend) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), string, error) {
+func certificate(c *config.Config, t *config.TLS, srv Backend) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), string, error) {
 	var cfg *tls.Config
 	var err error
 	key := "tls.cert"
 	if t.Local {
 		key = "tls.local"
-		dir, err := c.localCertDir()
+		dir, err := localCertDir(c)
 		if err != nil {
 			return nil, key, err
 		}
@@ -250,7 +251,7 @@ func (r *Running) URLs(served map[string]string) []string {
 }
 
 // siteURL is the URL of s on the listener served at listenerURL.
-func siteURL(s *Site, listenerURL string) string {
+func siteURL(s *config.Site, listenerURL string) string {
 	if len(s.Hosts) == 0 || listenerURL == "" {
 		return listenerURL
 	}

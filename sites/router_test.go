@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/config"
 	"herald/manifest"
 )
 
@@ -60,7 +61,7 @@ func writeTestCert(t testing.TB, dir string, hosts ...string) (certFile, keyFile
 // fileBackend serves a site with http.FileServerFS and names the manifest
 // it was given in a header: enough to see which site answered.
 var fileBackend = Backend{
-	Handler: func(s *Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
+	Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
 		files := http.FileServerFS(fsys)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Site", s.Name)
@@ -104,11 +105,11 @@ listen = ["127.0.0.1:0"]
 cert = %q
 key = %q
 `, a, aCert, aKey, b, bCert, bKey)), 0o644)
-	cfg, err := LoadConfig(cfgFile)
+	cfg, err := config.Load(cfgFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	running, err := cfg.Open(fileBackend)
+	running, err := Open(cfg, fileBackend)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,12 +216,12 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseConfig(filepath.Join(dir, "herald.toml"), []byte(tt.toml))
+			cfg, err := config.Parse(filepath.Join(dir, "herald.toml"), []byte(tt.toml))
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = cfg.Open(fileBackend)
-			var list ConfigErrors
+			_, err = Open(cfg, fileBackend)
+			var list config.Errors
 			if !errors.As(err, &list) || len(list) != 1 || list[0].Line != tt.line || list[0].Key != tt.key || !strings.Contains(list[0].Msg, tt.msg) {
 				t.Errorf("got %v, want line %d, key %s, %q", err, tt.line, tt.key, tt.msg)
 			}
@@ -246,11 +247,11 @@ func TestOpenFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ParseConfig("herald.toml", []byte(tt.toml))
+			cfg, err := config.Parse("herald.toml", []byte(tt.toml))
 			if err != nil {
 				t.Fatal(err)
 			}
-			running, err := cfg.Open(fileBackend)
+			running, err := Open(cfg, fileBackend)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -284,7 +285,7 @@ func TestOpenFindings(t *testing.T) {
 // (https://127.0.0.1:PORT/) gets 404 when every site lists host names.
 func TestURLs(t *testing.T) {
 	site := func(listen []string, hosts ...string) *Opened {
-		return &Opened{Site: &Site{Hosts: hosts, Listen: listen}}
+		return &Opened{Site: &config.Site{Hosts: hosts, Listen: listen}}
 	}
 	served := map[string]string{
 		":8443":          "https://localhost:8443/",

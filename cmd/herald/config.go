@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"herald/config"
 	"herald/sites"
 
 	"github.com/urfave/cli/v2"
@@ -45,15 +46,15 @@ func runConfigCheck(c *cli.Context) error {
 	} else if err == nil && info.IsDir() {
 		return usageError("%s is a folder: give the configuration file, such as %s/herald.toml", file, file)
 	}
-	cfg, err := sites.LoadConfig(file)
+	cfg, err := config.Load(file)
 	if err == nil {
 		var running *sites.Running
-		if running, err = cfg.Open(backend(cfg, slog.New(slog.DiscardHandler))); err == nil {
+		if running, err = sites.Open(cfg, backend(cfg, slog.New(slog.DiscardHandler))); err == nil {
 			defer running.Close()
 			return listFindings(c, running)
 		}
 	}
-	var list sites.ConfigErrors
+	var list config.Errors
 	if !errors.As(err, &list) {
 		return err
 	}

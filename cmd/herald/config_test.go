@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"herald/config"
 	"herald/internal/testsite"
 	"herald/manifest"
 	"herald/serve"
-	"herald/sites"
 )
 
 func TestConfigCheck(t *testing.T) {
@@ -60,7 +60,7 @@ func TestConfigCheck(t *testing.T) {
 		{"no such file", []string{"config", "check", filepath.Join(dir, "nope.toml")}, 2, "", "does not exist"},
 		{"no file", []string{"config", "check"}, 2, "", "give one configuration file"},
 		{"a folder", []string{"config", "check", dir}, 2, "", "is a folder"},
-		{"example shipped with herald", []string{"config", "check", "../../sites/testdata/herald.example.toml"}, 1, "site.root: cannot open the site folder", ""},
+		{"example shipped with herald", []string{"config", "check", "../../config/testdata/herald.example.toml"}, 1, "site.root: cannot open the site folder", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestSiteOptionsPushBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := sites.ParseConfig("herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.push]\n"+tt.push))
+			cfg, err := config.Parse("herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.push]\n"+tt.push))
 			if err != nil {
 				t.Fatal(err)
 			}

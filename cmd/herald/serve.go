@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 
+	"herald/config"
 	"herald/manifest"
 	"herald/serve"
 	"herald/sites"
@@ -174,7 +175,7 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 // error, where an address that cannot be listened on (a port in use) is a
 // failure found when serving.
 func checkAddr(addr string) error {
-	if !sites.ValidListenAddr(addr) {
+	if !config.ValidListenAddr(addr) {
 		return usageError("--addr %q is not a listen address: write HOST:PORT or :PORT, such as 127.0.0.1:8080 or :443", addr)
 	}
 	return nil

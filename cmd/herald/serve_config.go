@@ -11,6 +11,7 @@ import (
 	"path"
 	"sync"
 
+	"herald/config"
 	"herald/manifest"
 	"herald/serve"
 	"herald/sites"
@@ -66,12 +67,12 @@ func serveConfig(c *cli.Context, file string) error {
 	if err := checkConfigFlags(c, file); err != nil {
 		return err
 	}
-	cfg, err := sites.LoadConfig(file)
+	cfg, err := config.Load(file)
 	if err != nil {
 		return configError(err)
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
-	running, err := cfg.Open(backend(cfg, logger))
+	running, err := sites.Open(cfg, backend(cfg, logger))
 	if err != nil {
 		return configError(err)
 	}
@@ -100,9 +101,9 @@ func serveConfig(c *cli.Context, file string) error {
 }
 
 // backend makes each site's handler from its settings.
-func backend(cfg *sites.Config, logger *slog.Logger) sites.Backend {
+func backend(cfg *config.Config, logger *slog.Logger) sites.Backend {
 	return sites.Backend{
-		Handler: func(s *sites.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
+		Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
 			opts := siteOptions(s)
 			opts.Logger, opts.AccessLog = logger.With("site", s.Name), cfg.Server.AccessLog
 			return serve.New(fsys, m, opts)
@@ -114,7 +115,7 @@ func backend(cfg *sites.Config, logger *slog.Logger) sites.Backend {
 
 // siteOptions are the handler options of a site: its settings, and the
 // handler's defaults for what the file leaves out.
-func siteOptions(s *sites.Site) serve.Options {
+func siteOptions(s *config.Site) serve.Options {
 	opts := serve.DefaultOptions()
 	opts.Push = serve.PushMode(s.Push)
 	opts.Hints, opts.Preload, opts.Compress = s.Hints, s.Preload, s.Compress
@@ -173,7 +174,7 @@ func serveListeners(ctx context.Context, r *sites.Running, requests *inFlight, l
 }
 
 func configError(err error) error {
-	var list sites.ConfigErrors
+	var list config.Errors
 	if errors.As(err, &list) {
 		return &exitError{exitUsage, fmt.Errorf("%s has mistakes:\n%w", list[0].File, err)}
 	}

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"herald/config"
 	"herald/manifest"
-	"herald/sites"
 
 	"github.com/urfave/cli/v2"
 )
@@ -103,7 +103,7 @@ func buildOptions(c *cli.Context) (manifest.Options, error) {
 
 // parseBytes reads a size such as 300KiB, 1.5MB or 20000.
 func parseBytes(s string) (int64, error) {
-	n, ok := sites.ParseSize(s)
+	n, ok := config.ParseSize(s)
 	if !ok {
 		return 0, fmt.Errorf("%q is not a size: write it like 300KiB, 2MB or 150000", strings.TrimSpace(s))
 	}

@@ -1,4 +1,4 @@
-package sites
+package config
 
 import (
 	"errors"
@@ -26,7 +26,7 @@ func checkBounded(t *testing.T, data []byte) (*Config, error) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	c, err := ParseConfig("f.toml", data)
+	c, err := Parse("f.toml", data)
 	took := time.Since(start)
 	runtime.ReadMemStats(&after)
 	if alloc := after.TotalAlloc - before.TotalAlloc; took > checkTimeLimit || alloc > checkAllocLimit {
@@ -79,9 +79,9 @@ func TestConfigHostile(t *testing.T) {
 	for _, tt := range hostileConfigs() {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := checkBounded(t, []byte(tt.data))
-			var list ConfigErrors
+			var list Errors
 			if !errors.As(err, &list) {
-				t.Fatalf("error %v (%T), want ConfigErrors", err, err)
+				t.Fatalf("error %v (%T), want Errors", err, err)
 			}
 			for _, e := range list {
 				if e.Line == tt.line && strings.Contains(e.Msg, tt.msg) {
@@ -128,8 +128,8 @@ func TestConfigDepth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig("herald.toml", []byte(tt.toml))
-			var list ConfigErrors
+			_, err := Parse("herald.toml", []byte(tt.toml))
+			var list Errors
 			errors.As(err, &list)
 			deep := len(list) == 1 && strings.Contains(list[0].Msg, "nest more than")
 			switch {

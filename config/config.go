@@ -1,4 +1,6 @@
-package sites
+// Package config reads herald.toml: the settings of the server and of the
+// sites it serves, checked with every mistake reported at its line and key.
+package config
 
 import (
 	"cmp"
@@ -42,7 +44,6 @@ type Server struct {
 	MaxHeaderBytes    int
 	AccessLog         bool
 	Coalesce          bool // gather each connection's TLS records into fewer writes
-	HTTP3             bool // serve HTTP/3 over UDP beside each TLS listener
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with
@@ -79,8 +80,8 @@ type TLS struct {
 	Local     bool   // a localhost certificate from herald's local CA
 }
 
-// ConfigError is one mistake in a configuration file, at a line and key.
-type ConfigError struct {
+// Error is one mistake in a configuration file, at a line and key.
+type Error struct {
 	File string
 	Line int    // 0 when unknown
 	Key  string // dotted, as in the file: "site.push.mode"
@@ -90,7 +91,7 @@ type ConfigError struct {
 	Warning bool
 }
 
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
@@ -102,10 +103,16 @@ func (e *ConfigError) Error() string {
 	return b.String() + ": " + e.Msg
 }
 
-// ConfigErrors lists every mistake found in a file, in line order.
-type ConfigErrors []*ConfigError
+// ErrorAt returns a mistake found after loading (a site's folder that
+// cannot be opened, say) at key, an indexed path such as "site[1].root".
+func (c *Config) ErrorAt(key, msg string) *Error {
+	return &Error{File: c.File, Line: c.lines.line(key), Key: unindex(key), Msg: msg}
+}
 
-func (es ConfigErrors) Error() string {
+// Errors lists every mistake found in a file, in line order.
+type Errors []*Error
+
+func (es Errors) Error() string {
 	s := make([]string, len(es))
 	for i, e := range es {
 		s[i] = e.Error()
@@ -113,26 +120,26 @@ func (es ConfigErrors) Error() string {
 	return strings.Join(s, "\n")
 }
 
-// LoadConfig reads and checks a configuration file. Every mistake found is
-// returned at once, as ConfigErrors, each with its line and key. It does not
+// Load reads and checks a configuration file. Every mistake found is
+// returned at once, as Errors, each with its line and key. It does not
 // look at the sites' folders, certificates or bundles: Open does.
-func LoadConfig(path string) (*Config, error) {
+func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1)) // one more tells it is too large
+	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1)) // one more tells it is too large
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return ParseConfig(path, data)
+	return Parse(path, data)
 }
 
-// ParseConfig is LoadConfig of data read from path.
-func ParseConfig(path string, data []byte) (*Config, error) {
+// Parse is Load of data read from path.
+func Parse(path string, data []byte) (*Config, error) {
 	if e := precheck(path, data); e != nil {
-		return nil, ConfigErrors{e}
+		return nil, Errors{e}
 	}
 	c := &Config{File: path, lines: indexKeys(string(data))}
 	p := &parser{c: c, dir: filepath.Dir(path)}
@@ -151,11 +158,11 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 			if pe.Usage != "" {
 				msg += " (" + strings.Join(strings.Fields(firstParagraph(pe.Usage)), " ") + ")"
 			}
-			return nil, ConfigErrors{{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: msg}}
+			return nil, Errors{{File: path, Line: pe.Position.Line, Key: pe.LastKey, Msg: msg}}
 		}
 		// A value of the wrong kind where a table was expected that shape
 		// did not catch; the library's message has the line.
-		return nil, ConfigErrors{{File: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}}
+		return nil, Errors{{File: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}}
 	}
 	p.unknown(md.Undecoded())
 	p.server(&raw.Server)
@@ -167,194 +174,24 @@ func ParseConfig(path string, data []byte) (*Config, error) {
 	}
 	p.listeners()
 	if len(p.errs) > 0 {
-		slices.SortStableFunc(p.errs, func(a, b *ConfigError) int { return a.Line - b.Line })
+		slices.SortStableFunc(p.errs, func(a, b *Error) int { return a.Line - b.Line })
 		return nil, p.errs
 	}
 	return c, nil
 }
 
-func firstParagraph(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.Index(s, "\n\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// The file as decoded. Leaves are `any` so that a value of the wrong type
-// is reported here, with its line, rather than by the decoder.
-type rawConfig struct {
-	Server rawServer `toml:"server"`
-	Site   []rawSite `toml:"site"`
-}
-
-type rawServer struct {
-	Listen            any `toml:"listen"`
-	ReadHeaderTimeout any `toml:"read_header_timeout"`
-	ReadTimeout       any `toml:"read_timeout"`
-	WriteTimeout      any `toml:"write_timeout"`
-	IdleTimeout       any `toml:"idle_timeout"`
-	MaxHeaderBytes    any `toml:"max_header_bytes"`
-	AccessLog         any `toml:"access_log"`
-	Coalesce          any `toml:"coalesce"`
-	HTTP3             any `toml:"http3"`
-	LocalCertDir      any `toml:"local_cert_dir"`
-}
-
-type rawSite struct {
-	Name     any      `toml:"name"`
-	Hosts    any      `toml:"hosts"`
-	Root     any      `toml:"root"`
-	Bundle   any      `toml:"bundle"`
-	Origin   any      `toml:"origin"`
-	Listen   any      `toml:"listen"`
-	NotFound any      `toml:"not_found"`
-	TLS      rawTLS   `toml:"tls"`
-	Push     rawPush  `toml:"push"`
-	Cache    rawCache `toml:"cache"`
-	Headers  any      `toml:"headers"`
-	Compress any      `toml:"compress"`
-}
-
-type rawTLS struct {
-	Cert  any `toml:"cert"`
-	Key   any `toml:"key"`
-	Local any `toml:"local"`
-}
-
-type rawPush struct {
-	Mode     any `toml:"mode"`
-	Hints    any `toml:"hints"`
-	Preload  any `toml:"preload"`
-	MaxBytes any `toml:"max_bytes"`
-	MaxCount any `toml:"max_count"`
-}
-
-type rawCache struct {
-	HTML      any `toml:"html"`
-	Assets    any `toml:"assets"`
-	Immutable any `toml:"immutable"`
-}
-
-// tableExamples shows how to write each table of the file, for the
-// message about a value where a table belongs.
-var tableExamples = map[string]string{
-	"server":     "[server]\n\tlisten = [\":443\"]",
-	"site":       "[[site]]\n\troot = \"public\"",
-	"site.tls":   "[site.tls]\n\tcert = \"cert.pem\"\n\tkey = \"key.pem\"",
-	"site.push":  "[site.push]\n\tmode = \"auto\"",
-	"site.cache": "[site.cache]\n\thtml = \"no-cache\"",
-}
-
-// shape checks that the keys holding tables hold tables: [server], the
-// [[site]] list, and each site's [site.tls], [site.push] and [site.cache].
-func (p *parser) shape(doc map[string]any) {
-	table := func(key, name string, v any) {
-		if _, ok := v.(map[string]any); !ok && v != nil {
-			p.errorf(key, "%s: write a table, such as\n\t%s", valueIs(v), tableExamples[name])
-		}
-	}
-	table("server", "server", doc["server"])
-	var list []map[string]any
-	switch v := doc["site"].(type) {
-	case nil:
-	case []map[string]any:
-		list = v
-	case []any:
-		for _, s := range v {
-			m, ok := s.(map[string]any)
-			if !ok {
-				p.errorf("site", "%s in the list of sites: write each site as a table, such as\n\t%s", valueIs(s), tableExamples["site"])
-				return
-			}
-			list = append(list, m)
-		}
-	default:
-		p.errorf("site", "%s: write each site as a table, such as\n\t%s", valueIs(v), tableExamples["site"])
-	}
-	for i, s := range list {
-		for _, k := range []string{"tls", "push", "cache"} {
-			table(fmt.Sprintf("site[%d].%s", i, k), "site."+k, s[k])
-		}
-	}
-}
-
-// tables names the keys each table may hold, for the message about an
-// unknown key.
-var tables = map[string]reflect.Type{
-	"":           reflect.TypeFor[rawConfig](),
-	"server":     reflect.TypeFor[rawServer](),
-	"site":       reflect.TypeFor[rawSite](),
-	"site.tls":   reflect.TypeFor[rawTLS](),
-	"site.push":  reflect.TypeFor[rawPush](),
-	"site.cache": reflect.TypeFor[rawCache](),
-}
-
-// keysOf holds validKeys of each table, worked out once.
-var keysOf = func() map[string][]string {
-	m := map[string][]string{}
-	for table, t := range tables {
-		for f := range t.Fields() {
-			if tag := f.Tag.Get("toml"); tag != "" {
-				m[table] = append(m[table], tag)
-			}
-		}
-	}
-	return m
-}()
-
-func validKeys(table string) []string { return keysOf[table] }
-
 // parser checks the decoded file and collects its mistakes.
 type parser struct {
 	c    *Config
 	dir  string
-	errs ConfigErrors
+	errs Errors
 }
 
 // errorf records a mistake at key, an indexed path such as
 // "site[1].push.mode".
 func (p *parser) errorf(key, format string, args ...any) {
-	p.errs = append(p.errs, &ConfigError{File: p.c.File, Line: p.c.lines.line(key), Key: unindex(key),
+	p.errs = append(p.errs, &Error{File: p.c.File, Line: p.c.lines.line(key), Key: unindex(key),
 		Msg: fmt.Sprintf(format, args...)})
-}
-
-func (p *parser) unknown(keys []toml.Key) {
-	reported := map[string]int{}
-	valid := map[string]string{} // table: its valid keys, as listed in the message
-	for _, k := range keys {
-		key := k.String()
-		table := strings.Join(k[:len(k)-1], ".")
-		if table == "site.headers" {
-			continue // reported by the header checks, as a value of the wrong type
-		}
-		// The indexed path of this occurrence: the first not yet reported
-		// among those that read the same without indexes.
-		indexed := key
-		if same := p.c.lines.same[key]; reported[key] < len(same) {
-			indexed = same[reported[key]]
-		}
-		reported[key]++
-		names := validKeys(table)
-		msg := "unknown key"
-		if table == "" {
-			msg += " at the top of the file"
-		} else {
-			msg += " in [" + table + "]"
-		}
-		if near := closest(k[len(k)-1], names); near != "" {
-			msg += "; did you mean " + near + "?"
-		}
-		if names != nil {
-			list, ok := valid[table]
-			if !ok {
-				list = " (valid: " + strings.Join(names, ", ") + ")"
-				valid[table] = list
-			}
-			msg += list
-		}
-		p.errs = append(p.errs, &ConfigError{File: p.c.File, Line: p.c.lines.line(indexed), Key: key, Msg: msg})
-	}
 }
 
 func (p *parser) server(r *rawServer) {
@@ -365,7 +202,6 @@ func (p *parser) server(r *rawServer) {
 	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 0)
 	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 0))
 	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, true)
-	s.HTTP3 = p.boolean("server.http3", r.HTTP3, true)
 	s.AccessLog = p.boolean("server.access_log", r.AccessLog, false)
 	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
 		s.LocalCertDir = p.path(dir)
@@ -505,6 +341,167 @@ func (p *parser) listeners() {
 				hosts[h] = s
 			}
 		}
+	}
+}
+
+// The file as decoded. Leaves are `any` so that a value of the wrong type
+// is reported here, with its line, rather than by the decoder.
+type rawConfig struct {
+	Server rawServer `toml:"server"`
+	Site   []rawSite `toml:"site"`
+}
+
+type rawServer struct {
+	Listen            any `toml:"listen"`
+	ReadHeaderTimeout any `toml:"read_header_timeout"`
+	ReadTimeout       any `toml:"read_timeout"`
+	WriteTimeout      any `toml:"write_timeout"`
+	IdleTimeout       any `toml:"idle_timeout"`
+	MaxHeaderBytes    any `toml:"max_header_bytes"`
+	AccessLog         any `toml:"access_log"`
+	Coalesce          any `toml:"coalesce"`
+	LocalCertDir      any `toml:"local_cert_dir"`
+}
+
+type rawSite struct {
+	Name     any      `toml:"name"`
+	Hosts    any      `toml:"hosts"`
+	Root     any      `toml:"root"`
+	Bundle   any      `toml:"bundle"`
+	Origin   any      `toml:"origin"`
+	Listen   any      `toml:"listen"`
+	NotFound any      `toml:"not_found"`
+	TLS      rawTLS   `toml:"tls"`
+	Push     rawPush  `toml:"push"`
+	Cache    rawCache `toml:"cache"`
+	Headers  any      `toml:"headers"`
+	Compress any      `toml:"compress"`
+}
+
+type rawTLS struct {
+	Cert  any `toml:"cert"`
+	Key   any `toml:"key"`
+	Local any `toml:"local"`
+}
+
+type rawPush struct {
+	Mode     any `toml:"mode"`
+	Hints    any `toml:"hints"`
+	Preload  any `toml:"preload"`
+	MaxBytes any `toml:"max_bytes"`
+	MaxCount any `toml:"max_count"`
+}
+
+type rawCache struct {
+	HTML      any `toml:"html"`
+	Assets    any `toml:"assets"`
+	Immutable any `toml:"immutable"`
+}
+
+// tableExamples shows how to write each table of the file, for the
+// message about a value where a table belongs.
+var tableExamples = map[string]string{
+	"server":     "[server]\n\tlisten = [\":443\"]",
+	"site":       "[[site]]\n\troot = \"public\"",
+	"site.tls":   "[site.tls]\n\tcert = \"cert.pem\"\n\tkey = \"key.pem\"",
+	"site.push":  "[site.push]\n\tmode = \"auto\"",
+	"site.cache": "[site.cache]\n\thtml = \"no-cache\"",
+}
+
+// shape checks that the keys holding tables hold tables: [server], the
+// [[site]] list, and each site's [site.tls], [site.push] and [site.cache].
+func (p *parser) shape(doc map[string]any) {
+	table := func(key, name string, v any) {
+		if _, ok := v.(map[string]any); !ok && v != nil {
+			p.errorf(key, "%s: write a table, such as\n\t%s", valueIs(v), tableExamples[name])
+		}
+	}
+	table("server", "server", doc["server"])
+	var list []map[string]any
+	switch v := doc["site"].(type) {
+	case nil:
+	case []map[string]any:
+		list = v
+	case []any:
+		for _, s := range v {
+			m, ok := s.(map[string]any)
+			if !ok {
+				p.errorf("site", "%s in the list of sites: write each site as a table, such as\n\t%s", valueIs(s), tableExamples["site"])
+				return
+			}
+			list = append(list, m)
+		}
+	default:
+		p.errorf("site", "%s: write each site as a table, such as\n\t%s", valueIs(v), tableExamples["site"])
+	}
+	for i, s := range list {
+		for _, k := range []string{"tls", "push", "cache"} {
+			table(fmt.Sprintf("site[%d].%s", i, k), "site."+k, s[k])
+		}
+	}
+}
+
+// tables names the keys each table may hold, for the message about an
+// unknown key.
+var tables = map[string]reflect.Type{
+	"":           reflect.TypeFor[rawConfig](),
+	"server":     reflect.TypeFor[rawServer](),
+	"site":       reflect.TypeFor[rawSite](),
+	"site.tls":   reflect.TypeFor[rawTLS](),
+	"site.push":  reflect.TypeFor[rawPush](),
+	"site.cache": reflect.TypeFor[rawCache](),
+}
+
+// keysOf holds validKeys of each table, worked out once.
+var keysOf = func() map[string][]string {
+	m := map[string][]string{}
+	for table, t := range tables {
+		for f := range t.Fields() {
+			if tag := f.Tag.Get("toml"); tag != "" {
+				m[table] = append(m[table], tag)
+			}
+		}
+	}
+	return m
+}()
+
+func validKeys(table string) []string { return keysOf[table] }
+
+func (p *parser) unknown(keys []toml.Key) {
+	reported := map[string]int{}
+	valid := map[string]string{} // table: its valid keys, as listed in the message
+	for _, k := range keys {
+		key := k.String()
+		table := strings.Join(k[:len(k)-1], ".")
+		if table == "site.headers" {
+			continue // reported by the header checks, as a value of the wrong type
+		}
+		// The indexed path of this occurrence: the first not yet reported
+		// among those that read the same without indexes.
+		indexed := key
+		if same := p.c.lines.same[key]; reported[key] < len(same) {
+			indexed = same[reported[key]]
+		}
+		reported[key]++
+		names := validKeys(table)
+		msg := "unknown key"
+		if table == "" {
+			msg += " at the top of the file"
+		} else {
+			msg += " in [" + table + "]"
+		}
+		if near := closest(k[len(k)-1], names); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		if names != nil {
+			list, ok := valid[table]
+			if !ok {
+				list = " (valid: " + strings.Join(names, ", ") + ")"
+				valid[table] = list
+			}
+			msg += list
+		}
+		p.errs = append(p.errs, &Error{File: p.c.File, Line: p.c.lines.line(indexed), Key: key, Msg: msg})
 	}
 }
 
@@ -790,6 +787,37 @@ func (p *parser) path(name string) string {
 	return filepath.Join(p.dir, name)
 }
 
+// validHeaderName reports whether name is an HTTP token (RFC 9110 5.1).
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v holds no control character but tab.
+func validHeaderValue(v string) bool {
+	for _, c := range []byte(v) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func firstParagraph(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\n\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 func tomlType(v any) string {
 	switch v.(type) {
 	case string:
@@ -874,11 +902,12 @@ func editDistance(a, b string) int {
 }
 
 // keyLines maps the keys and tables of a TOML file to their lines, with
-// the [[site]] tables numbered: "site[1].push.mode". The TOML library
-// reports positions of syntax errors only; this finds the line of a key
-// whose value is wrong. It reads the usual layout (one key per line, tables
-// and arrays of tables by header); a key it cannot place gets the line of
-// its table.
+// the [[site]] tables numbered: "site[1].push.mode". It exists because
+// BurntSushi/toml reports positions of syntax errors only: the positions of
+// keys it decoded are private (its issue #462), and a mistake in a value
+// must still name its line. It reads the usual layout (one key per line,
+// tables and arrays of tables by header); a key it cannot place gets the
+// line of its table.
 //
 // It is built once, in one pass over the lines, so that finding the line of
 // each of many keys costs no more than reading the file.
@@ -1008,26 +1037,3 @@ var indexes = regexp.MustCompile(`\[\d+\]`)
 
 // unindex turns "site[1].push.mode" into "site.push.mode".
 func unindex(key string) string { return indexes.ReplaceAllString(key, "") }
-
-// validHeaderName reports whether name is an HTTP token (RFC 9110 5.1).
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range []byte(name) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue reports whether v holds no control character but tab.
-func validHeaderValue(v string) bool {
-	for _, c := range []byte(v) {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}

@@ -1,4 +1,4 @@
-package sites
+package config
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 // TestExampleConfig loads the example shipped with herald and checks that
 // what it documents is what is read.
 func TestExampleConfig(t *testing.T) {
-	c, err := LoadConfig("testdata/herald.example.toml")
+	c, err := Load("testdata/herald.example.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +122,10 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseConfig("herald.toml", []byte(tt.toml))
-			var list ConfigErrors
+			_, err := Parse("herald.toml", []byte(tt.toml))
+			var list Errors
 			if !errors.As(err, &list) {
-				t.Fatalf("error %v (%T), want ConfigErrors", err, err)
+				t.Fatalf("error %v (%T), want Errors", err, err)
 			}
 			for _, e := range list {
 				if e.Line == tt.line && e.Key == tt.key && strings.Contains(e.Msg, tt.msg) {
@@ -142,7 +142,7 @@ func TestConfigErrors(t *testing.T) {
 
 // TestConfigDefaults: the smallest file is one site with a root.
 func TestConfigDefaults(t *testing.T) {
-	c, err := ParseConfig("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.tls]\nlocal = true\n"))
+	c, err := Parse("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.tls]\nlocal = true\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestConfigDefaults(t *testing.T) {
 	if s.Root != "/etc/herald/public" || s.Push != "auto" || !s.Hints || !s.Preload || len(s.Listen) != 1 || s.Listen[0] != ":8443" || !s.TLS.Local || !s.Compress {
 		t.Errorf("defaults: %+v", s)
 	}
-	c, err = ParseConfig("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\ncompress = false\n"))
+	c, err = Parse("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\ncompress = false\n"))
 	if err != nil || c.Sites[0].Compress {
 		t.Errorf("compress = false: %v, %+v", err, c)
 	}
@@ -166,7 +166,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
-// FuzzLoadConfig: any input gives a config or ConfigErrors, never a panic,
+// FuzzLoadConfig: any input gives a config or Errors, never a panic,
 // within a second and 64 MiB allocated (checkBounded), and every error
 // names the file and has a line within the input.
 func FuzzLoadConfig(f *testing.F) {
@@ -183,9 +183,9 @@ func FuzzLoadConfig(f *testing.F) {
 			}
 			return
 		}
-		var list ConfigErrors
+		var list Errors
 		if !errors.As(err, &list) || len(list) == 0 {
-			t.Fatalf("error %v (%T), want ConfigErrors", err, err)
+			t.Fatalf("error %v (%T), want Errors", err, err)
 		}
 		lines := strings.Count(string(data), "\n") + 1
 		for _, e := range list {
@@ -213,7 +213,7 @@ func TestREADMEExample(t *testing.T) {
 		t.Fatal("README.md has no ```toml block")
 	}
 	if block != string(file) {
-		t.Error("the example configuration in README.md differs from sites/testdata/herald.example.toml: copy the file into the README")
+		t.Error("the example configuration in README.md differs from config/testdata/herald.example.toml: copy the file into the README")
 	}
 }
 
@@ -233,7 +233,7 @@ func TestPushBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig("herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.push]\n"+tt.push))
+			c, err := Parse("herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.push]\n"+tt.push))
 			if err != nil {
 				t.Fatal(err)
 			}

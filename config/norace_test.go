@@ -1,5 +1,5 @@
 //go:build !race
 
-package sites
+package config
 
 const raceScale = 1 // see checkTimeLimit

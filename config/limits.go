@@ -1,4 +1,4 @@
-package sites
+package config
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // (40,000 keys, 500 KB: 58 MB a decode) and the checks of lists such as
 // listen addresses.
 const (
-	MaxConfigBytes = 1 << 20 // largest configuration file read
+	MaxBytes       = 1 << 20 // largest configuration file read
 	maxConfigDepth = 32      // deepest nesting of tables, lists and dotted keys
 	maxConfigItems = 10000   // most keys, tables and list items
 )
@@ -27,18 +27,18 @@ const (
 // list around it. It reads strings and comments as TOML does, so brackets
 // and dots in them do not count, and takes one pass over the bytes; what
 // it cannot read (a syntax error) it leaves to the parser to report.
-func precheck(file string, data []byte) *ConfigError {
-	if len(data) > MaxConfigBytes {
-		return &ConfigError{File: file, Line: bytes.Count(data[:MaxConfigBytes], []byte("\n")) + 1,
+func precheck(file string, data []byte) *Error {
+	if len(data) > MaxBytes {
+		return &Error{File: file, Line: bytes.Count(data[:MaxBytes], []byte("\n")) + 1,
 			Msg: fmt.Sprintf("the file is %d bytes, and a configuration file is at most 1 MiB: is it the right file?", len(data))}
 	}
 	s := scanner{data: data, line: 1}
 	switch {
 	case !s.scan():
-		return &ConfigError{File: file, Line: s.line,
+		return &Error{File: file, Line: s.line,
 			Msg: fmt.Sprintf("tables, lists and dotted keys nest more than %d deep here (herald's settings nest 3 deep, as site.tls.cert): is it the right file?", maxConfigDepth)}
 	case s.items > maxConfigItems:
-		return &ConfigError{File: file, Line: s.line,
+		return &Error{File: file, Line: s.line,
 			Msg: fmt.Sprintf("more than %d keys, tables and list items by here: is it the right file?", maxConfigItems)}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"herald/bundle"
 	"herald/config"
 	"herald/manifest"
 )
@@ -144,7 +145,7 @@ func localCertDir(c *config.Config) (string, error) {
 func open(c *config.Config, s *config.Site, srv Backend, never *manifest.Never) (o *Opened, key string, err error) {
 	o = &Opened{Site: s, close: func() error { return nil }}
 	if s.Bundle != "" {
-		b, err := OpenBundle(s.Bundle)
+		b, err := bundle.Open(s.Bundle)
 		if err != nil {
 			return nil, "bundle", err
 		}

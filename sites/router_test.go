@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/bundle"
 	"herald/config"
 	"herald/manifest"
 )
@@ -211,7 +212,7 @@ func TestOpenErrors(t *testing.T) {
 		key, msg   string
 	}{
 		{"missing root", "[[site]]\nroot = \"nowhere\"\n", 2, "site.root", "cannot open the site folder"},
-		{"not a bundle", "[[site]]\nbundle = \"plain\"\n", 2, "site.bundle", ErrNoBundle.Error()},
+		{"not a bundle", "[[site]]\nbundle = \"plain\"\n", 2, "site.bundle", bundle.ErrNoSite.Error()},
 		{"missing cert", fmt.Sprintf("[[site]]\nroot = %q\n[site.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n", root), 4, "site.tls.cert", "no such file"},
 	}
 	for _, tt := range tests {
@@ -319,4 +320,20 @@ func TestURLs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// siteDir writes files (slash-separated name: content) into a new folder.
+func siteDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -13,8 +13,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"herald/bundle"
 	"herald/serve"
-	"herald/sites"
 
 	"github.com/urfave/cli/v2"
 )
@@ -80,7 +80,7 @@ func runBundle(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stats, err := sites.MakeBundle(ctx, exe, dir, out, sites.BundleOptions{Precompress: c.Bool("precompress"), Manifest: opts})
+	stats, err := bundle.Make(ctx, exe, dir, out, bundle.Options{Precompress: c.Bool("precompress"), Manifest: opts})
 	if errors.Is(err, context.Canceled) {
 		return findings("interrupted: nothing was written to %s, and the unfinished copy beside it was removed", out)
 	}
@@ -123,8 +123,8 @@ func shellQuote(s string) string {
 // ok is false for a plain herald. A bundle that is truncated or corrupted
 // does not start.
 func runBundled(args []string, stdout, stderr io.Writer) (code int, ok bool) {
-	b, err := sites.OpenExecutable()
-	if errors.Is(err, sites.ErrNoBundle) {
+	b, err := bundle.OpenExecutable()
+	if errors.Is(err, bundle.ErrNoSite) {
 		return 0, false
 	}
 	if err != nil {
@@ -148,7 +148,7 @@ func runBundled(args []string, stdout, stderr io.Writer) (code int, ok bool) {
 }
 
 // bundledApp is the command line of a bundle: it only serves its site.
-func bundledApp(b *sites.Bundle) *cli.App {
+func bundledApp(b *bundle.Bundle) *cli.App {
 	return &cli.App{
 		Name:      filepath.Base(os.Args[0]),
 		Usage:     "serve the site bundled in this executable (made by herald bundle)",

@@ -1,4 +1,4 @@
-package sites
+package bundle
 
 import (
 	"bytes"
@@ -62,11 +62,11 @@ var smallSite = map[string]string{
 func TestBundleRoundTrip(t *testing.T) {
 	dir := siteDir(t, smallSite)
 	out := filepath.Join(t.TempDir(), "site")
-	stats, err := MakeBundle(t.Context(), testExecutable(t), dir, out, BundleOptions{Precompress: true})
+	stats, err := Make(t.Context(), testExecutable(t), dir, out, Options{Precompress: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := OpenBundle(out)
+	b, err := Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +122,10 @@ func TestBundleRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	out2 := filepath.Join(t.TempDir(), "site2")
-	if _, err := MakeBundle(t.Context(), testExecutable(t), dir2, out2, BundleOptions{}); err != nil {
+	if _, err := Make(t.Context(), testExecutable(t), dir2, out2, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	b2, err := OpenBundle(out2)
+	b2, err := Open(out2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +186,11 @@ func TestBundleOfABundle(t *testing.T) {
 	exe := testExecutable(t)
 	tmp := t.TempDir()
 	first, second := filepath.Join(tmp, "first"), filepath.Join(tmp, "second")
-	s1, err := MakeBundle(t.Context(), exe, siteDir(t, smallSite), first, BundleOptions{})
+	s1, err := Make(t.Context(), exe, siteDir(t, smallSite), first, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := MakeBundle(t.Context(), first, siteDir(t, map[string]string{"index.html": "other"}), second, BundleOptions{})
+	s2, err := Make(t.Context(), first, siteDir(t, map[string]string{"index.html": "other"}), second, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestBundleOfABundle(t *testing.T) {
 	if s2.Executable != s1.Executable || info.Size() != s1.Executable+s2.Appended {
 		t.Errorf("second bundle: program %d bytes (first %d), file %d", s2.Executable, s1.Executable, info.Size())
 	}
-	b, err := OpenBundle(second)
+	b, err := Open(second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestBundleOfABundle(t *testing.T) {
 func TestBundleDamaged(t *testing.T) {
 	exe := testExecutable(t)
 	out := filepath.Join(t.TempDir(), "site")
-	if _, err := MakeBundle(t.Context(), exe, siteDir(t, smallSite), out, BundleOptions{}); err != nil {
+	if _, err := Make(t.Context(), exe, siteDir(t, smallSite), out, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	good, err := os.ReadFile(out)
@@ -240,18 +240,18 @@ func TestBundleDamaged(t *testing.T) {
 			if err := os.WriteFile(p, tt.damage(bytes.Clone(good)), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			b, err := OpenBundle(p)
+			b, err := Open(p)
 			if err == nil {
 				b.Close()
 				t.Fatal("a damaged bundle opened")
 			}
-			if errors.Is(err, ErrNoBundle) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p) {
+			if errors.Is(err, ErrNoSite) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p) {
 				t.Errorf("error %q, want one naming the file and saying %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := OpenBundle(exe); !errors.Is(err, ErrNoBundle) {
-		t.Errorf("plain program: %v, want ErrNoBundle", err)
+	if _, err := Open(exe); !errors.Is(err, ErrNoSite) {
+		t.Errorf("plain program: %v, want ErrNoSite", err)
 	}
 }
 
@@ -267,9 +267,9 @@ func TestBundleCanceled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := MakeBundle(ctx, testExecutable(t), siteDir(t, smallSite), out, BundleOptions{Precompress: true})
+	_, err := Make(ctx, testExecutable(t), siteDir(t, smallSite), out, Options{Precompress: true})
 	if !errors.Is(err, context.Canceled) {
-		t.Errorf("MakeBundle with a canceled context: %v, want context.Canceled", err)
+		t.Errorf("Make with a canceled context: %v, want context.Canceled", err)
 	}
 	entries, _ := os.ReadDir(tmp)
 	if len(entries) != 1 || entries[0].Name() != "site" {
@@ -293,9 +293,9 @@ func TestBundleEmptySite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmp := t.TempDir()
-			_, err := MakeBundle(t.Context(), testExecutable(t), siteDir(t, tt.files), filepath.Join(tmp, "site"), BundleOptions{})
+			_, err := Make(t.Context(), testExecutable(t), siteDir(t, tt.files), filepath.Join(tmp, "site"), Options{})
 			if err == nil || !strings.Contains(err.Error(), "has no files to serve") {
-				t.Errorf("MakeBundle of an empty site: %v, want a refusal", err)
+				t.Errorf("Make of an empty site: %v, want a refusal", err)
 			}
 			if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
 				t.Errorf("written: %v", entries)

@@ -1,12 +1,14 @@
-package sites
+// Package bundle is the format of a bundle: an executable with a site
+// appended to it. bundle.go writes one, read.go reads one, elf.go finds
+// where an ELF program ends so that a bundle that lost its trailer is told
+// from a program that carries no site.
+package bundle
 
 import (
 	"archive/zip"
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -42,11 +44,11 @@ const (
 	trailerLen  = sha256.Size + 8 + len(bundleMagic)
 )
 
-// ErrNoBundle reports an executable that carries no site.
-var ErrNoBundle = errors.New("no site is bundled in this executable")
+// ErrNoSite reports an executable that carries no site.
+var ErrNoSite = errors.New("no site is bundled in this executable")
 
-// BundleOptions tune MakeBundle.
-type BundleOptions struct {
+// Options tune Make.
+type Options struct {
 	// Precompress adds .zst, .br and .gz siblings of compressible files (when they
 	// are smaller), made once here rather than on every request.
 	Precompress bool
@@ -54,8 +56,8 @@ type BundleOptions struct {
 	Manifest manifest.Options
 }
 
-// BundleStats tells what MakeBundle wrote.
-type BundleStats struct {
+// Stats tells what Make wrote.
+type Stats struct {
 	Files      int   // the site's files
 	Compressed int   // .zst, .br and .gz siblings added
 	SiteBytes  int64 // the site's files, as on disk
@@ -65,13 +67,13 @@ type BundleStats struct {
 	Manifest   *manifest.Manifest
 }
 
-// MakeBundle writes to out a copy of the executable exe (without any site
+// Make writes to out a copy of the executable exe (without any site
 // it already carries) with the site in dir and its manifest appended. The
 // output is written to a temporary file beside out and renamed into place,
 // executable, only once complete. When ctx ends first (the user pressed
-// Ctrl-C), MakeBundle stops between files, removes the temporary file and
+// Ctrl-C), Make stops between files, removes the temporary file and
 // returns ctx's error: out is left as it was.
-func MakeBundle(ctx context.Context, exe, dir, out string, opts BundleOptions) (*BundleStats, error) {
+func Make(ctx context.Context, exe, dir, out string, opts Options) (*Stats, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -110,7 +112,7 @@ func MakeBundle(ctx context.Context, exe, dir, out string, opts BundleOptions) (
 		return nil, fmt.Errorf("bundle: copy %s: %w", exe, err)
 	}
 
-	stats := &BundleStats{Executable: exeLen, Problems: problems, Manifest: m}
+	stats := &Stats{Executable: exeLen, Problems: problems, Manifest: m}
 	sum := sha256.New()
 	counted := &countWriter{w: io.MultiWriter(w, sum)}
 	zw := zip.NewWriter(counted)
@@ -174,7 +176,7 @@ func emptySite(dir string, problems []manifest.Problem) error {
 // writeSite stores every file of the manifest, in path order, and, when
 // asked, their compressed siblings (compressed in parallel, written in order).
 // It stops between files when ctx ends, and returns ctx's error.
-func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress bool, stats *BundleStats) error {
+func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Manifest, precompress bool, stats *Stats) error {
 	names := make([]string, 0, len(m.Files))
 	for p := range m.Files {
 		names = append(names, strings.TrimPrefix(p, "/"))
@@ -303,199 +305,3 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
-
-// Bundle is a site read from an executable: its files and its manifest.
-type Bundle struct {
-	fsys     *bundleFS
-	manifest *manifest.Manifest
-	file     *os.File
-}
-
-// FS returns the bundled site's files; they implement io.Seeker and
-// io.ReaderAt, so http.ServeContent serves ranges of them.
-func (b *Bundle) FS() fs.FS { return b.fsys }
-
-// Manifest returns the manifest built when the bundle was made.
-func (b *Bundle) Manifest() *manifest.Manifest { return b.manifest }
-
-// Close closes the executable the bundle is read from.
-func (b *Bundle) Close() error { return b.file.Close() }
-
-// OpenExecutable opens the site bundled in the running executable. It
-// returns ErrNoBundle when there is none, and an error saying what is wrong
-// when the executable had a site appended that is truncated or corrupted.
-func OpenExecutable() (*Bundle, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("bundle: find the executable: %w", err)
-	}
-	return OpenBundle(exe)
-}
-
-// OpenBundle opens the site bundled in the executable at path, checking the
-// sha256 of everything appended to it.
-func OpenBundle(path string) (*Bundle, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
-	b, err := openBundle(f)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("bundle %s: %w", path, err)
-	}
-	return b, nil
-}
-
-func openBundle(f *os.File) (*Bundle, error) {
-	start, length, want, err := findZip(f)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.New()
-	if _, err := io.Copy(sum, io.NewSectionReader(f, start, length)); err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(sum.Sum(nil), want) {
-		return nil, errors.New("the bundled site is corrupted (its sha256 does not match): make the bundle again with herald bundle")
-	}
-	zr, err := zip.NewReader(io.NewSectionReader(f, start, length), length)
-	if err != nil {
-		return nil, fmt.Errorf("the bundled site cannot be read: %w", err)
-	}
-	b := &Bundle{file: f, fsys: &bundleFS{zr: zr, r: f, base: start, files: map[string]*zip.File{}}}
-	for _, zf := range zr.File {
-		if zf.Method != zip.Store || zf.Mode().IsDir() {
-			continue
-		}
-		if _, err := zf.DataOffset(); err != nil {
-			return nil, fmt.Errorf("the bundled site cannot be read: %s: %w", zf.Name, err)
-		}
-		b.fsys.files[zf.Name] = zf
-	}
-	data, err := fs.ReadFile(b.fsys, manifest.FileName)
-	if err != nil {
-		return nil, fmt.Errorf("the bundle has no manifest: %w", err)
-	}
-	if b.manifest, err = manifest.Unmarshal(data); err != nil {
-		return nil, fmt.Errorf("the bundled manifest: %w", err)
-	}
-	return b, nil
-}
-
-// findZip reads the trailer and returns where the zip starts, its length
-// and its expected sha256. An executable with bytes after its own image but
-// no trailer is a bundle that lost its end.
-func findZip(f *os.File) (start, length int64, sum []byte, err error) {
-	info, err := f.Stat()
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	size := info.Size()
-	t := make([]byte, trailerLen)
-	if size >= int64(trailerLen) {
-		if _, err := f.ReadAt(t, size-int64(trailerLen)); err != nil {
-			return 0, 0, nil, err
-		}
-	}
-	if size < int64(trailerLen) || string(t[len(t)-len(bundleMagic):]) != bundleMagic {
-		if end, ok := imageEnd(f); ok && end < size {
-			return 0, 0, nil, fmt.Errorf("%d bytes follow the program but end without a bundle trailer: "+
-				"the bundle is truncated or corrupted, copy it again or make it again with herald bundle", size-end)
-		}
-		return 0, 0, nil, ErrNoBundle
-	}
-	length = int64(binary.BigEndian.Uint64(t[sha256.Size:]))
-	if length < 0 || length > size-int64(trailerLen) {
-		return 0, 0, nil, fmt.Errorf("the bundle trailer claims %d bytes but the file has %d: the bundle is truncated or corrupted", length, size)
-	}
-	return size - int64(trailerLen) - length, length, t[:sha256.Size], nil
-}
-
-// executableLen returns the length of the program in f without any site
-// appended to it.
-func executableLen(f *os.File) (int64, error) {
-	start, _, _, err := findZip(f)
-	switch {
-	case err == nil:
-		return start, nil
-	case errors.Is(err, ErrNoBundle):
-		info, err := f.Stat()
-		if err != nil {
-			return 0, err
-		}
-		return info.Size(), nil
-	default:
-		return 0, err
-	}
-}
-
-// imageEnd returns where an ELF program's own bytes end (its section header
-// table comes last), so that bytes after it are known to be appended. Other
-// formats report false.
-func imageEnd(f *os.File) (int64, bool) {
-	ef, err := elf.NewFile(f)
-	if err != nil {
-		return 0, false
-	}
-	defer ef.Close()
-	var hdr struct {
-		shoff            int64
-		shentsize, shnum int64
-	}
-	raw := make([]byte, 64)
-	if _, err := f.ReadAt(raw, 0); err != nil {
-		return 0, false
-	}
-	bo := ef.ByteOrder
-	switch ef.Class {
-	case elf.ELFCLASS64:
-		hdr.shoff = int64(bo.Uint64(raw[40:]))
-		hdr.shentsize, hdr.shnum = int64(bo.Uint16(raw[58:])), int64(bo.Uint16(raw[60:]))
-	case elf.ELFCLASS32:
-		hdr.shoff = int64(bo.Uint32(raw[32:]))
-		hdr.shentsize, hdr.shnum = int64(bo.Uint16(raw[46:])), int64(bo.Uint16(raw[48:]))
-	default:
-		return 0, false
-	}
-	end := hdr.shoff + hdr.shentsize*hdr.shnum
-	for _, s := range ef.Sections {
-		if s.Type != elf.SHT_NOBITS {
-			end = max(end, int64(s.Offset+s.FileSize))
-		}
-	}
-	for _, p := range ef.Progs {
-		end = max(end, int64(p.Off+p.Filesz))
-	}
-	return end, end > 0
-}
-
-// bundleFS serves the zip's stored files as sections of the executable, and
-// everything else (folders) through the zip reader.
-type bundleFS struct {
-	zr    *zip.Reader
-	r     io.ReaderAt
-	base  int64 // where the zip starts in r
-	files map[string]*zip.File
-}
-
-func (b *bundleFS) Open(name string) (fs.File, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
-	}
-	zf, ok := b.files[name]
-	if !ok {
-		return b.zr.Open(name)
-	}
-	off, _ := zf.DataOffset() // checked when the bundle was opened
-	return &bundleFile{SectionReader: io.NewSectionReader(b.r, b.base+off, int64(zf.UncompressedSize64)), zf: zf}, nil
-}
-
-// bundleFile is one stored file: a seekable section of the executable.
-type bundleFile struct {
-	*io.SectionReader
-	zf *zip.File
-}
-
-func (f *bundleFile) Stat() (fs.FileInfo, error) { return f.zf.FileInfo(), nil }
-func (f *bundleFile) Close() error               { return nil }

@@ -16,13 +16,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	hcompress "herald/compress"
+	"herald/internal/atomicfile"
 	"herald/manifest"
 )
 
@@ -101,63 +101,60 @@ func Make(ctx context.Context, exe, dir, out string, opts Options) (*Stats, erro
 		return nil, fmt.Errorf("bundle: %s: %w", exe, err)
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
-	if err != nil {
+	var stats *Stats
+	err = atomicfile.Write(out, 0o755, func(f io.Writer) error {
+		var err error
+		if stats, err = appendSite(ctx, f, src, exeLen, fsys, m, opts); err != nil {
+			return err
+		}
+		return ctx.Err() // the last moment to leave out as it was
+	})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	defer tmp.Close()
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if _, err := io.Copy(w, io.NewSectionReader(src, 0, exeLen)); err != nil {
-		return nil, fmt.Errorf("bundle: copy %s: %w", exe, err)
-	}
+	stats.Problems = problems
+	return stats, nil
+}
 
-	stats := &Stats{Executable: exeLen, Problems: problems, Manifest: m}
+// appendSite writes to f the first exeLen bytes of src (the program), then
+// the site of fsys as a zip of stored entries, its manifest m last, and the
+// trailer.
+func appendSite(ctx context.Context, f io.Writer, src *os.File, exeLen int64, fsys fs.FS, m *manifest.Manifest, opts Options) (*Stats, error) {
+	w := bufio.NewWriterSize(f, 1<<20)
+	if _, err := io.Copy(w, io.NewSectionReader(src, 0, exeLen)); err != nil {
+		return nil, fmt.Errorf("copy %s: %w", src.Name(), err)
+	}
+	stats := &Stats{Executable: exeLen, Manifest: m}
 	sum := sha256.New()
 	counted := &countWriter{w: io.MultiWriter(w, sum)}
 	zw := zip.NewWriter(counted)
 	if err := writeSite(ctx, zw, fsys, m, opts.Precompress, stats); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("bundle: %s: %w", dir, err)
+		return nil, err
 	}
 	// The manifest goes last: it lists the precompressed forms just made,
 	// which the server finds through it.
 	mbytes, err := manifest.Marshal(m)
 	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
+		return nil, err
 	}
 	if err := storeEntry(zw, manifest.FileName, time.Now(), mbytes); err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
+		return nil, err
 	}
 	trailer := make([]byte, 0, trailerLen)
 	trailer = sum.Sum(trailer)
 	trailer = binary.BigEndian.AppendUint64(trailer, uint64(counted.n))
 	trailer = append(trailer, bundleMagic...)
 	if _, err := w.Write(trailer); err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
+		return nil, err
 	}
 	stats.Appended = counted.n + int64(trailerLen)
-	if err := w.Flush(); err != nil {
-		return nil, fmt.Errorf("bundle: write %s: %w", out, err)
-	}
-	if err := tmp.Chmod(0o755); err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("bundle: write %s: %w", out, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err // the last moment to leave out as it was
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
-	}
-	return stats, nil
+	return stats, w.Flush()
 }
 
 // emptySite is the error for a site with no file to serve. An executable

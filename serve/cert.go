@@ -18,6 +18,8 @@ import (
 	"os/user"
 	"path/filepath"
 	"time"
+
+	"herald/internal/atomicfile"
 )
 
 // Browsers use 103 Early Hints only on a connection whose certificate they
@@ -79,7 +81,7 @@ func LocalCert(dir string) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve: issue localhost certificate: %w", err)
 	}
-	if err := writeFileAtomic(file, pemBytes, 0o600); err != nil {
+	if err := atomicfile.WriteFile(file, pemBytes, 0o600); err != nil {
 		return nil, fmt.Errorf("serve: write %q: %w", file, err)
 	}
 	return tlsConfig(cert), nil
@@ -260,26 +262,4 @@ func loadLeaf(file string, ca *x509.Certificate) (tls.Certificate, error) {
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	return n.Add(n, big.NewInt(1))
-}
-
-// writeFileAtomic writes b to file through a temporary file and a rename, so
-// a reader sees the old contents or the new ones.
-func writeFileAtomic(file string, b []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+"-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), file)
 }

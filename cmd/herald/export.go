@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"herald/internal/atomicfile"
 	"herald/manifest"
 	"herald/manifest/export"
 
@@ -77,7 +78,7 @@ func runExport(c *cli.Context) error {
 		_, err := c.App.Writer.Write(data)
 		return err
 	}
-	if err := manifest.WriteFileAtomic(out, data); err != nil {
+	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "wrote %s (%s, manifest %.12s)\n", out, format, m.Hash)

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"herald/serve"
+
 	"github.com/BurntSushi/toml"
 )
 
@@ -249,8 +251,8 @@ func (p *parser) site(i int, r *rawSite) {
 	}
 	s.Push = "auto"
 	if mode := p.str(at("push.mode"), r.Push.Mode); mode != "" {
-		if mode != "auto" && mode != "off" {
-			p.errorf(at("push.mode"), "%q is not a push mode: use \"auto\" (push what the client does not have) or \"off\"", mode)
+		if _, err := serve.ParsePushMode(mode); err != nil {
+			p.errorf(at("push.mode"), "%v", err)
 		}
 		s.Push = mode
 	}

@@ -8,6 +8,7 @@ package serve
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -30,6 +31,16 @@ const (
 	// PushOff never pushes.
 	PushOff PushMode = "off"
 )
+
+// ParsePushMode reads a push mode as written on the command line and in
+// herald.toml: "auto" or "off".
+func ParsePushMode(s string) (PushMode, error) {
+	switch m := PushMode(s); m {
+	case PushAuto, PushOff:
+		return m, nil
+	}
+	return "", fmt.Errorf("%q is not a push mode: use \"auto\" (push what the client does not have) or \"off\"", s)
+}
 
 // ReloadPath is where a Reloader's event stream is served.
 const ReloadPath = "/.herald/reload"

@@ -411,3 +411,16 @@ func TestReloadSnippet(t *testing.T) {
 		t.Errorf("stylesheet changed by live reload: %q %s", body, resp.Header.Get("Etag"))
 	}
 }
+
+func TestParsePushMode(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want PushMode
+		ok   bool
+	}{{"auto", PushAuto, true}, {"off", PushOff, true}, {"on", "", false}, {"", "", false}, {"AUTO", "", false}} {
+		got, err := ParsePushMode(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParsePushMode(%q) = %q, %v; want %q, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}

@@ -171,11 +171,10 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 				return usageError("a bundle serves its own site and takes no folder, got %q", c.Args().First())
 			}
 			opts := serve.DefaultOptions()
-			opts.Push = serve.PushMode(c.String("push"))
-			if opts.Push != serve.PushAuto && opts.Push != serve.PushOff {
+			var err error
+			if opts.Push, err = serve.ParsePushMode(c.String("push")); err != nil {
 				return usageError("--push %q: use auto or off", c.String("push"))
 			}
-			var err error
 			if opts.Hints, err = onOff("hints", c.String("hints")); err != nil {
 				return err
 			}

@@ -147,11 +147,10 @@ func openSite(c *cli.Context) (fs.FS, func(), error) {
 
 func handlerOptions(c *cli.Context) (serve.Options, error) {
 	opts := serve.DefaultOptions()
-	opts.Push = serve.PushMode(c.String("push"))
-	if opts.Push != serve.PushAuto && opts.Push != serve.PushOff {
+	var err error
+	if opts.Push, err = serve.ParsePushMode(c.String("push")); err != nil {
 		return opts, usageError("--push %q: use auto or off", c.String("push"))
 	}
-	var err error
 	if opts.Hints, err = switchFlag(c, "hints"); err != nil {
 		return opts, err
 	}

@@ -46,6 +46,7 @@ type Server struct {
 	MaxHeaderBytes    int
 	AccessLog         bool
 	Coalesce          bool // gather each connection's TLS records into fewer writes
+	HTTP3             bool // serve HTTP/3 over UDP beside each TLS listener
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with
@@ -204,6 +205,7 @@ func (p *parser) server(r *rawServer) {
 	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 0)
 	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 0))
 	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, true)
+	s.HTTP3 = p.boolean("server.http3", r.HTTP3, true)
 	s.AccessLog = p.boolean("server.access_log", r.AccessLog, false)
 	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
 		s.LocalCertDir = p.path(dir)

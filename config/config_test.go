@@ -157,7 +157,7 @@ func TestConfigDefaults(t *testing.T) {
 	if !c.Server.HTTP3 {
 		t.Error("http3 is off by default, want on")
 	}
-	c, err = ParseConfig("/etc/herald/herald.toml", []byte("[server]\nhttp3 = false\n[[site]]\nroot = \"public\"\n"))
+	c, err = Parse("/etc/herald/herald.toml", []byte("[server]\nhttp3 = false\n[[site]]\nroot = \"public\"\n"))
 	if err != nil || c.Server.HTTP3 {
 		t.Errorf("http3 = false: %v, %+v", err, c)
 	}

@@ -24,6 +24,7 @@ type rawServer struct {
 	MaxHeaderBytes    any `toml:"max_header_bytes"`
 	AccessLog         any `toml:"access_log"`
 	Coalesce          any `toml:"coalesce"`
+	HTTP3             any `toml:"http3"`
 	LocalCertDir      any `toml:"local_cert_dir"`
 }
 

@@ -3,14 +3,14 @@ GO ?= go
 SITES := $(CURDIR)/.cache/sites
 export HERALD_TEST_SITES := $(SITES)
 
-.PHONY: build test testdeps testsites vet fuzz bench bench-setup bench-serve bench-build bench-bundle soak clean
+.PHONY: build test testdeps testsites vet tidy fuzz bench bench-setup bench-serve bench-build bench-bundle soak clean
 
 build:
 	$(GO) build -o herald ./cmd/herald
 
 # CI=true: a test whose site or tool is missing fails instead of skipping
 # (set CI=false to let them skip).
-test: testdeps testsites vet
+test: tidy testdeps testsites vet
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
 	# The attack suite again without the race detector, which inflates
 	# memory: here the peak RSS bounds are asserted.
@@ -24,6 +24,11 @@ testsites: testdeps
 
 vet:
 	$(GO) vet ./...
+
+# go.mod and go.sum as go mod tidy writes them: -diff prints what tidy would
+# change and exits non-zero, changing nothing.
+tidy:
+	$(GO) mod tidy -diff
 
 # Every fuzz test of a parser of outside input, FUZZTIME each; what fails
 # is kept under the package's testdata/fuzz and replayed by make test.

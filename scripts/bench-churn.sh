@@ -20,7 +20,7 @@ command -v h2load >/dev/null || { echo "bench-churn: h2load missing (apt install
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
-if [ -z "${HERALD:-}" ]; then HERALD=$work/herald; go build -o "$HERALD" ./cmd/herald; fi
+if [ -z "${HERALD:-}" ]; then HERALD=$work/herald; go build -tags urfave_cli_no_docs -o "$HERALD" ./cmd/herald; fi
 go build -o "$work/churn" ./scripts/churn
 cp -rL "$SITE" "$work/site"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \

@@ -33,11 +33,12 @@ import (
 	"herald/manifest"
 )
 
-// buildHerald builds the herald executable into a temporary folder.
+// buildHerald builds the herald executable into a temporary folder, with the
+// tags of make build.
 func buildHerald(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "herald")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -212,7 +212,7 @@ func heraldBinary(t *testing.T) string {
 		return bin
 	}
 	bin := filepath.Join(t.TempDir(), "herald")
-	out, err := exec.Command("go", "build", "-o", bin, "herald/cmd/herald").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", bin, "herald/cmd/herald").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

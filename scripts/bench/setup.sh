@@ -20,7 +20,7 @@ fi
 mkdir -p "$BENCH_DATA/bin" "$BENCH_DATA/tls" "$BENCH_DATA/run" "$BENCH_DATA/results"
 # go build is quick when nothing changed; herald is rebuilt so that every run measures the tree.
 (cd "$TOP" && for t in floor gofs delayproxy; do go build -o "$BENCH_DATA/bin/$t" "./scripts/bench/cmd/$t"; done &&
-	go build -o "$BENCH_DATA/bin/herald" ./cmd/herald)
+	go build -tags urfave_cli_no_docs -o "$BENCH_DATA/bin/herald" ./cmd/herald)
 [ -f "$BENCH_DATA/tls/cert.pem" ] ||
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj /CN=localhost \
 		-addext 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1' \

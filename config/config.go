@@ -251,16 +251,17 @@ func (p *parser) site(i int, r *rawSite) {
 			s.Listen = []string{":8443"}
 		}
 	}
-	s.Push = "auto"
+	d := serve.DefaultOptions() // what a key left out leaves as it is
+	s.Push = string(d.Push)
 	if mode := p.str(at("push.mode"), r.Push.Mode); mode != "" {
 		if _, err := serve.ParsePushMode(mode); err != nil {
 			p.errorf(at("push.mode"), "%v", err)
 		}
 		s.Push = mode
 	}
-	s.Hints = p.boolean(at("push.hints"), r.Push.Hints, true)
-	s.Preload = p.boolean(at("push.preload"), r.Push.Preload, true)
-	s.Compress = p.boolean(at("compress"), r.Compress, true)
+	s.Hints = p.boolean(at("push.hints"), r.Push.Hints, d.Hints)
+	s.Preload = p.boolean(at("push.preload"), r.Push.Preload, d.Preload)
+	s.Compress = p.boolean(at("compress"), r.Compress, d.Compress)
 	s.PushMaxBytes = p.size(at("push.max_bytes"), r.Push.MaxBytes, -1)
 	s.PushMaxCount = int(p.integer(at("push.max_count"), r.Push.MaxCount, -1))
 	s.HTMLCacheControl = p.headerValue(at("cache.html"), r.Cache.HTML)

@@ -45,23 +45,13 @@ Examples:
     herald serve ./docs --tls
     herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
     herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
-	Flags: []cli.Flag{
+	Flags: append(append([]cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
 		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
 		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
 		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
-		&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 server push: auto or off"},
-		&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
-		&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
 		&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
-		&cli.StringFlag{Name: "compress", Value: "on", Usage: "send text files compressed (zstd, br, gzip), each once per content hash: on or off"},
-		&cli.StringFlag{Name: "push-max-bytes", Value: "512KiB", Usage: "push at most `SIZE` per page"},
-		&cli.IntFlag{Name: "push-max-count", Value: 32, Usage: "push at most `N` assets per page"},
-		originFlag,
-		configFlag,
-		&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
-		serveWatchFlags[0], serveWatchFlags[1],
-	},
+	}, handlerFlags()...), originFlag, configFlag, serveWatchFlags[0], serveWatchFlags[1]),
 	Action: runServe,
 }
 

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+
+	"herald/serve"
+
+	"github.com/urfave/cli/v2"
+)
+
+// handlerFlags are the flags that tune how a site is served. Their
+// defaults are serve.DefaultOptions written as flag values, so a default
+// changed there changes the command line with it; handlerOptions reads
+// them back.
+func handlerFlags() []cli.Flag {
+	d := serve.DefaultOptions()
+	return []cli.Flag{
+		&cli.StringFlag{Name: "push", Value: string(d.Push), Usage: "HTTP/2 server push: auto or off"},
+		&cli.StringFlag{Name: "hints", Value: onOffValue(d.Hints), Usage: "103 Early Hints: on or off"},
+		&cli.StringFlag{Name: "preload", Value: onOffValue(d.Preload), Usage: "Link: rel=preload headers: on or off"},
+		&cli.StringFlag{Name: "compress", Value: onOffValue(d.Compress), Usage: "send text files compressed (zstd, br, gzip), each once per content hash: on or off"},
+		&cli.StringFlag{Name: "push-max-bytes", Value: sizeValue(d.PushMaxBytes), Usage: "push at most `SIZE` per page"},
+		&cli.IntFlag{Name: "push-max-count", Value: d.PushMaxCount, Usage: "push at most `N` assets per page"},
+		&cli.BoolFlag{Name: "access-log", Value: d.AccessLog, Usage: "log every request on standard error"},
+	}
+}
+
+// onOffValue writes a switch as onOff reads it.
+func onOffValue(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// sizeValue writes a byte count as parseBytes reads it, in the largest
+// binary unit that divides it.
+func sizeValue(n int64) string {
+	switch {
+	case n != 0 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n != 0 && n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprint(n)
+}

@@ -246,9 +246,9 @@ func (p *parser) site(i int, r *rawSite) {
 	}
 	s.TLS = p.tls(i, &r.TLS)
 	if len(s.Listen) == 0 {
-		s.Listen = []string{":8080"}
+		s.Listen = []string{":" + serve.DefaultPort} // every interface: a configured server is for the network
 		if s.TLS != nil {
-			s.Listen = []string{":8443"}
+			s.Listen = []string{":" + serve.DefaultTLSPort}
 		}
 	}
 	d := serve.DefaultOptions() // what a key left out leaves as it is

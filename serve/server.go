@@ -14,6 +14,16 @@ import (
 	"time"
 )
 
+// The ports herald listens on when no address is given: DefaultPort for
+// plain HTTP, DefaultTLSPort with TLS. DefaultAddr is the address of the
+// command line (herald serve and a bundle): loopback only, since a folder
+// served for a look should not be reachable from the network by default.
+const (
+	DefaultPort    = "8080"
+	DefaultTLSPort = "8443"
+	DefaultAddr    = "127.0.0.1:" + DefaultPort
+)
+
 // ServerOptions configure Serve. Zero durations and sizes take the defaults
 // below; a negative duration means no limit.
 type ServerOptions struct {
@@ -161,9 +171,9 @@ func Serve(ctx context.Context, h http.Handler, opts ServerOptions, ready func(u
 // withDefaults fills in the zero fields of o.
 func (o ServerOptions) withDefaults() ServerOptions {
 	if o.Addr == "" {
-		o.Addr = "localhost:8080"
+		o.Addr = "localhost:" + DefaultPort
 		if o.TLS != nil {
-			o.Addr = "localhost:8443"
+			o.Addr = "localhost:" + DefaultTLSPort
 		}
 	}
 	for _, d := range []struct {

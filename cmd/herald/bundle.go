@@ -98,7 +98,7 @@ func runBundle(c *cli.Context) error {
 // runCommand is the shell command that runs the bundle written at out: the
 // path as given, with ./ before a bare name (which the shell would look for
 // in $PATH), quoted when the shell would split or expand it. No --addr: the
-// bundle's default (127.0.0.1:8080) is the one to try it with, and it
+// bundle's default (serve.DefaultAddr) is the one to try it with, and it
 // prints its URL.
 func runCommand(out string) string {
 	if !strings.Contains(out, string(filepath.Separator)) {
@@ -154,7 +154,7 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 		Usage:     "serve the site bundled in this executable (made by herald bundle)",
 		UsageText: filepath.Base(os.Args[0]) + " [--addr :443 --cert cert.pem --key key.pem]",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
+			&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
 			&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key; enables HTTP/2 and push)"},
 			&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE`"},
 			&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 push: auto or off"},

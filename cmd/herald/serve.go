@@ -46,7 +46,7 @@ Examples:
     herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
     herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
 	Flags: append(append([]cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
+		&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
 		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
 		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
 		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},

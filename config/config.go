@@ -50,8 +50,18 @@ type Server struct {
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with
-	// tls.local = true; empty means herald's folder in the user config dir.
+	// tls.local = true; empty means serve.DefaultCertDir. Read it with
+	// CertDir.
 	LocalCertDir string
+}
+
+// CertDir is the folder of the local certificate authority: LocalCertDir,
+// or the one herald serve --tls uses.
+func (s *Server) CertDir() (string, error) {
+	if s.LocalCertDir != "" {
+		return s.LocalCertDir, nil
+	}
+	return serve.DefaultCertDir()
 }
 
 // Site is one [[site]] of the file, checked and with defaults applied.

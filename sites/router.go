@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -120,24 +119,11 @@ func Referenced(c *config.Config) []string {
 		}
 	}
 	if c.Server.LocalCertDir != "" || local {
-		if dir, err := localCertDir(c); err == nil {
+		if dir, err := c.Server.CertDir(); err == nil {
 			list = append(list, dir)
 		}
 	}
 	return list
-}
-
-// localCertDir is where the local CA is kept: [server] local_cert_dir, or
-// herald's folder in the user's configuration folder.
-func localCertDir(c *config.Config) (string, error) {
-	if c.Server.LocalCertDir != "" {
-		return c.Server.LocalCertDir, nil
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "herald"), nil
 }
 
 // open opens one site; on error it names the key at fault. No site serves
@@ -185,7 +171,7 @@ func certificate(c *config.Config, t *config.TLS, srv Backend) (func(*tls.Client
 	key := "tls.cert"
 	if t.Local {
 		key = "tls.local"
-		dir, err := localCertDir(c)
+		dir, err := c.Server.CertDir()
 		if err != nil {
 			return nil, key, err
 		}

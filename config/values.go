@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // The value checks: each reports a mistake at key and returns the zero
@@ -241,7 +243,7 @@ func (p *parser) hosts(key string, v any) []string {
 
 func (p *parser) headerValue(key string, v any) string {
 	s := p.str(key, v)
-	if !validHeaderValue(s) {
+	if !httpguts.ValidHeaderFieldValue(s) { // no control character but tab (RFC 9110 5.5)
 		p.errorf(key, "%q cannot be sent in a header: remove control characters and line breaks", s)
 	}
 	return s
@@ -270,7 +272,7 @@ func (p *parser) headers(i int, v any) http.Header {
 	first := map[string]string{} // canonical name: as the file first wrote it
 	for _, name := range names {
 		key := keyOf(name)
-		if !validHeaderName(name) {
+		if !httpguts.ValidHeaderFieldName(name) { // a token (RFC 9110 5.1)
 			p.errorf(key, "%q is not a header name: use letters, digits and -, such as \"Strict-Transport-Security\"", name)
 			continue
 		}
@@ -296,27 +298,4 @@ func (p *parser) path(name string) string {
 		return filepath.Clean(name)
 	}
 	return filepath.Join(p.dir, name)
-}
-
-// validHeaderName reports whether name is an HTTP token (RFC 9110 5.1).
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range []byte(name) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue reports whether v holds no control character but tab.
-func validHeaderValue(v string) bool {
-	for _, c := range []byte(v) {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }

@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Budget bounds what one page may ask for early. Zero means no bound.
@@ -167,4 +169,36 @@ func sortedPages(m *Manifest) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Stale says why m no longer describes the site in fsys ("" when it does)
+// without reading a file: a file was added, removed, resized or changed
+// after since (when m was written). It lists the files with Build's walk,
+// through the same fsys, so a file the build leaves out (hidden, or a link
+// an os.Root refuses) is left out here too. Names, sizes and times only:
+// Check, after a build, is the thorough comparison.
+func Stale(fsys fs.FS, m *Manifest, since time.Time) string {
+	seen, why := 0, ""
+	b := &Builder{fsys: fsys}
+	b.walk(".", func(name string) {
+		info, err := fs.Stat(fsys, name) // follows links, as the build does
+		if why != "" || err != nil || !info.Mode().IsRegular() {
+			return // not in a manifest either
+		}
+		u := urlPath(name)
+		f, ok := m.Files[u]
+		switch {
+		case !ok:
+			why = "is out of date (" + u + " is new)"
+		case f.Size != info.Size():
+			why = "is out of date (" + u + " changed size)"
+		case info.ModTime().After(since):
+			why = "is out of date (" + u + " changed since)"
+		}
+		seen++
+	}, func(Problem) {}) // a file the build cannot read is not in m either
+	if why == "" && seen != len(m.Files) {
+		why = "is out of date (files were removed)"
+	}
+	return why
 }

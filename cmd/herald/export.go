@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"herald/internal/atomicfile"
@@ -132,57 +131,16 @@ func exportManifest(c *cli.Context, dir string) (*manifest.Manifest, error) {
 }
 
 // staleness says why the manifest at path no longer describes the site in
-// dir ("" when it does): a file was added, removed, resized or changed
-// after the manifest was written. It looks at names, sizes and times only.
+// dir ("" when it does), by manifest.Stale over the os.Root the build reads.
 func staleness(dir, path string, m *manifest.Manifest) string {
 	info, err := os.Stat(path)
 	if err != nil {
 		return "cannot be read"
 	}
-	written := info.ModTime()
-	seen := 0
-	why := ""
-	err = filepath.WalkDir(dir, func(name string, d fs.DirEntry, err error) error {
-		if err != nil || name == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, name)
-		u := "/" + filepath.ToSlash(rel)
-		if manifest.Hidden(u) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		fi, err := os.Stat(name) // follows links, as the build does
-		if err != nil || fi.IsDir() {
-			return nil
-		}
-		f, ok := m.Files[u]
-		switch {
-		case !ok:
-			why = "is out of date (" + u + " is new)"
-		case f.Size != fi.Size():
-			why = "is out of date (" + u + " changed size)"
-		case fi.ModTime().After(written):
-			why = "is out of date (" + u + " changed since)"
-		}
-		seen++
-		if why != "" {
-			return fs.SkipAll
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return "cannot be checked against the site"
-	case why != "":
-		return why
-	case seen != len(m.Files):
-		return "is out of date (files were removed)"
 	}
-	return ""
+	defer root.Close()
+	return manifest.Stale(root.FS(), m, info.ModTime())
 }

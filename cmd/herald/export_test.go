@@ -105,3 +105,25 @@ func TestExportOrigin(t *testing.T) {
 		})
 	}
 }
+
+// TestExportLinkOutOfSite: a link to a file outside the site is not in the
+// manifest (the build reads the site through an os.Root, which refuses
+// it), so it does not make a fresh manifest stale either.
+func TestExportLinkOutOfSite(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": `<link rel=stylesheet href=a.css>`, "a.css": `body{}`})
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "secret.txt")); err != nil {
+		t.Fatal(err)
+	}
+	// The build reports the link (exit 1) and writes the manifest of the rest.
+	if code, _, stderr := herald(t, "build", dir); code != 1 || !strings.Contains(stderr, "a link out of the site") {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := herald(t, "export", dir, "--to", "nginx")
+	if code != 0 || strings.Contains(stderr, "building") {
+		t.Errorf("export after build: exit %d, the fresh manifest was not used:\n%s", code, stderr)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"unicode"
@@ -150,19 +151,10 @@ func runBundled(args []string, stdout, stderr io.Writer) (code int, ok bool) {
 // bundledApp is the command line of a bundle: it only serves its site.
 func bundledApp(b *bundle.Bundle) *cli.App {
 	return &cli.App{
-		Name:      filepath.Base(os.Args[0]),
-		Usage:     "serve the site bundled in this executable (made by herald bundle)",
-		UsageText: filepath.Base(os.Args[0]) + " [--addr :443 --cert cert.pem --key key.pem]",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
-			&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key; enables HTTP/2 and push)"},
-			&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE`"},
-			&cli.StringFlag{Name: "push", Value: "auto", Usage: "HTTP/2 push: auto or off"},
-			&cli.StringFlag{Name: "hints", Value: "on", Usage: "103 Early Hints: on or off"},
-			&cli.StringFlag{Name: "preload", Value: "on", Usage: "Link: rel=preload headers: on or off"},
-			&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
-			&cli.BoolFlag{Name: "access-log", Usage: "log every request on standard error"},
-		},
+		Name:            filepath.Base(os.Args[0]),
+		Usage:           "serve the site bundled in this executable (made by herald bundle)",
+		UsageText:       filepath.Base(os.Args[0]) + " [--addr :443 --cert cert.pem --key key.pem]",
+		Flags:           slices.Concat(listenFlags(), handlerFlags()), // herald serve's, less --tls and those about a folder
 		HideHelpCommand: true,
 		OnUsageError:    onUsageError,
 		ExitErrHandler:  func(*cli.Context, error) {}, // errors go back to runBundled, which exits
@@ -170,34 +162,13 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			if c.NArg() > 0 {
 				return usageError("a bundle serves its own site and takes no folder, got %q", c.Args().First())
 			}
-			opts := serve.DefaultOptions()
-			var err error
-			if opts.Push, err = serve.ParsePushMode(c.String("push")); err != nil {
-				return usageError("--push %q: use auto or off", c.String("push"))
-			}
-			if opts.Hints, err = onOff("hints", c.String("hints")); err != nil {
-				return err
-			}
-			if opts.Preload, err = onOff("preload", c.String("preload")); err != nil {
-				return err
-			}
-			opts.AccessLog = c.Bool("access-log")
-			srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
-			if err := checkAddr(srv.Addr); err != nil {
-				return err
-			}
-			http3, err := onOff("http3", c.String("http3"))
+			opts, err := handlerOptions(c)
 			if err != nil {
 				return err
 			}
-			srv.NoHTTP3 = !http3
-			switch cert, key := c.String("cert"), c.String("key"); {
-			case cert != "" && key != "":
-				if srv.TLS, err = serve.LoadCert(cert, key); err != nil {
-					return usageError("%v", err)
-				}
-			case cert != "" || key != "":
-				return usageError("--cert and --key go together")
+			srv, err := serverOptions(c)
+			if err != nil {
+				return err
 			}
 			h := serve.New(b.FS(), b.Manifest(), opts)
 			collectOften()

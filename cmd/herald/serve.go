@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"herald/config"
 	"herald/manifest"
@@ -45,13 +46,9 @@ Examples:
     herald serve ./docs --tls
     herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
     herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
-	Flags: append(append([]cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
+	Flags: slices.Concat(listenFlags(), []cli.Flag{
 		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
-		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
-		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
-		&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
-	}, handlerFlags()...), originFlag, configFlag, serveWatchFlags[0], serveWatchFlags[1]),
+	}, handlerFlags(), []cli.Flag{originFlag, configFlag}, serveWatchFlags),
 	Action: runServe,
 }
 
@@ -175,6 +172,8 @@ func switchFlag(c *cli.Context, name string) (bool, error) {
 	return onOff(name, c.String(name))
 }
 
+// serverOptions reads listenFlags, and --tls where the command has it (a
+// bundle has not: c.Bool is false).
 func serverOptions(c *cli.Context) (serve.ServerOptions, error) {
 	srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
 	if err := checkAddr(srv.Addr); err != nil {

@@ -8,6 +8,17 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// listenFlags say where and how herald serve and a bundle listen;
+// serverOptions reads them.
+func listenFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
+		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
+		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
+		&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
+	}
+}
+
 // handlerFlags are the flags that tune how a site is served. Their
 // defaults are serve.DefaultOptions written as flag values, so a default
 // changed there changes the command line with it; handlerOptions reads

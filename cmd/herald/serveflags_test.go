@@ -19,6 +19,7 @@ func TestFlagDefaults(t *testing.T) {
 		flags []cli.Flag
 	}{
 		{"serve", serveCommand.Flags},
+		{"bundle", bundledApp(nil).Flags},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got serve.Options

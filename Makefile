@@ -13,11 +13,10 @@ build:
 	$(GO) build -tags $(TAGS) -o herald ./cmd/herald
 
 # CI=true: a test whose site or tool is missing fails instead of skipping
-# (set CI=false to let them skip).
+# (set CI=false to let them skip). The attack suite runs again without the
+# race detector, which inflates memory: there the peak RSS bounds are asserted.
 test: tidy testdeps testsites vet
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
-	# The attack suite again without the race detector, which inflates
-	# memory: here the peak RSS bounds are asserted.
 	CI=$${CI:-true} $(GO) test -count=1 -run '^TestAttack' ./serve
 
 testdeps:

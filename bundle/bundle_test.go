@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/internal/testsite"
 	"herald/manifest"
 
 	"github.com/andybalholm/brotli"
@@ -31,21 +32,6 @@ func testExecutable(t *testing.T) string {
 	return exe
 }
 
-func siteDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 var smallSite = map[string]string{
 	"index.html":          `<!doctype html><link rel=stylesheet href=css/site.css><script src=app.js></script>` + strings.Repeat("<p>text ", 200),
 	"css/site.css":        `body{font:16px serif}` + strings.Repeat(".a{color:red}", 100),
@@ -60,7 +46,7 @@ var smallSite = map[string]string{
 }
 
 func TestBundleRoundTrip(t *testing.T) {
-	dir := siteDir(t, smallSite)
+	dir := testsite.WriteDir(t, smallSite)
 	out := filepath.Join(t.TempDir(), "site")
 	stats, err := Make(t.Context(), testExecutable(t), dir, out, Options{Precompress: true})
 	if err != nil {
@@ -117,7 +103,7 @@ func TestBundleRoundTrip(t *testing.T) {
 	// Files keep their modification time (to the second), for
 	// Last-Modified.
 	mod := time.Date(2024, 5, 17, 13, 45, 31, 0, time.UTC)
-	dir2 := siteDir(t, map[string]string{"a.html": "<p>a"})
+	dir2 := testsite.WriteDir(t, map[string]string{"a.html": "<p>a"})
 	if err := os.Chtimes(filepath.Join(dir2, "a.html"), mod, mod); err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +172,11 @@ func TestBundleOfABundle(t *testing.T) {
 	exe := testExecutable(t)
 	tmp := t.TempDir()
 	first, second := filepath.Join(tmp, "first"), filepath.Join(tmp, "second")
-	s1, err := Make(t.Context(), exe, siteDir(t, smallSite), first, Options{})
+	s1, err := Make(t.Context(), exe, testsite.WriteDir(t, smallSite), first, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Make(t.Context(), first, siteDir(t, map[string]string{"index.html": "other"}), second, Options{})
+	s2, err := Make(t.Context(), first, testsite.WriteDir(t, map[string]string{"index.html": "other"}), second, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +199,7 @@ func TestBundleOfABundle(t *testing.T) {
 func TestBundleDamaged(t *testing.T) {
 	exe := testExecutable(t)
 	out := filepath.Join(t.TempDir(), "site")
-	if _, err := Make(t.Context(), exe, siteDir(t, smallSite), out, Options{}); err != nil {
+	if _, err := Make(t.Context(), exe, testsite.WriteDir(t, smallSite), out, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	good, err := os.ReadFile(out)
@@ -267,7 +253,7 @@ func TestBundleCanceled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := Make(ctx, testExecutable(t), siteDir(t, smallSite), out, Options{Precompress: true})
+	_, err := Make(ctx, testExecutable(t), testsite.WriteDir(t, smallSite), out, Options{Precompress: true})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Make with a canceled context: %v, want context.Canceled", err)
 	}
@@ -293,7 +279,7 @@ func TestBundleEmptySite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmp := t.TempDir()
-			_, err := Make(t.Context(), testExecutable(t), siteDir(t, tt.files), filepath.Join(tmp, "site"), Options{})
+			_, err := Make(t.Context(), testExecutable(t), testsite.WriteDir(t, tt.files), filepath.Join(tmp, "site"), Options{})
 			if err == nil || !strings.Contains(err.Error(), "has no files to serve") {
 				t.Errorf("Make of an empty site: %v, want a refusal", err)
 			}

@@ -24,6 +24,7 @@ import (
 
 	"herald/bundle"
 	"herald/config"
+	"herald/internal/testsite"
 	"herald/manifest"
 )
 
@@ -84,8 +85,8 @@ var fileBackend = Backend{
 // 404 and a Host that is not the connection's SNI gets 421.
 func TestRouterTLS(t *testing.T) {
 	dir := t.TempDir()
-	a := siteDir(t, map[string]string{"index.html": "site a", "only-a.txt": "a's file"})
-	b := siteDir(t, map[string]string{"index.html": "site b", "only-b.txt": "b's file", "sub/x.css": "b{}"})
+	a := testsite.WriteDir(t, map[string]string{"index.html": "site a", "only-a.txt": "a's file"})
+	b := testsite.WriteDir(t, map[string]string{"index.html": "site b", "only-b.txt": "b's file", "sub/x.css": "b{}"})
 	aCert, aKey, aX509 := writeTestCert(t, dir, "a.test", "www.a.test")
 	bCert, bKey, bX509 := writeTestCert(t, dir, "b.test", "*.b.test")
 	cfgFile := filepath.Join(dir, "herald.toml")
@@ -203,7 +204,7 @@ key = %q
 // reported at the line of the key that names it.
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
-	root := siteDir(t, map[string]string{"index.html": "x"})
+	root := testsite.WriteDir(t, map[string]string{"index.html": "x"})
 	notBundle := filepath.Join(dir, "plain")
 	os.WriteFile(notBundle, []byte("not a program"), 0o755)
 	tests := []struct {
@@ -234,7 +235,7 @@ func TestOpenErrors(t *testing.T) {
 // line of its key: a not_found page the site lacks (a mistake, which was
 // accepted without a word), a link to a folder (a warning).
 func TestOpenFindings(t *testing.T) {
-	root := siteDir(t, map[string]string{"index.html": "x", "404.html": "gone", "sub/a.html": "a"})
+	root := testsite.WriteDir(t, map[string]string{"index.html": "x", "404.html": "gone", "sub/a.html": "a"})
 	os.Symlink("gone.html", filepath.Join(root, "broken.html"))
 	os.Symlink("sub", filepath.Join(root, "folder"))
 	tests := []struct {
@@ -320,20 +321,4 @@ func TestURLs(t *testing.T) {
 			}
 		})
 	}
-}
-
-// siteDir writes files (slash-separated name: content) into a new folder.
-func siteDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }

@@ -84,3 +84,20 @@ func RunWithTempCache(m *testing.M) int {
 	os.Setenv("XDG_CACHE_HOME", dir)
 	return m.Run()
 }
+
+// WriteDir writes files (slash-separated name: content) into a new
+// temporary folder and returns it.
+func WriteDir(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

@@ -14,9 +14,19 @@ const (
 )
 
 // Preferred lists the codings in the server's order of preference, used
-// when a client accepts several with the same quality: zstd (fastest to
-// decode, smallest at the levels chosen here), then brotli, then gzip.
-var Preferred = [...]Coding{Zstd, Brotli, Gzip}
+// when a client accepts several with the same quality: brotli, then zstd,
+// then gzip. At the levels chosen here brotli is the smallest (the python
+// index and its critical assets: 116.2 KB against zstd's 119.5 KB and
+// gzip -6's 125.0 KB) and needs no large tables, where zstd's best level
+// makes a 34 MiB encoder: with zstd first, 5 connections holding pushes at
+// window 0 took the process to 110 MiB of RSS, 48 MiB without compression.
+var Preferred = [...]Coding{Brotli, Zstd, Gzip}
+
+// Warmed lists the codings the warmer makes ahead: what browsers get
+// (brotli) and what every client takes (gzip). A zstd form is made on its
+// first request: no browser accepts zstd without brotli, and the encoder
+// of zstd's best level is 34 MiB of tables to make at every start.
+var Warmed = [...]Coding{Brotli, Gzip}
 
 // String returns the coding's token as Content-Encoding names it, "" for
 // Identity.

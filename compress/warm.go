@@ -40,7 +40,7 @@ func (c *Cache) startWarmer() {
 }
 
 // Warm replaces the warmer's queue: the critical files are made first, in
-// every coding of the Cache, and kept in memory; then the rest, kept on
+// the Cache's codings among Warmed, and kept in memory; then the rest, kept on
 // disk only (in memory once asked for), and only when the Cache has a disk
 // folder. Call it after start-up and after each change, with the critical
 // assets of every page.
@@ -134,7 +134,7 @@ func (c *Cache) warm() {
 				return
 			}
 		}
-		for _, cd := range Preferred {
+		for _, cd := range Warmed {
 			select {
 			case <-c.stop:
 				return

@@ -25,6 +25,7 @@ func TestCompressed(t *testing.T) {
 	hash := h.Manifest().Files["/big.css"].Hash
 	chromium := map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}
 	zstdForm := compress.Encode(compress.Zstd, []byte(text))
+	brForm := compress.Encode(compress.Brotli, []byte(text))
 	tests := []struct {
 		name, method, path string
 		header             map[string]string
@@ -33,11 +34,12 @@ func TestCompressed(t *testing.T) {
 		vary               bool
 		body               []byte // nil: not checked
 	}{
-		{"chromium gets zstd", "GET", "/big.css", chromium, 200, "zstd", true, zstdForm},
+		{"chromium gets br", "GET", "/big.css", chromium, 200, "br", true, brForm},
+		{"zstd only", "GET", "/big.css", map[string]string{"Accept-Encoding": "zstd"}, 200, "zstd", true, zstdForm},
 		{"gzip only", "GET", "/big.css", map[string]string{"Accept-Encoding": "gzip"}, 200, "gzip", true, nil},
 		{"no header: identity", "GET", "/big.css", nil, 200, "", true, []byte(text)},
 		{"refused: identity", "GET", "/big.css", map[string]string{"Accept-Encoding": "*;q=0"}, 200, "", true, []byte(text)},
-		{"HEAD", "HEAD", "/big.css", chromium, 200, "zstd", true, []byte{}},
+		{"HEAD", "HEAD", "/big.css", chromium, 200, "br", true, []byte{}},
 		{"not modified", "GET", "/big.css", map[string]string{"Accept-Encoding": "zstd",
 			"If-None-Match": compress.ETag(hash, compress.Zstd)}, 304, "", true, []byte{}},
 		{"other form's tag: modified", "GET", "/big.css", map[string]string{"Accept-Encoding": "zstd",
@@ -76,7 +78,7 @@ func TestCompressed(t *testing.T) {
 			}
 			size := len(body)
 			if tt.method == "HEAD" {
-				size = len(zstdForm)
+				size = len(brForm)
 			}
 			if got := resp.Header.Get("Content-Length"); got != strconv.Itoa(size) {
 				t.Errorf("Content-Length %q, want %d", got, size)

@@ -334,16 +334,16 @@ func TestAttackPushWindowZero(t *testing.T) {
 	if d := peak.fds - base.fds; d > 100 {
 		t.Errorf("the attack held %d more descriptors, want at most 100", d)
 	}
-	// Up to 250 page streams per connection may wait their turn, each a
-	// goroutine: heap and stacks are held to the 128 MiB, as the
-	// peak RSS is where the race detector does not inflate it (make test
-	// also runs this suite without it). Without the per-connection bound
-	// the attack took 154 MiB more and kept growing.
-	const maxHeap = 128 * MiB
-	if d := int64(peak.mem) - int64(base.mem); d > maxHeap {
-		t.Errorf("the attack held %.1f MiB more heap and stacks, want at most %d", float64(d)/MiB, maxHeap/MiB)
-	}
+	// Memory is held to the 128 MiB, heap and stacks as well as
+	// the peak RSS, where the race detector does not inflate it: make test
+	// runs this suite again without it. (Under it, the up to 250 page
+	// streams per connection that wait as goroutines took 80-152 MiB of
+	// heap and stacks; without the per-connection bound the attack took
+	// 154 MiB more without the race detector, and kept growing.)
 	if !raceEnabled {
+		if d := int64(peak.mem) - int64(base.mem); d > 128*MiB {
+			t.Errorf("the attack held %.1f MiB more heap and stacks, want at most 128", float64(d)/MiB)
+		}
 		if rss := peakRSS(); rss > 128*MiB {
 			t.Errorf("peak RSS %.1f MiB, want at most 128", float64(rss)/MiB)
 		}

@@ -1,8 +1,6 @@
 package serve
 
 import (
-	"github.com/klauspost/compress/zstd"
-
 	"bytes"
 	"crypto/tls"
 	"io"
@@ -16,6 +14,7 @@ import (
 
 	"herald/manifest"
 
+	"github.com/andybalholm/brotli"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -196,10 +195,10 @@ func TestPushConversation(t *testing.T) {
 	c := dialH2(t, srv, true)
 
 	first := c.get("/", browserHeaders...)
-	if ce := first.header["content-encoding"]; !slices.Equal(ce, []string{"zstd"}) {
-		t.Errorf("page: content-encoding %v, want zstd", ce)
+	if ce := first.header["content-encoding"]; !slices.Equal(ce, []string{"br"}) {
+		t.Errorf("page: content-encoding %v, want br", ce)
 	}
-	if first.status != "200" || string(decodeZstd(t, first.body)) != pageHTML {
+	if first.status != "200" || string(decodeBrotli(t, first.body)) != pageHTML {
 		t.Fatalf("first visit: status %s, body %q", first.status, first.body)
 	}
 	if want := []string{"/a.css", "/b.css", "/app.js"}; !slices.Equal(first.pushes, want) {
@@ -323,16 +322,13 @@ func TestNoPushForAssetsOrHead(t *testing.T) {
 	}
 }
 
-func decodeZstd(t testing.TB, b []byte) []byte {
+// decodeBrotli returns b decoded as brotli, the coding Chromium's
+// Accept-Encoding gets.
+func decodeBrotli(t testing.TB, b []byte) []byte {
 	t.Helper()
-	d, err := zstd.NewReader(nil)
+	out, err := io.ReadAll(brotli.NewReader(bytes.NewReader(b)))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	out, err := d.DecodeAll(b, nil)
-	if err != nil {
-		t.Fatalf("zstd: %v", err)
+		t.Fatalf("brotli: %v", err)
 	}
 	return out
 }

@@ -24,6 +24,13 @@ type Finding struct {
 	File    string `json:"file,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	Message string `json:"message"`
+
+	// cause is what the pages of one group share, when Message alone is
+	// page-specific (budgets): Group's key. weight is the page's bytes or
+	// assets over the budget, assets what makes the bytes.
+	cause  string
+	weight int64
+	assets []AssetWeight
 }
 
 func (f Finding) String() string {
@@ -56,16 +63,20 @@ func Check(built, stored *Manifest, problems []Problem, budget Budget) []Finding
 				Message: fmt.Sprintf("%s %s does not exist: fix the reference or add the file", whatIs(m.Why), m.Path)})
 		}
 		var bytes int64
-		for _, a := range page.Assets {
+		weights := make([]AssetWeight, len(page.Assets))
+		for i, a := range page.Assets {
 			bytes += a.Size
+			weights[i] = AssetWeight{Path: a.Path, Bytes: a.Size}
 		}
 		if budget.MaxBytes > 0 && bytes > budget.MaxBytes {
 			out = append(out, Finding{Kind: "budget", Page: p,
-				Message: fmt.Sprintf("critical assets weigh %d bytes, over the budget of %d: load some later (defer, async, media) or raise --max-bytes", bytes, budget.MaxBytes)})
+				Message: fmt.Sprintf("critical assets weigh %d bytes, over the budget of %d: load some later (defer, async, media) or raise --max-bytes", bytes, budget.MaxBytes),
+				cause:   "max-bytes", weight: bytes, assets: weights})
 		}
 		if budget.MaxAssets > 0 && len(page.Assets) > budget.MaxAssets {
 			out = append(out, Finding{Kind: "budget", Page: p,
-				Message: fmt.Sprintf("%d critical assets, over the budget of %d: combine or defer some, or raise --max-assets", len(page.Assets), budget.MaxAssets)})
+				Message: fmt.Sprintf("%d critical assets, over the budget of %d: combine or defer some, or raise --max-assets", len(page.Assets), budget.MaxAssets),
+				cause:   "max-assets", weight: int64(len(page.Assets)), assets: weights})
 		}
 	}
 	for _, pr := range problems {

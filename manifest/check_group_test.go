@@ -25,9 +25,10 @@ func mustBuild(t *testing.T, fsys fs.FS) (*Manifest, []Problem) {
 func TestSummarize(t *testing.T) {
 	page := "<link rel=stylesheet href=/a.css><link rel=stylesheet href=/b.css><script src=/big.js></script>"
 	old := fstest.MapFS{
-		"index.html": {Data: []byte(page)}, "x.html": {Data: []byte(page + "\n<script src=/gone.js></script>")},
+		"index.html": {Data: []byte(page)}, "x.html": {Data: []byte(page + "<link rel=stylesheet href=/c.css>\n<script src=/gone.js></script>")},
 		"y.html": {Data: []byte("\n\n<script src=/gone.js></script><link rel=stylesheet href=/b.css>")},
 		"a.css":  {Data: []byte("p{}")}, "b.css": {Data: []byte("q{}")}, "big.js": {Data: []byte(strings.Repeat("x", 3000))},
+		"c.css": {Data: []byte("r{}")},
 	}
 	stored, _ := mustBuild(t, old)
 	now := fstest.MapFS{}
@@ -47,8 +48,8 @@ func TestSummarize(t *testing.T) {
 	want := []group{
 		{"stale", "/a.css changed (12 bytes, was 3)", []string{"/index.html", "/x.html"}, nil},
 		{"stale", "/b.css changed (12 bytes, was 3)", []string{"/index.html", "/x.html", "/y.html"}, nil},
-		{"budget", "2 pages over 2 KiB of critical assets (largest: /index.html with 3 KiB; heaviest: /big.js 3 KiB in 2 pages", []string{"/index.html", "/x.html"}, nil},
-		{"budget", "2 pages over 2 critical assets (most: /index.html with 3;", []string{"/index.html", "/x.html"}, nil},
+		{"budget", "2 pages over 2 KiB of critical assets (largest: /x.html with 3 KiB; heaviest: /big.js 3 KiB in 2 pages", []string{"/index.html", "/x.html"}, nil},
+		{"budget", "2 pages over 2 critical assets (most: /x.html with 4;", []string{"/index.html", "/x.html"}, nil},
 		{"missing", "script /gone.js does not exist", []string{"/x.html", "/y.html"}, []string{"/x.html:2", "/y.html:3"}},
 	}
 	if len(r.Findings) != len(want) {
@@ -64,7 +65,7 @@ func TestSummarize(t *testing.T) {
 	if s.Findings != 5 || s.PagesAffected != 3 || s.Pages != 3 || s.ByKind["stale"] != 2 || s.ByKind["budget"] != 2 || s.ByKind["missing"] != 1 {
 		t.Errorf("summary %+v", s)
 	}
-	if got := r.Findings[2].Assets; len(got) != 3 || got[0] != (AssetWeight{Path: "/big.js", Bytes: 3000, Pages: 2}) {
+	if got := r.Findings[2].Assets; len(got) != 4 || got[0] != (AssetWeight{Path: "/big.js", Bytes: 3000, Pages: 2}) {
 		t.Errorf("budget assets %+v: want /big.js first, 3000 bytes in 2 pages", got)
 	}
 }

@@ -27,9 +27,9 @@ type Summary struct {
 type Group struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
-	// Pages affected, sorted; Refs the file:line of each reference, for
-	// missing assets.
-	Pages []string `json:"pages,omitempty"`
+	// Pages affected (files, for unreadable ones), sorted; Refs the
+	// file:line of each reference, for missing assets.
+	Pages []string `json:"pages"`
 	Refs  []string `json:"refs,omitempty"`
 	// For budgets: the heaviest page, its weight (bytes or assets), and
 	// the assets of the affected pages, heaviest first, each with the
@@ -61,7 +61,7 @@ func Summarize(findings []Finding, budget Budget, pages int) Report {
 		if !ok {
 			i = len(r.Findings)
 			index[key] = i
-			r.Findings = append(r.Findings, Group{Kind: f.Kind, Message: f.Message})
+			r.Findings = append(r.Findings, Group{Kind: f.Kind, Message: f.Message, Pages: []string{}})
 		}
 		members[i] = append(members[i], f)
 		if f.Page != "" && f.Kind != "unreadable" {
@@ -71,7 +71,7 @@ func Summarize(findings []Finding, budget Budget, pages int) Report {
 	for i := range r.Findings {
 		g := &r.Findings[i]
 		for _, f := range members[i] {
-			if f.Page != "" && f.Kind != "unreadable" && (len(g.Pages) == 0 || g.Pages[len(g.Pages)-1] != f.Page) {
+			if f.Page != "" {
 				g.Pages = append(g.Pages, f.Page)
 			}
 			if f.File != "" {
@@ -140,6 +140,8 @@ func (r Report) Text() string {
 		switch {
 		case len(g.Refs) > 0:
 			fmt.Fprintf(&b, "; referenced from %s", few(g.Refs))
+		case g.Kind == "unreadable":
+			fmt.Fprintf(&b, "; in %s", few(g.Pages))
 		case g.Kind == "budget":
 			fmt.Fprintf(&b, "; e.g. %s", few(g.Pages))
 		case len(g.Pages) > 0:

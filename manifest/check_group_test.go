@@ -70,6 +70,20 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
+// TestSummarizeUnreadable: files that cannot be read for the same reason
+// are one group that names them; they are not pages affected.
+func TestSummarizeUnreadable(t *testing.T) {
+	r := Summarize([]Finding{
+		{Kind: "unreadable", Page: "/b.html", Message: "permission denied"},
+		{Kind: "unreadable", Page: "/a.css", Message: "permission denied"},
+		{Kind: "unreadable", Page: "/c.js", Message: "input/output error"},
+	}, Budget{}, 4)
+	want := "unreadable: permission denied; in /a.css, /b.html\nunreadable: input/output error; in /c.js\ncheck: 2 findings (2 unreadable) affecting 0 of 4 pages\n"
+	if got := r.Text(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // edited is a site with one file's content replaced.
 type edited struct {
 	fs.FS

@@ -264,14 +264,21 @@ func Load(bctx context.Context, base, path string, timeout time.Duration) (Obser
 }
 
 // collectJS waits for web fonts and two frames after load, then reads
-// Resource Timing, the first contentful paint and the last LCP entry.
+// Resource Timing, the first contentful paint and the last LCP entry. An
+// image's LCP entry comes when the decoded image is painted, which on a
+// large background can be well after load and after the heading's entry:
+// the entries are read until none has come for 1.5 s.
 const collectJS = `(async () => {
 	await document.fonts.ready;
 	await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
 	const lcp = await new Promise(resolve => {
-		new PerformanceObserver(list => { const e = list.getEntries(); resolve(e.length ? (e[e.length-1].url || "") : "") })
-			.observe({type: "largest-contentful-paint", buffered: true});
-		setTimeout(() => resolve(""), 1000);
+		let last = "", quiet = setTimeout(() => resolve(last), 1500);
+		new PerformanceObserver(list => {
+			const e = list.getEntries();
+			if (e.length) last = e[e.length-1].url || "";
+			clearTimeout(quiet);
+			quiet = setTimeout(() => resolve(last), 1500);
+		}).observe({type: "largest-contentful-paint", buffered: true});
 	});
 	const fcp = performance.getEntriesByName("first-contentful-paint")[0];
 	return {

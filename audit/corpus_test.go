@@ -24,7 +24,7 @@ func TestBrowserCorpora(t *testing.T) {
 	}{
 		{"gitpython", 3, 0.9, 0.95},
 		{"agency", 1, 0.5, 1},
-		{"clean-blog", 2, 0.5, 1},
+		{"clean-blog", 2, 1, 1},
 		{"sb-admin-2", 3, 1, 1},
 		{"vitest-ui", 1, 1, 1},
 	} {

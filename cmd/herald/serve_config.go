@@ -8,8 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
 	"path"
+	"reflect"
 	"sync"
+	"syscall"
+	"time"
 
 	"herald/config"
 	"herald/manifest"
@@ -76,10 +80,13 @@ func serveConfig(c *cli.Context, file string) error {
 	if err != nil {
 		return configError(err)
 	}
-	defer running.Close()
 	for _, e := range running.Findings() { // the sites are served all the same
 		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %v\n", e)
 	}
+	live := sites.NewLive(running)
+	defer live.Close()
+	stopReloads := reloadOnHangup(c, file, live, logger)
+	defer stopReloads()
 	collectOften()
 	// Once every listener accepts connections (each got its port), print
 	// the URLs that reach the sites, the first site's first: a listener's
@@ -88,16 +95,123 @@ func serveConfig(c *cli.Context, file string) error {
 	served := map[string]string{}
 	var requests inFlight
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
-		return serveListeners(ctx, running, &requests, logger, func(l *sites.Listener, url string) {
+		return serveListeners(ctx, live, cfg.Server, &requests, logger, func(l *sites.Listener, url string) {
 			mu.Lock()
 			defer mu.Unlock()
-			if served[l.Addr] = url; len(served) == len(running.Listeners) {
+			if served[l.Addr] = url; len(served) == len(live.Listeners()) {
 				for _, u := range running.URLs(served) {
 					fmt.Fprintln(c.App.Writer, u)
 				}
 			}
 		})
 	})
+}
+
+// reloadOnHangup reloads the configuration file, and the certificates it
+// names, on each SIGHUP until the returned stop is called. One goroutine
+// reloads, one reload at a time, once the signals settle (see settle);
+// signals that arrive during a reload are merged into one more, so a storm
+// of them makes few reloads. A file with
+// mistakes is reported as herald config check lists them, and the sites
+// served stay as they were.
+func reloadOnHangup(c *cli.Context, file string, live *sites.Live, logger *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1) // full: later signals merge into the pending one
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+				if settle(hup, done) {
+					reloadConfig(c, file, live, logger)
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-finished
+	}
+}
+
+// Signals closer together than reloadQuiet are one reload, done
+// reloadQuiet after the last of them, or reloadMaxWait after the first
+// while they keep coming: an editor's save and a script's repeated
+// kill -HUP make one reload, a storm one a second.
+const (
+	reloadQuiet   = 100 * time.Millisecond
+	reloadMaxWait = time.Second
+)
+
+// settle waits for the signals of hup to pause; false if done closed.
+func settle(hup <-chan os.Signal, done <-chan struct{}) bool {
+	quiet := time.NewTimer(reloadQuiet)
+	defer quiet.Stop()
+	limit := time.NewTimer(reloadMaxWait)
+	defer limit.Stop()
+	for {
+		select {
+		case <-done:
+			return false
+		case <-hup:
+			quiet.Reset(reloadQuiet)
+		case <-quiet.C:
+			return true
+		case <-limit.C:
+			return true
+		}
+	}
+}
+
+// reloadConfig opens the configuration file again and serves it instead
+// of the one served, or says why not.
+func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger) {
+	w := c.App.ErrWriter
+	cfg, err := config.Load(file)
+	var running *sites.Running
+	if err == nil {
+		running, err = sites.Open(cfg, backend(cfg, logger))
+	}
+	if err == nil {
+		before := live.Running().Config.Server
+		var restart []string
+		if restart, err = live.Swap(running); err == nil {
+			for _, e := range running.Findings() {
+				fmt.Fprintf(w, "herald: warning: %v\n", e)
+			}
+			for _, r := range restart {
+				fmt.Fprintf(w, "herald: warning: reload: %s\n", r)
+			}
+			if serverSettingsChanged(before, cfg.Server) {
+				fmt.Fprintf(w, "herald: warning: reload: the timeouts, limits, coalesce and http3 of [server] change when herald restarts\n")
+			}
+			fmt.Fprintf(w, "herald: reloaded %s: %d sites\n", file, len(running.Sites))
+			return
+		}
+	}
+	var list config.Errors
+	if errors.As(err, &list) {
+		fmt.Fprintf(w, "herald: error: reload: %s has mistakes; still serving the configuration loaded before\n", file)
+		for _, e := range list {
+			fmt.Fprintln(w, e)
+		}
+		return
+	}
+	fmt.Fprintf(w, "herald: error: reload: %v; still serving the configuration loaded before\n", err)
+}
+
+// serverSettingsChanged tells whether a reload changed a setting of the
+// listeners, which apply from the next start only (access_log applies at
+// once, and listen addresses are reported by sites.Live.Swap).
+func serverSettingsChanged(a, b config.Server) bool {
+	a.AccessLog, b.AccessLog = false, false
+	a.Listen, b.Listen = nil, nil
+	return !reflect.DeepEqual(a, b)
 }
 
 // backend makes each site's handler from its settings.
@@ -146,18 +260,17 @@ func siteOptions(s *config.Site) serve.Options {
 // serveListeners serves every listener until ctx ends or one of them
 // fails; ready is called with each listener's URL once it accepts
 // connections. requests counts the requests in flight on all of them.
-func serveListeners(ctx context.Context, r *sites.Running, requests *inFlight, logger *slog.Logger, ready func(l *sites.Listener, url string)) error {
+func serveListeners(ctx context.Context, live *sites.Live, srv config.Server, requests *inFlight, logger *slog.Logger, ready func(l *sites.Listener, url string)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	srv := r.Config.Server
-	errs := make(chan error, len(r.Listeners))
+	errs := make(chan error, len(live.Listeners()))
 	var wg sync.WaitGroup
-	for _, l := range r.Listeners {
+	for _, l := range live.Listeners() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := serve.Serve(ctx, requests.wrap(l.Router), serve.ServerOptions{
-				Addr: l.Addr, TLS: l.TLS,
+			err := serve.Serve(ctx, requests.wrap(live.Handler(l.Addr)), serve.ServerOptions{
+				Addr: l.Addr, TLS: live.TLSConfig(l.Addr),
 				ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
 				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout,
 				MaxHeaderBytes: srv.MaxHeaderBytes, Coalesce: srv.Coalesce, NoHTTP3: !srv.HTTP3, Logger: logger,

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer a process writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// writeCert writes a self-signed certificate for the test's host names,
+// with the given serial number, and its key.
+func writeCert(t *testing.T, certFile, keyFile string, serial int64) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: "a.test"},
+		DNSNames:     []string{"a.test", "b.test", "c.test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reloadConfigText is a configuration of two sites over TLS on one
+// address: a.test with header X-Test, and the site of hosts.
+func reloadConfigText(dirA, dirB, cert, key, xTest, hosts string) string {
+	return fmt.Sprintf(`[[site]]
+hosts = ["a.test"]
+root = %q
+listen = ["127.0.0.1:0"]
+[site.tls]
+cert = %q
+key = %q
+[site.headers]
+X-Test = %q
+
+[[site]]
+hosts = [%s]
+root = %q
+listen = ["127.0.0.1:0"]
+[site.tls]
+cert = %[2]q
+key = %[3]q
+`, dirA, cert, key, xTest, hosts, dirB)
+}
+
+// TestReloadOnHangup: SIGHUP to herald serve --config applies an edited
+// file (a header's value, a host added) to new requests while a download
+// begun before goes on intact; a file with a mistake is reported as
+// herald config check lists it and the sites stay as they were; a
+// certificate replaced on disk is served after the next SIGHUP; and 100
+// signals in a second leave herald serving after a few reloads.
+func TestReloadOnHangup(t *testing.T) {
+	bin := buildHerald(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 4<<20) // 64 MiB, beyond the sockets' buffers
+	dirA := site(t, map[string]string{"index.html": "<h1>a</h1>"})
+	if err := os.WriteFile(filepath.Join(dirA, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dirB := site(t, map[string]string{"index.html": "<h1>b</h1>"})
+	tmp := t.TempDir()
+	cert, key := filepath.Join(tmp, "cert.pem"), filepath.Join(tmp, "key.pem")
+	writeCert(t, cert, key, 1)
+	cfg := filepath.Join(tmp, "herald.toml")
+	write := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(reloadConfigText(dirA, dirB, cert, key, "one", `"b.test"`))
+
+	cmd := exec.Command(bin, "serve", "--config", cfg)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
+	}
+	u, err := url.Parse(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(u.Host)
+	addr := "127.0.0.1:" + port
+
+	client := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}, Timeout: 10 * time.Second}
+	get := func(host string) (status int, xTest string) {
+		t.Helper()
+		resp, err := client.Get("https://" + host + ":" + port + "/")
+		if err != nil {
+			t.Fatalf("GET %s: %v\n%s", host, err, stderr.String())
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("X-Test")
+	}
+	serial := func() int64 {
+		t.Helper()
+		conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: "a.test", InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
+	}
+	reloads := func() int { return strings.Count(stderr.String(), "herald: reloaded ") }
+	hangup := func(what string) {
+		t.Helper()
+		n := reloads()
+		cmd.Process.Signal(syscall.SIGHUP)
+		for deadline := time.Now().Add(10 * time.Second); reloads() == n; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no reload 10 s after SIGHUP\n%s", what, stderr.String())
+			}
+		}
+	}
+	if s, x := get("a.test"); s != 200 || x != "one" {
+		t.Fatalf("before: a.test answers %d with X-Test %q", s, x)
+	}
+	if s, _ := get("c.test"); s != 404 {
+		t.Fatalf("before: c.test answers %d, want 404", s)
+	}
+
+	// A download in flight, read slowly: its first bytes now, the rest
+	// after the reload.
+	conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: "a.test", InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /big.bin HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, 1<<20)
+	if _, err := io.ReadFull(resp.Body, first); err != nil {
+		t.Fatal(err)
+	}
+
+	write(reloadConfigText(dirA, dirB, cert, key, "two", `"b.test", "c.test"`))
+	hangup("edited")
+	if s, x := get("a.test"); s != 200 || x != "two" {
+		t.Errorf("after the reload: a.test answers %d with X-Test %q, want 200 and \"two\"", s, x)
+	}
+	if s, _ := get("c.test"); s != 200 {
+		t.Errorf("after the reload: c.test answers %d, want 200", s)
+	}
+	rest, err := io.ReadAll(resp.Body)
+	if got := append(first, rest...); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("the download in flight: %d of %d bytes, equal %v, error %v", len(got), len(big), bytes.Equal(got, big), err)
+	}
+
+	// A mistake: reported at its line, as herald config check lists it.
+	write(strings.Replace(reloadConfigText(dirA, dirB, cert, key, "three", `"b.test"`), `hosts = ["a.test"]`, "hosts = [\"a.test\"]\ncompress = 5", 1))
+	_, want, _ := herald(t, "config", "check", cfg)
+	if !strings.Contains(want, "herald.toml:") {
+		t.Fatalf("config check lists no line: %q", want)
+	}
+	before := stderr.String()
+	cmd.Process.Signal(syscall.SIGHUP)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String()[len(before):], want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mistake is not reported as config check lists it (%q)\n%s", want, stderr.String()[len(before):])
+		}
+	}
+	if s, x := get("a.test"); s != 200 || x != "two" {
+		t.Errorf("after a file with a mistake: a.test answers %d with X-Test %q, want 200 and \"two\"", s, x)
+	}
+
+	// A certificate replaced on disk.
+	write(reloadConfigText(dirA, dirB, cert, key, "two", `"b.test", "c.test"`))
+	writeCert(t, cert, key, 2)
+	if n := serial(); n != 1 {
+		t.Fatalf("serial %d before the reload, want 1", n)
+	}
+	hangup("certificate")
+	if n := serial(); n != 2 {
+		t.Errorf("serial %d after the reload, want 2", n)
+	}
+
+	// A storm.
+	n := reloads()
+	for range 100 {
+		cmd.Process.Signal(syscall.SIGHUP)
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // the last reload settles
+	select {
+	case err := <-exited:
+		exited <- err
+		t.Fatalf("herald stopped in a storm of SIGHUP: %v\n%s", err, stderr.String())
+	default:
+	}
+	if got := reloads() - n; got < 1 || got > 5 {
+		t.Errorf("100 signals in a second made %d reloads, want 1 to 5", got)
+	}
+	if s, x := get("a.test"); s != 200 || x != "two" {
+		t.Errorf("after the storm: a.test answers %d with X-Test %q", s, x)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"herald/internal/atomicfile"
@@ -61,6 +62,28 @@ func LoadCert(certFile, keyFile string) (*tls.Config, error) {
 		return nil, fmt.Errorf("serve: load certificate %q with key %q: %w", certFile, keyFile, err)
 	}
 	return tlsConfig(cert), nil
+}
+
+// LoadCertReloadable is LoadCert with a reload that reads the files
+// again; until it succeeds, the certificate loaded before is served.
+func LoadCertReloadable(certFile, keyFile string) (cfg *tls.Config, reload func() error, err error) {
+	cfg, err = LoadCert(certFile, keyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cur atomic.Pointer[tls.Certificate]
+	cur.Store(&cfg.Certificates[0])
+	cfg.Certificates = nil
+	cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return cur.Load(), nil }
+	reload = func() error {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return fmt.Errorf("serve: load certificate %q with key %q: %w", certFile, keyFile, err)
+		}
+		cur.Store(&cert)
+		return nil
+	}
+	return cfg, reload, nil
 }
 
 // LocalCert returns a TLS configuration serving a certificate for localhost,

@@ -166,10 +166,11 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			if err != nil {
 				return err
 			}
-			srv, err := serverOptions(c)
+			srv, reloadCert, err := serverOptions(c)
 			if err != nil {
 				return err
 			}
+			defer certOnHangup(c, reloadCert)()
 			h := serve.New(b.FS(), b.Manifest(), opts)
 			collectOften()
 			var requests inFlight

@@ -276,3 +276,72 @@ func TestReloadOnHangup(t *testing.T) {
 		t.Errorf("after the storm: a.test answers %d with X-Test %q", s, x)
 	}
 }
+
+// TestBundleReloadsCert: a bundle serving over TLS reads its certificate
+// files again on SIGHUP; files that do not load are reported and the
+// certificate served stays.
+func TestBundleReloadsCert(t *testing.T) {
+	bin := buildHerald(t)
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	tmp := t.TempDir()
+	cert, key := filepath.Join(tmp, "cert.pem"), filepath.Join(tmp, "key.pem")
+	writeCert(t, cert, key, 1)
+	bundle := filepath.Join(tmp, "mysite")
+	if out, err := exec.Command(bin, "bundle", dir, "-o", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("bundle: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bundle, "--addr", "127.0.0.1:0", "--cert", cert, "--key", key)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
+	}
+	u, err := url.Parse(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial := func() int64 {
+		t.Helper()
+		conn, err := tls.Dial("tcp", u.Host, &tls.Config{ServerName: "a.test", InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr.String())
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
+	}
+	hangup := func(want string) {
+		t.Helper()
+		n := strings.Count(stderr.String(), want)
+		cmd.Process.Signal(syscall.SIGHUP)
+		for deadline := time.Now().Add(10 * time.Second); strings.Count(stderr.String(), want) == n; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q 10 s after SIGHUP\n%s", want, stderr.String())
+			}
+		}
+	}
+	if n := serial(); n != 1 {
+		t.Fatalf("serial %d, want 1", n)
+	}
+	writeCert(t, cert, key, 2)
+	hangup("herald: reloaded the certificate " + cert)
+	if n := serial(); n != 2 {
+		t.Errorf("serial %d after SIGHUP, want 2", n)
+	}
+	os.WriteFile(key, []byte("not a key"), 0o600)
+	hangup("still serving the certificate loaded before")
+	if n := serial(); n != 2 {
+		t.Errorf("serial %d after a SIGHUP with a broken key, want 2", n)
+	}
+}

@@ -62,10 +62,11 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := serverOptions(c)
+	srv, reloadCert, err := serverOptions(c)
 	if err != nil {
 		return err
 	}
+	defer certOnHangup(c, reloadCert)()
 	buildOpts, err := buildOptions(c)
 	if err != nil {
 		return err
@@ -174,34 +175,34 @@ func switchFlag(c *cli.Context, name string) (bool, error) {
 
 // serverOptions reads listenFlags, and --tls where the command has it (a
 // bundle has not: c.Bool is false).
-func serverOptions(c *cli.Context) (serve.ServerOptions, error) {
-	srv := serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
+func serverOptions(c *cli.Context) (srv serve.ServerOptions, reloadCert func() error, err error) {
+	srv = serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
 	if err := checkAddr(srv.Addr); err != nil {
-		return srv, err
+		return srv, nil, err
 	}
 	http3, err := switchFlag(c, "http3")
 	if err != nil {
-		return srv, err
+		return srv, nil, err
 	}
 	srv.NoHTTP3 = !http3
 	cert, key := c.String("cert"), c.String("key")
 	switch {
 	case (cert != "") != (key != ""):
-		return srv, usageError("--cert and --key go together")
+		return srv, nil, usageError("--cert and --key go together")
 	case cert != "" && c.Bool("tls"):
-		return srv, usageError("--tls makes a local certificate: leave it out with --cert and --key")
+		return srv, nil, usageError("--tls makes a local certificate: leave it out with --cert and --key")
 	case cert != "":
-		if srv.TLS, err = serve.LoadCert(cert, key); err != nil {
-			return srv, usageError("%v", err)
+		if srv.TLS, reloadCert, err = serve.LoadCertReloadable(cert, key); err != nil {
+			return srv, nil, usageError("%v", err)
 		}
 	case c.Bool("tls"):
 		dir, err := serve.DefaultCertDir()
 		if err != nil {
-			return srv, err
+			return srv, nil, err
 		}
 		if srv.TLS, err = serve.LocalCert(dir); err != nil {
-			return srv, err
+			return srv, nil, err
 		}
 	}
-	return srv, nil
+	return srv, reloadCert, nil
 }

@@ -8,12 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
 	"path"
 	"reflect"
 	"sync"
-	"syscall"
-	"time"
 
 	"herald/config"
 	"herald/manifest"
@@ -85,7 +82,7 @@ func serveConfig(c *cli.Context, file string) error {
 	}
 	live := sites.NewLive(running)
 	defer live.Close()
-	stopReloads := reloadOnHangup(c, file, live, logger)
+	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger) })
 	defer stopReloads()
 	collectOften()
 	// Once every listener accepts connections (each got its port), print
@@ -107,69 +104,10 @@ func serveConfig(c *cli.Context, file string) error {
 	})
 }
 
-// reloadOnHangup reloads the configuration file, and the certificates it
-// names, on each SIGHUP until the returned stop is called. One goroutine
-// reloads, one reload at a time, once the signals settle (see settle);
-// signals that arrive during a reload are merged into one more, so a storm
-// of them makes few reloads. A file with
-// mistakes is reported as herald config check lists them, and the sites
-// served stay as they were.
-func reloadOnHangup(c *cli.Context, file string, live *sites.Live, logger *slog.Logger) (stop func()) {
-	hup := make(chan os.Signal, 1) // full: later signals merge into the pending one
-	signal.Notify(hup, syscall.SIGHUP)
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			case <-hup:
-				if settle(hup, done) {
-					reloadConfig(c, file, live, logger)
-				}
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(hup)
-		close(done)
-		<-finished
-	}
-}
-
-// Signals closer together than reloadQuiet are one reload, done
-// reloadQuiet after the last of them, or reloadMaxWait after the first
-// while they keep coming: an editor's save and a script's repeated
-// kill -HUP make one reload, a storm one a second.
-const (
-	reloadQuiet   = 100 * time.Millisecond
-	reloadMaxWait = time.Second
-)
-
-// settle waits for the signals of hup to pause; false if done closed.
-func settle(hup <-chan os.Signal, done <-chan struct{}) bool {
-	quiet := time.NewTimer(reloadQuiet)
-	defer quiet.Stop()
-	limit := time.NewTimer(reloadMaxWait)
-	defer limit.Stop()
-	for {
-		select {
-		case <-done:
-			return false
-		case <-hup:
-			quiet.Reset(reloadQuiet)
-		case <-quiet.C:
-			return true
-		case <-limit.C:
-			return true
-		}
-	}
-}
-
-// reloadConfig opens the configuration file again and serves it instead
-// of the one served, or says why not.
+// reloadConfig opens the configuration file again, with the certificates
+// it names, and serves it instead of the one served. A file with mistakes
+// is reported as herald config check lists them, and the sites served
+// stay as they were.
 func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger) {
 	w := c.App.ErrWriter
 	cfg, err := config.Load(file)

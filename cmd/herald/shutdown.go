@@ -8,6 +8,9 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
 )
 
 // serveUntilStopped runs serve until it returns. The first SIGINT or
@@ -60,4 +63,81 @@ func (f *inFlight) wrap(h http.Handler) http.Handler {
 		defer f.n.Add(-1)
 		h.ServeHTTP(w, r)
 	})
+}
+
+// certOnHangup reads the certificate files of --cert and --key again on
+// each SIGHUP (reload is nil without them: SIGHUP then stops herald, as
+// it stops most programs) until the returned stop is called. A
+// certificate that does not load is reported, and the one loaded before
+// is still served.
+func certOnHangup(c *cli.Context, reload func() error) (stop func()) {
+	if reload == nil {
+		return func() {}
+	}
+	return onHangup(func() {
+		if err := reload(); err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "herald: error: reload: %v; still serving the certificate loaded before\n", err)
+			return
+		}
+		fmt.Fprintf(c.App.ErrWriter, "herald: reloaded the certificate %s\n", c.String("cert"))
+	})
+}
+
+// onHangup calls reload on each SIGHUP until the returned stop is called:
+// herald serve --config reloads its file, a bundle its certificate. One
+// goroutine reloads, one reload at a time, once the signals settle (see
+// settle); signals that arrive during a reload are merged into one more,
+// so a storm of them makes few reloads.
+func onHangup(reload func()) (stop func()) {
+	hup := make(chan os.Signal, 1) // full: later signals merge into the pending one
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-hup:
+				if settle(hup, done) {
+					reload()
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-finished
+	}
+}
+
+// Signals closer together than reloadQuiet are one reload, done
+// reloadQuiet after the last of them, or reloadMaxWait after the first
+// while they keep coming: an editor's save and a script's repeated
+// kill -HUP make one reload, a storm one a second.
+const (
+	reloadQuiet   = 100 * time.Millisecond
+	reloadMaxWait = time.Second
+)
+
+// settle waits for the signals of hup to pause; false if done closed.
+func settle(hup <-chan os.Signal, done <-chan struct{}) bool {
+	quiet := time.NewTimer(reloadQuiet)
+	defer quiet.Stop()
+	limit := time.NewTimer(reloadMaxWait)
+	defer limit.Stop()
+	for {
+		select {
+		case <-done:
+			return false
+		case <-hup:
+			quiet.Reset(reloadQuiet)
+		case <-quiet.C:
+			return true
+		case <-limit.C:
+			return true
+		}
+	}
 }

@@ -44,9 +44,9 @@ type Server struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
-	AccessLog         bool
-	Coalesce          bool // gather each connection's TLS records into fewer writes
-	HTTP3             bool // serve HTTP/3 over UDP beside each TLS listener
+	AccessLog         serve.AccessLogFormat // "" or off: none
+	Coalesce          bool                  // gather each connection's TLS records into fewer writes
+	HTTP3             bool                  // serve HTTP/3 over UDP beside each TLS listener
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with
@@ -216,7 +216,7 @@ func (p *parser) server(r *rawServer) {
 	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 0))
 	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, true)
 	s.HTTP3 = p.boolean("server.http3", r.HTTP3, true)
-	s.AccessLog = p.boolean("server.access_log", r.AccessLog, false)
+	s.AccessLog = p.accessLog("server.access_log", r.AccessLog)
 	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
 		s.LocalCertDir = p.path(dir)
 	}

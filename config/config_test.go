@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"herald/serve"
 )
 
 // TestExampleConfig loads the example shipped with herald and checks that
@@ -26,7 +28,7 @@ func TestExampleConfig(t *testing.T) {
 	}{
 		{"server.read_header_timeout", c.Server.ReadHeaderTimeout, 10 * time.Second},
 		{"server.max_header_bytes", c.Server.MaxHeaderBytes, 64 << 10},
-		{"server.access_log", c.Server.AccessLog, true},
+		{"server.access_log", c.Server.AccessLog, serve.AccessLogJSON},
 		{"docs.name", docs.Name, "docs"},
 		{"docs.hosts", strings.Join(docs.Hosts, ","), "docs.example.com,www.docs.example.com"},
 		{"docs.root (relative to the file)", docs.Root, filepath.Join("testdata", "public")},
@@ -85,7 +87,9 @@ func TestConfigErrors(t *testing.T) {
 		{"bad size", "[server]\nmax_header_bytes = \"lots\"\n" + site, 2, "server.max_header_bytes", `write it like "300KiB"`},
 		{"NaN size", site + "[site.push]\nmax_bytes = \"NaN\"\n", 4, "site.push.max_bytes", `"NaN" is not a size`},
 		{"infinite size", site + "[site.push]\nmax_bytes = \"Inf\"\n", 4, "site.push.max_bytes", `"Inf" is not a size`},
-		{"bad bool", "[server]\naccess_log = \"yes\"\n" + site, 2, "server.access_log", "write true or false"},
+		{"bad bool", "[server]\ncoalesce = \"yes\"\n" + site, 2, "server.coalesce", "write true or false"},
+		{"bad access log", "[server]\naccess_log = \"xml\"\n" + site, 2, "server.access_log", `"xml" is not an access log format: use text, json or off`},
+		{"access log number", "[server]\naccess_log = 1\n" + site, 2, "server.access_log", "write true, false, \"text\", \"json\" or \"off\""},
 		{"bad push mode", site + "[site.push]\nmode = \"always\"\n", 4, "site.push.mode", `use "auto"`},
 		{"bad push count", site + "[site.push]\nmax_count = -3\n", 4, "site.push.max_count", "whole number"},
 		{"bad push bytes in the second site", site + "[[site]]\nroot = \"b\"\n[site.push]\nmax_bytes = \"1 furlong\"\n", 6, "site.push.max_bytes", "is not a size"},

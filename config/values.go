@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"herald/serve"
+
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -41,6 +43,27 @@ func (p *parser) boolean(key string, v any, def bool) bool {
 		p.errorf(key, "%s is %s: write true or false", tomlValue(v), aType(v))
 	}
 	return b
+}
+
+// accessLog reads true, false or a format name (serve.ParseAccessLogFormat).
+func (p *parser) accessLog(key string, v any) serve.AccessLogFormat {
+	switch v := v.(type) {
+	case nil:
+		return serve.AccessLogOff
+	case bool:
+		if v {
+			return serve.AccessLogText
+		}
+		return serve.AccessLogOff
+	case string:
+		f, err := serve.ParseAccessLogFormat(v)
+		if err != nil {
+			p.errorf(key, "%v", err)
+		}
+		return f
+	}
+	p.errorf(key, "%s is %s: write true, false, \"text\", \"json\" or \"off\"", tomlValue(v), aType(v))
+	return serve.AccessLogOff
 }
 
 func (p *parser) integer(key string, v any, def int64) int64 {

@@ -93,10 +93,11 @@ type Options struct {
 	// Reload, when set, is live reload (see Reloader).
 	Reload Reloader
 
-	// Logger receives the handler's messages; nil: slog.Default(). With
-	// AccessLog every request is logged at level Info.
-	Logger    *slog.Logger
-	AccessLog bool
+	// Logger receives the handler's messages; nil: slog.Default().
+	Logger *slog.Logger
+	// AccessLog, when set, receives one record per request at level
+	// Info (see AccessLogFormat.Logger).
+	AccessLog *slog.Logger
 }
 
 // DefaultOptions returns the options herald serve starts from: every
@@ -259,7 +260,7 @@ func (h *Handler) Manifest() *manifest.Manifest { return h.state.Load().m }
 // ServeHTTP serves a file of the site; for a page it first delivers the
 // page's critical assets.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.opts.AccessLog {
+	if h.opts.AccessLog != nil {
 		lw := &loggingWriter{ResponseWriter: w}
 		start := time.Now()
 		defer func() { h.logAccess(r, lw, start) }()
@@ -376,6 +377,10 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 	have := readDigest(r, haveBuf[:0])
 	var sentBuf [32]uint16
 	sent := h.push(w, r, plan, have, sentBuf[:0])
+	lw, _ := w.(*loggingWriter) // nil without an access log
+	if lw != nil {
+		lw.pushed = len(sent)
+	}
 
 	nav := isNavigation(r)
 	hdr := w.Header()
@@ -387,6 +392,9 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 			return false
 		}
 		hinted = true
+		if lw != nil {
+			lw.hinted = len(plan.links)
+		}
 	}
 	if h.opts.Preload {
 		hdr["Link"] = withExtra(h.extraLink, plan.links)
@@ -446,50 +454,4 @@ func lastIndexFold(s, sep []byte) int {
 		}
 	}
 	return -1
-}
-
-// loggingWriter records the status and size of a response for the access
-// log. It passes push, flush and the rest through to the real writer.
-type loggingWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (w *loggingWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *loggingWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *loggingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *loggingWriter) Push(target string, opts *http.PushOptions) error {
-	if p, ok := w.ResponseWriter.(http.Pusher); ok {
-		return p.Push(target, opts)
-	}
-	return http.ErrNotSupported
-}
-
-func (w *loggingWriter) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
-
-func (h *Handler) logAccess(r *http.Request, w *loggingWriter, start time.Time) {
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	h.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("method", r.Method), slog.String("path", r.URL.RequestURI()),
-		slog.String("proto", r.Proto), slog.Int("status", status), slog.Int64("bytes", w.bytes),
-		slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -327,8 +329,7 @@ func TestHashLike(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	var logged bytes.Buffer
 	opts := DefaultOptions()
-	opts.AccessLog = true
-	opts.Logger = slogTo(&logged)
+	opts.AccessLog = slogTo(&logged)
 	srv := httptest.NewServer(newHandler(t, testSite(), opts))
 	defer srv.Close()
 	resp, err := plainClient.Get(srv.URL + "/nope?x=1")
@@ -338,6 +339,77 @@ func TestAccessLog(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(logged.String(), `path="/nope?x=1"`) || !strings.Contains(logged.String(), "status=404") {
 		t.Errorf("access log: %q", logged.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer written by a server while a test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestAccessLogJSON decodes the JSON access log of a navigation over
+// HTTP/2 by a client that accepts push: one object per request, the
+// page's with what it pushed and hinted, the user agent and the referer.
+func TestAccessLogJSON(t *testing.T) {
+	var logged lockedBuffer
+	opts := DefaultOptions()
+	opts.AccessLog = AccessLogJSON.Logger(&logged)
+	srv := newTLSServer(t, newHandler(t, testSite(), opts))
+	c := dialH2(t, srv, true)
+	resp := c.get("/", append(browserHeaders, "referer", "https://example.com/from")...)
+	type record struct {
+		Time      time.Time
+		Msg       string
+		Host      string
+		Method    string
+		Path      string
+		Status    int
+		Bytes     int64
+		Duration  int64
+		Protocol  string
+		Pushed    int
+		Hinted    int
+		UserAgent string `json:"user_agent"`
+		Referer   string
+	}
+	var page *record
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); page == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		lines = strings.Split(strings.TrimSpace(logged.String()), "\n")
+		for _, l := range lines {
+			var r record
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("not a JSON object: %q: %v", l, err)
+			}
+			if r.Path == "/" {
+				page = &r
+			}
+		}
+	}
+	if page == nil {
+		t.Fatalf("no record of the page in %q", lines)
+	}
+	want := record{Time: page.Time, Msg: "request", Host: strings.TrimPrefix(srv.URL, "https://"), Method: "GET", Path: "/",
+		Status: 200, Bytes: page.Bytes, Duration: page.Duration, Protocol: "HTTP/2.0",
+		Pushed: len(resp.pushes), Hinted: 3, UserAgent: "herald-test", Referer: "https://example.com/from"}
+	if *page != want {
+		t.Errorf("page record\n%+v, want\n%+v", *page, want)
+	}
+	if page.Pushed == 0 || page.Bytes <= 0 || page.Duration <= 0 || time.Since(page.Time) > time.Minute {
+		t.Errorf("page record %+v: want pushes, bytes, a duration and the time", *page)
 	}
 }
 

@@ -75,6 +75,9 @@ func takesValue(cmd *cli.Command, name string) bool {
 			if bf, ok := f.(*cli.BoolFlag); ok && bf != nil {
 				return false
 			}
+			if bf, ok := f.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() { // --access-log
+				return false
+			}
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -343,5 +344,82 @@ func TestBundleReloadsCert(t *testing.T) {
 	hangup("still serving the certificate loaded before")
 	if n := serial(); n != 2 {
 		t.Errorf("serial %d after a SIGHUP with a broken key, want 2", n)
+	}
+}
+
+// TestAccessLogJSON: --access-log=json, and access_log = "json" in a
+// configuration file, log each request as a JSON object on standard
+// error; --access-log alone is still the logfmt line.
+func TestAccessLogJSON(t *testing.T) {
+	bin := buildHerald(t)
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	cfg := filepath.Join(t.TempDir(), "herald.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("[server]\naccess_log = \"json\"\n[[site]]\nroot = %q\nlisten = [\"127.0.0.1:0\"]\n", dir)), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		json bool
+	}{
+		{"--access-log=json", []string{"serve", dir, "--addr", "127.0.0.1:0", "--watch=false", "--access-log=json"}, true},
+		{"--access-log", []string{"serve", dir, "--addr", "127.0.0.1:0", "--watch=false", "--access-log"}, false},
+		{"access_log = \"json\"", []string{"serve", "--config", cfg}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, tt.args...)
+			var stderr lockedBuffer
+			cmd.Stderr = &stderr
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
+			line, err := bufio.NewReader(stdout).ReadString('\n')
+			if err != nil {
+				t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
+			}
+			req, _ := http.NewRequest("GET", strings.TrimSpace(line)+"index.html", nil)
+			req.Header.Set("User-Agent", "test-agent/1")
+			req.Header.Set("Referer", "https://example.com/from")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			var logged string
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logged, "test-agent/1") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				logged = stderr.String()
+			}
+			if !tt.json {
+				if !strings.Contains(logged, `msg=request`) || !strings.Contains(logged, `user_agent=test-agent/1`) {
+					t.Errorf("not a logfmt access log line: %q", logged)
+				}
+				return
+			}
+			var rec map[string]any
+			for _, l := range strings.Split(strings.TrimSpace(logged), "\n") {
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("not a JSON object: %q: %v", l, err)
+				}
+			}
+			for k, want := range map[string]any{"msg": "request", "method": "GET", "path": "/index.html", "status": 200.0,
+				"protocol": "HTTP/1.1", "user_agent": "test-agent/1", "referer": "https://example.com/from", "pushed": 0.0, "hinted": 0.0} {
+				if rec[k] != want {
+					t.Errorf("%s = %v, want %v (in %v)", k, rec[k], want, rec)
+				}
+			}
+			for _, k := range []string{"time", "host", "bytes", "duration"} {
+				if _, ok := rec[k]; !ok {
+					t.Errorf("no %s in %v", k, rec)
+				}
+			}
+		})
 	}
 }

@@ -154,7 +154,9 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 	if opts.PushMaxCount = c.Int("push-max-count"); opts.PushMaxCount < 0 {
 		return opts, usageError("--push-max-count %d: give 0 or more", opts.PushMaxCount)
 	}
-	opts.AccessLog = c.Bool("access-log")
+	if v, ok := c.Generic("access-log").(*accessLogValue); ok {
+		opts.AccessLog = v.f.Logger(c.App.ErrWriter)
+	}
 	return opts, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -40,7 +41,7 @@ var configKeys = []struct{ flag, instead string }{
 	{"push-max-bytes", "max_bytes in the site's [site.push]"},
 	{"push-max-count", "max_count in the site's [site.push]"},
 	{"origin", "origin = \"https://...\" in the [[site]]"},
-	{"access-log", "access_log = true in [server]"},
+	{"access-log", "access_log = true or \"json\" in [server]"},
 	{"watch", ""}, // no key: the sites of a file are not watched
 	{"live-reload", ""},
 }
@@ -73,7 +74,7 @@ func serveConfig(c *cli.Context, file string) error {
 		return configError(err)
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
-	running, err := sites.Open(cfg, backend(cfg, logger))
+	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter))
 	if err != nil {
 		return configError(err)
 	}
@@ -113,7 +114,7 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 	cfg, err := config.Load(file)
 	var running *sites.Running
 	if err == nil {
-		running, err = sites.Open(cfg, backend(cfg, logger))
+		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter))
 	}
 	if err == nil {
 		before := live.Running().Config.Server
@@ -147,17 +148,21 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 // listeners, which apply from the next start only (access_log applies at
 // once, and listen addresses are reported by sites.Live.Swap).
 func serverSettingsChanged(a, b config.Server) bool {
-	a.AccessLog, b.AccessLog = false, false
+	a.AccessLog, b.AccessLog = "", ""
 	a.Listen, b.Listen = nil, nil
 	return !reflect.DeepEqual(a, b)
 }
 
-// backend makes each site's handler from its settings.
-func backend(cfg *config.Config, logger *slog.Logger) sites.Backend {
+// backend makes each site's handler from its settings; the access log, if
+// the file asks for one, is written to errWriter.
+func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer) sites.Backend {
 	return sites.Backend{
 		Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
 			opts := siteOptions(s)
-			opts.Logger, opts.AccessLog = logger.With("site", s.Name), cfg.Server.AccessLog
+			opts.Logger = logger.With("site", s.Name)
+			if l := cfg.Server.AccessLog.Logger(errWriter); l != nil {
+				opts.AccessLog = l.With("site", s.Name)
+			}
 			return serve.New(fsys, m, opts)
 		},
 		LoadCert:  serve.LoadCert,

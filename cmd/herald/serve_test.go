@@ -68,7 +68,7 @@ func TestServeConfigRefusesFlags(t *testing.T) {
 		{[]string{"--push-max-bytes", "1KiB"}, "set max_bytes in the site's [site.push] in " + cfg},
 		{[]string{"--push-max-count", "0"}, "set max_count in the site's [site.push]"},
 		{[]string{"--origin", "https://a.example"}, "--origin does not apply with --config: set origin ="},
-		{[]string{"--access-log"}, "set access_log = true in [server]"},
+		{[]string{"--access-log"}, "set access_log = true or \"json\" in [server]"},
 		{[]string{"--watch=false"}, "--watch does not apply with --config: the sites of " + cfg + " are built once"},
 		{[]string{"--live-reload"}, "--live-reload does not apply with --config"},
 	}

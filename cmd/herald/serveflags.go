@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	"herald/serve"
@@ -32,9 +33,42 @@ func handlerFlags() []cli.Flag {
 		&cli.StringFlag{Name: "compress", Value: onOffValue(d.Compress), Usage: "send text files compressed (zstd, br, gzip), each once per content hash: on or off"},
 		&cli.StringFlag{Name: "push-max-bytes", Value: sizeValue(d.PushMaxBytes), Usage: "push at most `SIZE` per page"},
 		&cli.IntFlag{Name: "push-max-count", Value: d.PushMaxCount, Usage: "push at most `N` assets per page"},
-		&cli.BoolFlag{Name: "access-log", Value: d.AccessLog, Usage: "log every request on standard error"},
+		&accessLogFlag{cli.GenericFlag{Name: "access-log", Value: &accessLogValue{}, Usage: "log every request on standard error: --access-log alone or =text a logfmt line, =json a JSON object, =off none (write the =)"}},
 	}
 }
+
+// accessLogFlag is --access-log. A bool flag to Go's flag package
+// (IsBoolFlag), so --access-log alone stays valid and means text; a format
+// needs the =, as --access-log=json: "--access-log json" would read json
+// as the folder.
+type accessLogFlag struct{ cli.GenericFlag }
+
+// Apply puts back the default before the arguments are read: the flag,
+// and so its value, outlives one run of the command line (the commands
+// are package variables).
+func (f *accessLogFlag) Apply(set *flag.FlagSet) error {
+	f.Value.(*accessLogValue).f = serve.AccessLogOff
+	return f.GenericFlag.Apply(set)
+}
+
+func (f *accessLogFlag) IsBoolFlag() bool { return true }
+
+// accessLogValue is the format --access-log gives.
+type accessLogValue struct{ f serve.AccessLogFormat }
+
+func (v *accessLogValue) Set(s string) (err error) {
+	v.f, err = serve.ParseAccessLogFormat(s)
+	return err
+}
+
+func (v *accessLogValue) String() string {
+	if v == nil || v.f == "" {
+		return string(serve.AccessLogOff)
+	}
+	return string(v.f)
+}
+
+func (v *accessLogValue) IsBoolFlag() bool { return true }
 
 // onOffValue writes a switch as onOff reads it.
 func onOffValue(on bool) string {

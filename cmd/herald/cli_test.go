@@ -189,3 +189,31 @@ func TestEmptyFolderArgument(t *testing.T) {
 		t.Errorf("written into the current folder: %v", entries)
 	}
 }
+
+// TestHelp: herald help and herald help COMMAND print help and exit 0, as
+// --help does; they were unknown commands.
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "herald [global options] command"},
+		{[]string{"--help"}, "herald [global options] command"},
+		{[]string{"help", "serve"}, "herald serve [command options] [DIR]"},
+		{[]string{"help", "check"}, "herald check [command options]"},
+		{[]string{"serve", "--help"}, "herald serve [command options] [DIR]"},
+		{[]string{"help", "config"}, "herald config [command options]"},
+		{[]string{"help", "version"}, "herald version"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := herald(t, tt.args...)
+			if code != exitOK || !strings.Contains(stdout, tt.want) || stderr != "" {
+				t.Errorf("herald %v: exit %d, stderr %q, stdout:\n%s\nwant 0 and %q", tt.args, code, stderr, stdout, tt.want)
+			}
+		})
+	}
+	if code, _, stderr := herald(t, "help", "nosuch"); code != exitUsage || !strings.Contains(stderr, "No help topic for 'nosuch'") {
+		t.Errorf("herald help nosuch: exit %d, %q", code, stderr)
+	}
+}

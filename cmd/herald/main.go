@@ -51,7 +51,6 @@ push manifest: for each page, the stylesheets, scripts, fonts and hero image a
 browser needs before it can paint. herald serve delivers them early (HTTP/2
 push, 103 Early Hints, Link: rel=preload); herald export writes the same hints
 for other servers and CDNs.`,
-		HideHelpCommand: true,
 		Commands: []*cli.Command{
 			buildCommand,
 			checkCommand,
@@ -60,7 +59,9 @@ for other servers and CDNs.`,
 			bundleCommand,
 			configCommand,
 			caCommand,
+			versionCommand,
 		},
+		Version:      version(),
 		Action:       unknownCommand,
 		OnUsageError: onUsageError,
 		// urfave/cli calls os.Exit for errors that carry an exit code
@@ -69,6 +70,9 @@ for other servers and CDNs.`,
 	}
 	seen := map[*cli.Command]bool{}
 	for _, c := range app.Commands {
+		// App.Setup prefixes a command's HelpName with the app's name, each
+		// time: a second app in the process (a test) printed "herald herald".
+		c.HelpName = ""
 		setUsageError(c, seen)
 	}
 	return app
@@ -115,6 +119,11 @@ func setUsageError(c *cli.Command, seen map[*cli.Command]bool) {
 	for _, sub := range c.Subcommands {
 		setUsageError(sub, seen)
 	}
+}
+
+func init() {
+	// herald --version prints what herald version does.
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
 }
 
 func main() {

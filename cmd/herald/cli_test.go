@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v2"
 )
 
 // site writes a small site into a temporary folder.
@@ -215,5 +217,37 @@ func TestHelp(t *testing.T) {
 	}
 	if code, _, stderr := herald(t, "help", "nosuch"); code != exitUsage || !strings.Contains(stderr, "No help topic for 'nosuch'") {
 		t.Errorf("herald help nosuch: exit %d, %q", code, stderr)
+	}
+}
+
+// TestOneDefaultPerFlag: the help of every flag of every command names at
+// most one default; --max-assets and --live-reload said theirs in words
+// and then "(default: 0)" and "(default: false)".
+func TestOneDefaultPerFlag(t *testing.T) {
+	seen := map[*cli.Command]bool{} // urfave/cli's help command is among its own subcommands
+	var visit func(path string, cmds []*cli.Command)
+	visit = func(path string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			for _, f := range c.Flags {
+				if line := f.String(); strings.Count(line, "(default: ") > 1 {
+					t.Errorf("%s %s: %s", path, c.Name, line)
+				}
+			}
+			visit(path+" "+c.Name, c.Subcommands)
+		}
+	}
+	visit("herald", newApp().Commands)
+	for _, tt := range []struct{ cmd, want string }{
+		{"check", "per-page budget of critical assets (default: none)\n"},
+		{"serve", "never with --cert)\n"},
+		{"serve", `(default: "127.0.0.1:8080")`}, // the other flags keep urfave/cli's
+	} {
+		if _, out, _ := herald(t, tt.cmd, "--help"); !strings.Contains(out, tt.want) {
+			t.Errorf("herald %s --help: no %q in\n%s", tt.cmd, tt.want, out)
+		}
 	}
 }

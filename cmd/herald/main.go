@@ -122,8 +122,9 @@ func setUsageError(c *cli.Command, seen map[*cli.Command]bool) {
 }
 
 func init() {
-	// herald --version prints what herald version does.
+	// herald --version prints what herald version does; see flagString.
 	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, c.App.Version) }
+	cli.FlagStringer = flagString
 }
 
 func main() {

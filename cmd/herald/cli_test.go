@@ -251,3 +251,27 @@ func TestOneDefaultPerFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownFlagAsTyped: an unknown flag is named as it was typed; package
+// flag always wrote one dash.
+func TestUnknownFlagAsTyped(t *testing.T) {
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>"})
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--port", "80"}, "flag provided but not defined: --port\n"},
+		{[]string{"serve", "-port", "80"}, "flag provided but not defined: -port\n"},
+		{[]string{"build", dir, "--nope=1"}, "flag provided but not defined: --nope\n"},
+		{[]string{"config", "check", "--strict"}, "flag provided but not defined: --strict\n"},
+		{[]string{"--verbose"}, "flag provided but not defined: --verbose\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := herald(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -186,7 +187,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code = exitUsage
 	}
 	if err.Error() != "" {
-		fmt.Fprintf(stderr, "herald: error: %v\n", err)
+		fmt.Fprintf(stderr, "herald: error: %s\n", asTyped(err.Error(), args))
 	}
 	return code
+}
+
+// asTyped writes an unknown flag in an error of package flag as it was
+// typed: flag always says "-port", for --port too.
+func asTyped(msg string, args []string) string {
+	const unknown = "flag provided but not defined: -"
+	name, ok := strings.CutPrefix(msg, unknown)
+	if !ok {
+		return msg
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if typed, _, _ := strings.Cut(a, "="); strings.TrimLeft(typed, "-") == name && strings.HasPrefix(typed, "-") {
+			return "flag provided but not defined: " + typed
+		}
+	}
+	return msg
 }

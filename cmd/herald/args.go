@@ -12,8 +12,8 @@ import (
 // ends the flags, as usual. A flag that needs a value but is given last is
 // a usage error: moved ahead, it would take the folder as its value.
 func flagsFirst(app *cli.App, args []string) ([]string, error) {
-	if len(args) < 2 {
-		return args, nil
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
+		return args, nil // urfave/cli completes only when it is the last argument
 	}
 	cmds := app.Commands
 	i := 1

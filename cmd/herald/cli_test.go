@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -273,5 +274,29 @@ func TestUnknownFlagAsTyped(t *testing.T) {
 				t.Errorf("herald %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.want)
 			}
 		})
+	}
+}
+
+// TestCompletion: herald completion prints a script for each shell that
+// names herald; bash's parses, and the candidates it asks for are there.
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			code, out, stderr := herald(t, "completion", shell)
+			if code != exitOK || !strings.Contains(out, "herald") || stderr != "" {
+				t.Fatalf("herald completion %s: exit %d, stderr %q, stdout:\n%s", shell, code, stderr, out)
+			}
+			if shell != "bash" {
+				return
+			}
+			cmd := exec.Command("bash", "-n")
+			cmd.Stdin = strings.NewReader(out)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("bash -n: %v\n%s", err, msg)
+			}
+		})
+	}
+	if code, _, stderr := herald(t, "completion", "tcsh"); code != exitUsage || !strings.Contains(stderr, `no completion for shell "tcsh"`) {
+		t.Errorf("herald completion tcsh: exit %d, %q", code, stderr)
 	}
 }

@@ -61,10 +61,12 @@ for other servers and CDNs.`,
 			configCommand,
 			caCommand,
 			versionCommand,
+			completionCommand,
 		},
-		Version:      version(),
-		Action:       unknownCommand,
-		OnUsageError: onUsageError,
+		EnableBashCompletion: true, // herald completion bash|zsh
+		Version:              version(),
+		Action:               unknownCommand,
+		OnUsageError:         onUsageError,
 		// urfave/cli calls os.Exit for errors that carry an exit code
 		// (its own "No help topic"): they are returned to run instead.
 		ExitErrHandler: func(*cli.Context, error) {},

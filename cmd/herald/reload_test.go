@@ -17,34 +17,14 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// lockedBuffer is a bytes.Buffer a process writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // writeCert writes a self-signed certificate for the test's host names,
 // with the given serial number, and its key.
@@ -127,29 +107,8 @@ func TestReloadOnHangup(t *testing.T) {
 	write(reloadConfigText(dirA, dirB, cert, key, "one", `"b.test"`))
 
 	cmd := exec.Command(bin, "serve", "--config", cfg)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Kill()
-		<-exited
-	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
-	}
-	u, err := url.Parse(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := start(t, cmd)
+	stderr, exited, u := run.stderr, run.exited, run.url
 	_, port, _ := net.SplitHostPort(u.Host)
 	addr := "127.0.0.1:" + port
 
@@ -297,27 +256,8 @@ func TestBundleReloadsCert(t *testing.T) {
 		t.Fatalf("bundle: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bundle, "--addr", "127.0.0.1:0", "--cert", cert, "--key", key)
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
-	}
-	u, err := url.Parse(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := start(t, cmd)
+	stderr, u := run.stderr, run.url
 	serial := func() int64 {
 		t.Helper()
 		conn, err := tls.Dial("tcp", u.Host, &tls.Config{ServerName: "a.test", InsecureSkipVerify: true})
@@ -371,25 +311,9 @@ func TestAccessLogJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(bin, tt.args...)
-			var stderr lockedBuffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				cmd.Process.Kill()
-				cmd.Wait()
-			}()
-			line, err := bufio.NewReader(stdout).ReadString('\n')
-			if err != nil {
-				t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
-			}
-			req, _ := http.NewRequest("GET", strings.TrimSpace(line)+"index.html", nil)
+			run := start(t, exec.Command(bin, tt.args...))
+			stderr := run.stderr
+			req, _ := http.NewRequest("GET", run.url.String()+"index.html", nil)
 			req.Header.Set("User-Agent", "test-agent/1")
 			req.Header.Set("Referer", "https://example.com/from")
 			resp, err := http.DefaultClient.Do(req)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,29 +44,8 @@ func TestSecondInterrupt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(tt.args[0], tt.args[1:]...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			defer func() {
-				cmd.Process.Kill()
-				<-exited
-			}()
-			line, err := bufio.NewReader(stdout).ReadString('\n')
-			if err != nil {
-				t.Fatalf("printed no URL: %v\n%s", err, stderr.String())
-			}
-			u, err := url.Parse(strings.TrimSpace(line))
-			if err != nil {
-				t.Fatal(err)
-			}
+			run := start(t, cmd)
+			stderr, exited, u := run.stderr, run.exited, run.url
 			_, port, _ := net.SplitHostPort(u.Host)
 			conn, err := net.Dial("tcp", "127.0.0.1:"+port)
 			if err != nil {
@@ -95,7 +71,7 @@ func TestSecondInterrupt(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatalf("still running 5 s after the second interrupt\n%s", stderr.String())
 			}
-			exited <- err2 // for the deferred Kill
+			exited <- err2 // for the cleanup
 			var ee *exec.ExitError
 			want := "herald: error: stopped at once on a second interrupt: 1 request in flight was cut\n"
 			if !errors.As(err2, &ee) || ee.ExitCode() != exitFindings || !strings.HasSuffix(stderr.String(), want) {

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"herald/localca"
 	"herald/serve"
 
 	"github.com/BurntSushi/toml"
@@ -50,7 +51,7 @@ type Server struct {
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with
-	// tls.local = true; empty means serve.DefaultCertDir. Read it with
+	// tls.local = true; empty means localca.DefaultDir. Read it with
 	// CertDir.
 	LocalCertDir string
 }
@@ -61,7 +62,7 @@ func (s *Server) CertDir() (string, error) {
 	if s.LocalCertDir != "" {
 		return s.LocalCertDir, nil
 	}
-	return serve.DefaultCertDir()
+	return localca.DefaultDir()
 }
 
 // Site is one [[site]] of the file, checked and with defaults applied.

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"herald/localca"
 )
 
 // testTLSConfig is a local certificate made in a temporary folder.
@@ -27,7 +29,7 @@ func testTLSConfig(t testing.TB) *tls.Config {
 // caPool is the pool of the authority kept in dir.
 func caPool(t testing.TB, dir string) *x509.CertPool {
 	t.Helper()
-	file, err := CACertFile(dir)
+	file, err := localca.CertFile(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,90 +64,6 @@ func TestLocalCertVerifies(t *testing.T) {
 	}
 	if !slices.Contains(cfg.NextProtos, "h2") {
 		t.Errorf("NextProtos %v lack h2", cfg.NextProtos)
-	}
-}
-
-func TestLocalCertIsKept(t *testing.T) {
-	dir := t.TempDir()
-	first, err := LocalCert(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := LocalCert(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(first.Certificates[0].Leaf.Raw, second.Certificates[0].Leaf.Raw) {
-		t.Error("a second call issued a new certificate")
-	}
-	for name, perm := range map[string]fs.FileMode{
-		"ca/rootCA-key.pem": 0o600,
-		"localhost.pem":     0o600,
-		"ca/rootCA.pem":     0o644,
-	} {
-		st, err := os.Stat(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != perm {
-			t.Errorf("%s has mode %v, want %v", name, st.Mode().Perm(), perm)
-		}
-	}
-}
-
-// A leaf that no longer matches its authority (the authority was made anew)
-// is issued again by the authority in the folder.
-func TestLocalCertReissues(t *testing.T) {
-	tests := []struct {
-		name  string
-		spoil func(t *testing.T, dir string)
-	}{
-		{"new authority", func(t *testing.T, dir string) {
-			if err := os.RemoveAll(filepath.Join(dir, "ca")); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"damaged leaf", func(t *testing.T, dir string) {
-			if err := os.WriteFile(filepath.Join(dir, "localhost.pem"), []byte("junk"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"leaf removed", func(t *testing.T, dir string) {
-			if err := os.Remove(filepath.Join(dir, "localhost.pem")); err != nil {
-				t.Fatal(err)
-			}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if _, err := LocalCert(dir); err != nil {
-				t.Fatal(err)
-			}
-			tt.spoil(t, dir)
-			cfg, err := LocalCert(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := cfg.Certificates[0].Leaf.Verify(x509.VerifyOptions{DNSName: "localhost", Roots: caPool(t, dir)}); err != nil {
-				t.Errorf("certificate does not verify against the folder's authority: %v", err)
-			}
-		})
-	}
-}
-
-func TestLocalCertDamagedAuthority(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := LocalCert(dir); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "ca", "rootCA-key.pem")
-	if err := os.WriteFile(file, []byte("junk"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := LocalCert(dir)
-	if err == nil || !strings.Contains(err.Error(), "rootCA.pem") {
-		t.Errorf("LocalCert with a damaged key = %v, want an error naming the authority", err)
 	}
 }
 

@@ -2,12 +2,9 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"herald/internal/testsite"
 )
 
 func TestCAPath(t *testing.T) {
@@ -28,41 +25,6 @@ func TestCAPath(t *testing.T) {
 	}
 	if code, _, _ := herald(t, "ca", "path", "extra"); code != exitUsage {
 		t.Errorf("herald ca path extra: exit %d, want %d", code, exitUsage)
-	}
-}
-
-// install puts the authority into Chromium's NSS database (made when
-// missing) under the user's home, and uninstall takes it out again.
-func TestCAInstallNSS(t *testing.T) {
-	certutil := testsite.Tool(t, "certutil")
-	home, dir := t.TempDir(), t.TempDir()
-	t.Setenv("HOME", home)
-	db := "sql:" + filepath.Join(home, ".pki", "nssdb")
-	listed := func() string {
-		out, _ := exec.Command(certutil, "-L", "-d", db).CombinedOutput()
-		return string(out)
-	}
-
-	code, out, errOut := herald(t, "ca", "install", "--system=false", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("install: exit %d: %s", code, errOut)
-	}
-	if !strings.Contains(out, "installed herald local CA") || !strings.Contains(out, filepath.Join(home, ".pki", "nssdb")) {
-		t.Errorf("install printed %q", out)
-	}
-	if l := listed(); !strings.Contains(l, "herald local CA") || !strings.Contains(l, "C,,") {
-		t.Errorf("certutil -L after install:\n%s", l)
-	}
-
-	code, out, errOut = herald(t, "ca", "uninstall", "--system=false", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("uninstall: exit %d: %s", code, errOut)
-	}
-	if !strings.Contains(out, "removed herald local CA") {
-		t.Errorf("uninstall printed %q", out)
-	}
-	if l := listed(); strings.Contains(l, "herald local CA") {
-		t.Errorf("certutil -L after uninstall:\n%s", l)
 	}
 }
 

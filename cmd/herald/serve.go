@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"herald/config"
+	"herald/localca"
 	"herald/manifest"
 	"herald/serve"
 	"herald/sites"
@@ -198,7 +199,7 @@ func serverOptions(c *cli.Context) (srv serve.ServerOptions, reloadCert func() e
 			return srv, nil, usageError("%v", err)
 		}
 	case c.Bool("tls"):
-		dir, err := serve.DefaultCertDir()
+		dir, err := localca.DefaultDir()
 		if err != nil {
 			return srv, nil, err
 		}

@@ -42,6 +42,15 @@ func flagsFirst(app *cli.App, args []string) ([]string, error) {
 			continue
 		}
 		flags = append(flags, a)
+		if j+1 < len(args) && !strings.Contains(a, "=") && isSwitch(cmd, strings.TrimLeft(a, "-")) {
+			// --hints off, as the help writes a switch: to package flag a
+			// switch is boolean, and would leave off as the folder.
+			if _, ok := switchWords[args[j+1]]; ok {
+				j++
+				flags[len(flags)-1] = a + "=" + args[j]
+				continue
+			}
+		}
 		if strings.Contains(a, "=") || !takesValue(cmd, strings.TrimLeft(a, "-")) {
 			continue
 		}
@@ -63,6 +72,16 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 		}
 	}
 	return nil
+}
+
+// isSwitch reports whether the named flag of cmd is a switchFlag.
+func isSwitch(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		if s, ok := f.(*switchFlag); ok && s.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // takesValue reports whether the named flag of cmd reads the next argument.

@@ -180,13 +180,3 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 		},
 	}
 }
-
-func onOff(flag, v string) (bool, error) {
-	switch v {
-	case "on", "true":
-		return true, nil
-	case "off", "false":
-		return false, nil
-	}
-	return false, usageError("--%s %q: use on or off", flag, v)
-}

@@ -195,8 +195,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // asTyped writes an unknown flag in an error of package flag as it was
-// typed: flag always says "-port", for --port too.
+// typed: flag always says "-port", for --port too. A bad value of a
+// boolean flag is said as any other flag's: --preload "yes": use on or off.
 func asTyped(msg string, args []string) string {
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		// invalid boolean value "yes" for -preload: "yes": use on or off
+		value, rest, _ := strings.Cut(rest, " for -")
+		name, why, _ := strings.Cut(rest, ": ")
+		if why = strings.TrimPrefix(why, value+": "); why == "parse error" {
+			why = "use true or false"
+		}
+		return fmt.Sprintf("--%s %s: %s", name, value, why)
+	}
 	const unknown = "flag provided but not defined: -"
 	name, ok := strings.CutPrefix(msg, unknown)
 	if !ok {

@@ -140,15 +140,7 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 	if opts.Push, err = serve.ParsePushMode(c.String("push")); err != nil {
 		return opts, usageError("--push %q: use auto or off", c.String("push"))
 	}
-	if opts.Hints, err = switchFlag(c, "hints"); err != nil {
-		return opts, err
-	}
-	if opts.Preload, err = switchFlag(c, "preload"); err != nil {
-		return opts, err
-	}
-	if opts.Compress, err = switchFlag(c, "compress"); err != nil {
-		return opts, err
-	}
+	opts.Hints, opts.Preload, opts.Compress = switchOn(c, "hints"), switchOn(c, "preload"), switchOn(c, "compress")
 	if opts.PushMaxBytes, err = parseBytes(c.String("push-max-bytes")); err != nil {
 		return opts, usageError("--push-max-bytes: %v", err)
 	}
@@ -171,11 +163,6 @@ func checkAddr(addr string) error {
 	return nil
 }
 
-// switchFlag reads an on/off flag.
-func switchFlag(c *cli.Context, name string) (bool, error) {
-	return onOff(name, c.String(name))
-}
-
 // serverOptions reads listenFlags, and --tls where the command has it (a
 // bundle has not: c.Bool is false).
 func serverOptions(c *cli.Context) (srv serve.ServerOptions, reloadCert func() error, err error) {
@@ -183,11 +170,7 @@ func serverOptions(c *cli.Context) (srv serve.ServerOptions, reloadCert func() e
 	if err := checkAddr(srv.Addr); err != nil {
 		return srv, nil, err
 	}
-	http3, err := switchFlag(c, "http3")
-	if err != nil {
-		return srv, nil, err
-	}
-	srv.NoHTTP3 = !http3
+	srv.NoHTTP3 = !switchOn(c, "http3")
 	cert, key := c.String("cert"), c.String("key")
 	switch {
 	case (cert != "") != (key != ""):

@@ -19,7 +19,8 @@ func TestServeUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"push", []string{"serve", "--push", "always"}, `--push "always"`},
-		{"hints", []string{"serve", "--hints", "maybe"}, `--hints "maybe"`},
+		{"hints", []string{"serve", "--hints=maybe"}, `--hints "maybe": use on or off`},
+		{"watch", []string{"serve", dir, "--watch=yes"}, `--watch "yes": use true or false`},
 		{"preload", []string{"serve", dir, "--preload=yes"}, `--preload "yes"`},
 		{"http3", []string{"serve", dir, "--http3=no"}, `--http3 "no"`},
 		{"budget size", []string{"serve", "--push-max-bytes", "lots"}, "--push-max-bytes"},

@@ -16,7 +16,7 @@ func listenFlags() []cli.Flag {
 		&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
 		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
 		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
-		&cli.StringFlag{Name: "http3", Value: "on", Usage: "HTTP/3 over UDP on the same port, with TLS: on or off"},
+		newSwitch("http3", true, "HTTP/3 over UDP on the same port, with TLS"),
 	}
 }
 
@@ -28,9 +28,9 @@ func handlerFlags() []cli.Flag {
 	d := serve.DefaultOptions()
 	return []cli.Flag{
 		&cli.StringFlag{Name: "push", Value: string(d.Push), Usage: "HTTP/2 server push: auto or off"},
-		&cli.StringFlag{Name: "hints", Value: onOffValue(d.Hints), Usage: "103 Early Hints: on or off"},
-		&cli.StringFlag{Name: "preload", Value: onOffValue(d.Preload), Usage: "Link: rel=preload headers: on or off"},
-		&cli.StringFlag{Name: "compress", Value: onOffValue(d.Compress), Usage: "send text files compressed (zstd, br, gzip), each once per content hash: on or off"},
+		newSwitch("hints", d.Hints, "103 Early Hints"),
+		newSwitch("preload", d.Preload, "Link: rel=preload headers"),
+		newSwitch("compress", d.Compress, "send text files compressed (zstd, br, gzip), each once per content hash"),
 		&cli.StringFlag{Name: "push-max-bytes", Value: sizeValue(d.PushMaxBytes), Usage: "push at most `SIZE` per page"},
 		&cli.IntFlag{Name: "push-max-count", Value: d.PushMaxCount, Usage: "push at most `N` assets per page"},
 		&accessLogFlag{cli.GenericFlag{Name: "access-log", Value: &accessLogValue{}, Usage: "log every request on standard error: --access-log alone or =text a logfmt line, =json a JSON object, =off none (write the =)"}},
@@ -70,12 +70,61 @@ func (v *accessLogValue) String() string {
 
 func (v *accessLogValue) IsBoolFlag() bool { return true }
 
-// onOffValue writes a switch as onOff reads it.
-func onOffValue(on bool) string {
-	if on {
+// switchFlag is a flag that turns something on or off: a boolean, as the
+// same setting is in herald.toml and serve.Options, that also reads on and
+// off. --hints alone means on; --hints=off, --hints=false and (see
+// flagsFirst) --hints off turn it off.
+type switchFlag struct {
+	cli.GenericFlag
+	def bool
+}
+
+func newSwitch(name string, def bool, usage string) *switchFlag {
+	return &switchFlag{cli.GenericFlag{Name: name, Value: &switchValue{on: def}, Usage: usage}, def}
+}
+
+// Apply puts back the default before the arguments are read: the flag,
+// and so its value, outlives one run of the command line (the commands
+// are package variables).
+func (f *switchFlag) Apply(set *flag.FlagSet) error {
+	f.Value.(*switchValue).on = f.def
+	return f.GenericFlag.Apply(set)
+}
+
+func (f *switchFlag) IsBoolFlag() bool { return true }
+
+// String is the flag's line of help (the embedded flag's would not see
+// that it is a switch).
+func (f *switchFlag) String() string { return flagString(f) }
+
+// switchValue is the value of a switchFlag.
+type switchValue struct{ on bool }
+
+func (v *switchValue) Set(s string) error {
+	on, ok := switchWords[s]
+	if !ok {
+		return fmt.Errorf("%q: use on or off", s)
+	}
+	v.on = on
+	return nil
+}
+
+func (v *switchValue) String() string {
+	if v != nil && v.on {
 		return "on"
 	}
 	return "off"
+}
+
+func (v *switchValue) IsBoolFlag() bool { return true }
+
+// switchWords are the values a switch reads.
+var switchWords = map[string]bool{"on": true, "off": false, "true": true, "false": false}
+
+// switchOn reads a switchFlag of c.
+func switchOn(c *cli.Context, name string) bool {
+	v, ok := c.Generic(name).(*switchValue)
+	return ok && v.on
 }
 
 // sizeValue writes a byte count as parseBytes reads it, in the largest

@@ -36,3 +36,39 @@ func TestFlagDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestSwitches reads the switches every way they can be written: alone,
+// with =, and with on or off as the next argument, which flagsFirst joins
+// (to package flag a switch is boolean, and would take off as the folder).
+func TestSwitches(t *testing.T) {
+	tests := []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"--hints=off"}, false},
+		{[]string{"--hints=false"}, false},
+		{[]string{"--hints", "off", "."}, false},
+		{[]string{".", "--hints", "off"}, false},
+		{[]string{"--hints=off", "--hints"}, true},
+		{[]string{"--hints=off", "--hints", "on"}, true},
+		{[]string{"--hints=off", "--hints=true"}, true},
+		{[]string{"--hints", "."}, true},
+	}
+	for _, tt := range tests {
+		var got serve.Options
+		var folder string
+		cmd := &cli.Command{Name: "serve", Flags: handlerFlags(), Action: func(c *cli.Context) (err error) {
+			folder = c.Args().First()
+			got, err = handlerOptions(c)
+			return err
+		}}
+		app := &cli.App{Commands: []*cli.Command{cmd}}
+		args, err := flagsFirst(app, append([]string{"herald", "serve"}, tt.args...))
+		if err == nil {
+			err = app.Run(args)
+		}
+		if err != nil || got.Hints != tt.want || (folder != "" && folder != ".") {
+			t.Errorf("%q: hints %v, folder %q, err %v; want hints %v", tt.args, got.Hints, folder, err, tt.want)
+		}
+	}
+}

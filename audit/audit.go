@@ -6,8 +6,9 @@
 //
 // Critical, for Chromium, is the union of: the resources Resource Timing
 // reports with renderBlockingStatus "blocking"; the font files its CSS
-// requested before the first contentful paint; and the same-origin image of
-// the last largest-contentful-paint entry. A body stylesheet or script the
+// requested for the document's own elements (a second load with scripts
+// off, see fontsJS); and the same-origin image of the last
+// largest-contentful-paint entry. A body stylesheet or script the
 // manifest defers, which Chromium now and then reports as blocking when it
 // fetched it before the first paint, is not counted.
 //
@@ -18,6 +19,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -31,15 +33,23 @@ import (
 	"herald/manifest"
 	"herald/serve"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// Pages load in a 1366x768 window (the desktop size the manifest's style
-// engine assumes); headless Chromium 156 gives the page a 1366x625
-// viewport in it. Emulating a 1366x768 viewport instead (device metrics
-// override) was tried: Chromium then reported the example site's hero as
-// no LCP candidate at all, only its heading, so the window is kept.
+// The page's viewport is the desktop one the manifest is made for,
+// 1366x768 CSS pixels at a device pixel ratio of 1, set by device
+// metrics override (Emulation.setDeviceMetricsOverride) rather than by the
+// window's size: a 1366x768 headless window gives the page a viewport of
+// 1366x625 or 1366x681 depending on how Chromium is started, and whether an
+// element fills the whole viewport decides whether its background image can
+// be the largest contentful paint (a 745 px high header is one at 1366x768,
+// not at 1366x625). Each page reports the viewport it had.
+const (
+	ViewportWidth  = manifest.ViewportWidth
+	ViewportHeight = manifest.ViewportHeight
+)
 
 // Options tune Run.
 type Options struct {
@@ -66,6 +76,11 @@ type Page struct {
 	// Ignored are resources Chromium took as blocking that the manifest
 	// defers and the page holds in its body (see the package doc).
 	Ignored []string `json:"ignored,omitempty"`
+	// LCP names the element of the last largest-contentful-paint entry and
+	// its size, Viewport the page's CSS viewport: what to read when the
+	// hero image disagrees.
+	LCP      string `json:"lcp,omitempty"`
+	Viewport string `json:"viewport,omitempty"`
 }
 
 // Precision is the share of listed assets that were needed (1 when none
@@ -172,7 +187,7 @@ func Browser(ctx context.Context, exe, dataDir string) (context.Context, context
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.WindowSize(1366, 768),
+		chromedp.WindowSize(ViewportWidth, ViewportHeight),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
 	if dataDir != "" {
@@ -192,38 +207,40 @@ func Browser(ctx context.Context, exe, dataDir string) (context.Context, context
 // query, if any) of the page's origin.
 type Observed struct {
 	Blocking []string // renderBlockingStatus "blocking"
-	Fonts    []string // font files CSS asked for before the first contentful paint
+	Fonts    []string // font files CSS asked for, scripts off
 	LCP      string   // image of the last largest-contentful-paint entry, or ""
 	InBody   []string // stylesheets and scripts the parsed <body> holds
+	// LCPElement names the last LCP entry's element and its size;
+	// Viewport is the page's innerWidth x innerHeight.
+	LCPElement, Viewport string
 }
 
 // Load opens base+path in a new tab of the browser bctx (from Browser),
 // with the cache off, waits for the load event and web fonts, and reports
-// what Chromium treated as critical.
+// what Chromium treated as critical. The page is loaded twice: as it is,
+// for what blocks rendering and the LCP image; and with scripts off, for
+// its fonts (see fontsJS).
 func Load(bctx context.Context, base, path string, timeout time.Duration) (Observed, error) {
-	ctx, cancel := chromedp.NewContext(bctx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, timeout)
-	defer cancel()
 	type entry struct {
-		Name           string  `json:"name"`
-		InitiatorType  string  `json:"initiatorType"`
-		RenderBlocking string  `json:"renderBlockingStatus"`
-		StartTime      float64 `json:"startTime"`
+		Name           string `json:"name"`
+		InitiatorType  string `json:"initiatorType"`
+		RenderBlocking string `json:"renderBlockingStatus"`
 	}
 	type result struct {
-		Entries []entry  `json:"entries"`
-		FCP     float64  `json:"fcp"`
-		LCP     string   `json:"lcp"`
-		InBody  []string `json:"inBody"`
+		Entries []entry `json:"entries"`
+		LCP     struct {
+			URL     string  `json:"url"`
+			Element string  `json:"element"`
+			Size    float64 `json:"size"`
+		} `json:"lcp"`
+		InBody   []string `json:"inBody"`
+		Viewport string   `json:"viewport"`
 	}
-	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+	res, err := open[result](bctx, base+path, timeout, false, collectJS)
+	if err != nil {
 		return Observed{}, err
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
-		return Observed{}, err
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[result](collectJS, chromedp.EvalAwaitPromise))
+	fonts, err := open[[]entry](bctx, base+path, timeout, true, fontsJS)
 	if err != nil {
 		return Observed{}, err
 	}
@@ -241,20 +258,20 @@ func Load(bctx context.Context, base, path string, timeout time.Duration) (Obser
 		return p, true
 	}
 	for _, e := range res.Entries {
-		p, ok := local(e.Name)
-		if !ok {
-			continue
-		}
-		if e.RenderBlocking == "blocking" {
+		if p, ok := local(e.Name); ok && e.RenderBlocking == "blocking" {
 			o.Blocking = append(o.Blocking, p)
 		}
-		if e.InitiatorType == "css" && isFont(p) && (res.FCP == 0 || e.StartTime <= res.FCP) {
+	}
+	for _, e := range fonts {
+		if p, ok := local(e.Name); ok && e.InitiatorType == "css" && isFont(p) {
 			o.Fonts = append(o.Fonts, p)
 		}
 	}
-	if p, ok := local(res.LCP); ok {
+	if p, ok := local(res.LCP.URL); ok {
 		o.LCP = p
 	}
+	o.LCPElement = fmt.Sprintf("%s (%.0f px²)", res.LCP.Element, res.LCP.Size)
+	o.Viewport = res.Viewport
 	for _, raw := range res.InBody {
 		if p, ok := local(raw); ok {
 			o.InBody = append(o.InBody, p)
@@ -263,8 +280,65 @@ func Load(bctx context.Context, base, path string, timeout time.Duration) (Obser
 	return o, nil
 }
 
+// open loads url in a new tab at the viewport, with the cache off and,
+// when noScripts is set, the page's scripts off, and returns what js
+// (evaluated after navigation, awaited) returns.
+func open[T any](bctx context.Context, url string, timeout time.Duration, noScripts bool, js string) (T, error) {
+	var zero T
+	ctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		return zero, err
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(ViewportWidth, ViewportHeight)); err != nil {
+		return zero, err
+	}
+	if noScripts {
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			return zero, err
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return zero, err
+	}
+	if noScripts {
+		// With scripts off, promises and animation frames of an evaluated
+		// script do not run: the resource list is read until it has not
+		// grown for half a second.
+		var out T
+		n := -1
+		for {
+			list, err := chromedp.Run(ctx, chromedp.Evaluate[[]json.RawMessage](js))
+			if err != nil {
+				return zero, err
+			}
+			if len(list) == n {
+				b, _ := json.Marshal(list)
+				return out, json.Unmarshal(b, &out)
+			}
+			n = len(list)
+			if err := chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond)); err != nil {
+				return zero, err
+			}
+		}
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+}
+
+// fontsJS waits for web fonts and two frames after load, then lists the
+// resources. With the page's scripts off, the font files its CSS asked
+// for are those of faces the document's own elements use, wherever they
+// stand on the page: Chromium fetches a face only when text it lays out
+// uses it. This is the manifest's rule, and unlike "fetched before the
+// first contentful paint" it does not vary with timing: on a loaded
+// machine the first paint of a long page came before or after the fetch
+// of the heading's face from one run to the next.
+const fontsJS = `performance.getEntriesByType("resource").map(e => ({name: e.name, initiatorType: e.initiatorType}))`
+
 // collectJS waits for web fonts and two frames after load, then reads
-// Resource Timing, the first contentful paint and the last LCP entry. An
+// Resource Timing and the last LCP entry. An
 // image's LCP entry comes when the decoded image is painted, which on a
 // large background can be well after load and after the heading's entry:
 // the entries are read until none has come for 1.5 s.
@@ -272,20 +346,23 @@ const collectJS = `(async () => {
 	await document.fonts.ready;
 	await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
 	const lcp = await new Promise(resolve => {
-		let last = "", quiet = setTimeout(() => resolve(last), 1500);
+		let last = {url: "", element: "", size: 0}, quiet = setTimeout(() => resolve(last), 1500);
 		new PerformanceObserver(list => {
 			const e = list.getEntries();
-			if (e.length) last = e[e.length-1].url || "";
+			if (e.length) {
+				const x = e[e.length-1], el = x.element;
+				last = {url: x.url || "", size: x.size,
+					element: el ? el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.classList.length ? "." + [...el.classList].join(".") : "") : ""};
+			}
 			clearTimeout(quiet);
 			quiet = setTimeout(() => resolve(last), 1500);
 		}).observe({type: "largest-contentful-paint", buffered: true});
 	});
-	const fcp = performance.getEntriesByName("first-contentful-paint")[0];
 	return {
 		entries: performance.getEntriesByType("resource").map(e => ({name: e.name, initiatorType: e.initiatorType,
-			renderBlockingStatus: e.renderBlockingStatus, startTime: e.startTime})),
-		fcp: fcp ? fcp.startTime : 0,
+			renderBlockingStatus: e.renderBlockingStatus})),
 		lcp: lcp,
+		viewport: innerWidth + "x" + innerHeight,
 		inBody: document.body ? [...document.body.querySelectorAll("script[src], link[href]")].map(e => e.src || e.href) : [],
 	};
 })()`
@@ -296,7 +373,7 @@ func Compare(path string, mp *manifest.Page, o Observed) Page {
 	if mp == nil {
 		mp = &manifest.Page{}
 	}
-	p := Page{Path: path}
+	p := Page{Path: path, LCP: o.LCPElement, Viewport: o.Viewport}
 	var deferred []string
 	for _, a := range mp.Deferred {
 		deferred = append(deferred, a.Path)

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
@@ -9,6 +10,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/html"
 )
 
 // placeholder origin for resolving a site's URLs when no origin is set; it
@@ -459,24 +462,78 @@ func (pb *pageBuilder) fonts() {
 // fontUses runs the style engine on the page, read again from the site;
 // nil when the file cannot be read or has changed since it was hashed.
 func (pb *pageBuilder) fontUses() map[fontUse]bool {
+	src, sheets, _ := pb.reread()
+	if src == nil {
+		return nil
+	}
+	return pageFontUses(src, sheets)
+}
+
+// reread reads the page again and compiles the sheets of its cascade that
+// apply to the desktop viewport; src is nil when the file cannot be read
+// or has changed since it was hashed. at holds each sheet's place.
+func (pb *pageBuilder) reread() (src []byte, sheets []*compiledSheet, at []sheetAt) {
 	e := pb.b.files[pb.from]
 	if e == nil {
-		return nil
+		return nil, nil, nil
 	}
 	src, err := fs.ReadFile(pb.b.fsys, strings.TrimPrefix(pb.from, "/"))
 	if err != nil || int64(len(src)) != e.Size {
-		return nil
+		return nil, nil, nil
 	}
 	if sum := sha256.Sum256(src); hex.EncodeToString(sum[:]) != e.Hash {
-		return nil
+		return nil, nil, nil
 	}
-	var sheets []*compiledSheet
 	for _, s := range pb.cascade {
 		if mediaMatchesDesktop(s.media) {
 			sheets = append(sheets, pb.b.compile(s.sheet))
+			at = append(at, s)
 		}
 	}
-	return pageFontUses(src, sheets)
+	return src, sheets, at
+}
+
+// layoutPrefix bounds how much of a page the rough layout reads: the
+// first viewport is laid out from the start of the document.
+const layoutPrefix = 64 << 10
+
+// layoutHero lays the page out roughly (layout.go) and returns its largest
+// contentful paint when it is an image: the reference and the URL it is
+// resolved against. ok is false when the page cannot be read again.
+func (pb *pageBuilder) layoutHero(base *url.URL) (r ref, at *url.URL, from string, found, ok bool) {
+	src, sheets, where := pb.reread()
+	if src == nil {
+		return ref{}, nil, "", false, false
+	}
+	root, err := html.Parse(bytes.NewReader(src[:min(len(src), layoutPrefix)]))
+	if err != nil {
+		return ref{}, nil, "", false, false
+	}
+	resolveAt := func(sheet int) (*url.URL, string) {
+		if sheet < 0 {
+			return base, pb.from
+		}
+		return where[sheet].url, where[sheet].path
+	}
+	info := func(sheet int, raw string) (int, int, int64, bool) {
+		u, _ := resolveAt(sheet)
+		t, _, ok := pb.resolve(u, raw)
+		if !ok {
+			return 0, 0, 0, false
+		}
+		e := pb.lookup(t.file)
+		if e == nil || !strings.HasPrefix(e.Type, "image/") {
+			return 0, 0, 0, false
+		}
+		return e.width, e.height, e.Size, true
+	}
+	en := newStyleEngine(sheets)
+	c := en.pageHero(root, info)
+	if c.url == "" || c.url == "\x00" {
+		return ref{}, nil, "", false, true
+	}
+	u, from := resolveAt(c.sheet)
+	return ref{url: c.url, why: WhyHero, as: "image"}, u, from, true, true
 }
 
 // namedUses is what the page uses when it cannot be read: any family the
@@ -556,6 +613,13 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 		r.why = WhyHero // also a preloaded image's
 		pb.add(base, r, from, nil)
 		return true
+	}
+	if r, at, from, found, ok := pb.layoutHero(base); ok {
+		if found {
+			r.sizeFromFile = false
+			try(at, r, from)
+		}
+		return
 	}
 	for _, r := range d.heroes {
 		if try(base, r, pb.from) {

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ type sheet struct {
 	// rules under a media query a desktop screen does not match are left
 	// out.
 	rules []styleRule
+	// layers are the names of its cascade layers in the order they are
+	// first declared (nested ones as "outer.inner").
+	layers []string
 }
 
 type fontFace struct {
@@ -68,6 +72,8 @@ type cssScanner struct {
 	// offscreen counts the enclosing @media rules a desktop screen does not
 	// match; inStyle the enclosing style rules (nesting).
 	offscreen, inStyle int
+	// layer is the name of the enclosing cascade layer, "" for none.
+	layer string
 }
 
 // blankComments replaces every /* comment */ with spaces, keeping newlines so
@@ -234,6 +240,11 @@ func (sc *cssScanner) block(s *sheet, i, end int, outer, top bool) {
 		stop := sc.until(i, end, "{;")
 		prelude := strings.TrimSpace(sc.text[start:stop])
 		if stop >= end || sc.text[stop] == ';' {
+			if name, rest := atName(prelude); name == "layer" {
+				for _, l := range splitTop(rest, ',') {
+					sc.declareLayer(s, strings.TrimSpace(l), start)
+				}
+			}
 			if top {
 				top = sc.statement(s, prelude, start)
 			}
@@ -336,6 +347,21 @@ func isNameChar(c byte) bool {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' }
 
+// declareLayer notes the cascade layer name (an anonymous one when "",
+// named by its offset) inside the current one, and returns its full name.
+func (sc *cssScanner) declareLayer(s *sheet, name string, off int) string {
+	if name == "" {
+		name = "\x00" + strconv.Itoa(off)
+	}
+	if sc.layer != "" {
+		name = sc.layer + "." + name
+	}
+	if !slices.Contains(s.layers, name) {
+		s.layers = append(s.layers, name)
+	}
+	return name
+}
+
 // rule handles a rule with a block text[i:end].
 func (sc *cssScanner) rule(s *sheet, prelude string, i, end int) {
 	if strings.HasPrefix(prelude, "@") {
@@ -352,7 +378,12 @@ func (sc *cssScanner) rule(s *sheet, prelude string, i, end int) {
 					sc.offscreen--
 				}
 			}
-		case "supports", "layer", "container", "scope", "document", "-moz-document", "starting-style":
+		case "layer":
+			outer := sc.layer
+			sc.layer = sc.declareLayer(s, strings.TrimSpace(rest), i)
+			sc.block(s, i, end, false, false)
+			sc.layer = outer
+		case "supports", "container", "scope", "document", "-moz-document", "starting-style":
 			sc.block(s, i, end, false, false)
 		case "font-face":
 			sc.fontFace(s, i, end)
@@ -381,7 +412,7 @@ func (sc *cssScanner) decls(i, end int, fn func(name, value string, off int), ne
 }
 
 func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
-	r := styleRule{selector: selector, nested: sc.inStyle > 0}
+	r := styleRule{selector: selector, nested: sc.inStyle > 0, layer: sc.layer}
 	sc.inStyle++
 	defer func() {
 		sc.inStyle--

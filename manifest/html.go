@@ -181,7 +181,7 @@ func (x *extractor) top(src []byte) (off, line int) {
 			textEnd := rawTextEnd(src, lt, end, t.name)
 			rawOpen = true
 			if a == atom.Style && templates == 0 && textEnd > end {
-				x.style(src[end:textEnd], lineAt(end))
+				x.style(src[end:textEnd], lineAt(end), t.attrs.val("media"))
 			}
 			end = textEnd
 		}
@@ -229,7 +229,7 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 }
 
 // fullAttrs lists the elements whose every attribute is read.
-var fullAttrs = map[atom.Atom]bool{atom.Base: true, atom.Link: true, atom.Script: true, atom.Img: true, atom.Source: true}
+var fullAttrs = map[atom.Atom]bool{atom.Base: true, atom.Link: true, atom.Script: true, atom.Img: true, atom.Source: true, atom.Style: true}
 
 // opensBody reports whether a start tag of element a opens the body: <body>
 // itself, or, in the head, an element that cannot stand there. After
@@ -252,13 +252,14 @@ func (x *extractor) endTag(a atom.Atom) {
 	}
 }
 
-// style reads the text of a <style> element that starts on line at.
-func (x *extractor) style(text []byte, at int) {
+// style reads the text of a <style> element that starts on line at, for
+// media.
+func (x *extractor) style(text []byte, at int, media string) {
 	s := scanCSS(string(text))
 	for i := range s.imports {
 		s.imports[i].line += at - 1
 	}
-	x.d.refs = append(x.d.refs, ref{why: whyStyle, line: at, deferred: x.body, inline: s, beforeBase: x.d.base == ""})
+	x.d.refs = append(x.d.refs, ref{why: whyStyle, line: at, deferred: x.body, inline: s, beforeBase: x.d.base == "", media: strings.TrimSpace(media)})
 }
 
 // text looks at text outside tags: in the head, any but white space opens

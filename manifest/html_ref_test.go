@@ -15,6 +15,7 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 	templates := 0
 	rawText := false      // inside <title>, <script>, <style>, ...: text is not content
 	var rawAtom atom.Atom // the element rawText is of
+	styleMedia := ""      // the media attribute of the last <style>
 	for {
 		if x.body && x.elements > heroElementLimit && templates == 0 && !rawText {
 			return off, line
@@ -30,7 +31,7 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		switch tt {
 		case html.TextToken:
 			if rawText && rawAtom == atom.Style && templates == 0 {
-				x.style(raw, at)
+				x.style(raw, at, styleMedia)
 			}
 			if !x.body && templates == 0 && !rawText && len(bytes.TrimSpace(raw)) > 0 {
 				x.body = true
@@ -52,6 +53,12 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		name, hasAttr := z.TagName()
 		a := atom.Lookup(name)
 		rawText, rawAtom = rawTextElement[a], a // also after "/>"
+		var attrs attrList
+		read := false
+		if a == atom.Style {
+			attrs, read = readAttrs(z, hasAttr), true
+			styleMedia = attrs.val("media")
+		}
 		if a == atom.Template {
 			if tt == html.StartTagToken {
 				templates++
@@ -70,10 +77,11 @@ func (x *extractor) topTokenizer(src []byte) (off, line int) {
 		if !x.body && a != atom.Base && a != atom.Link && a != atom.Script {
 			continue // nothing else in <head> matters
 		}
-		var attrs attrList
-		if fullAttrs[a] {
+		switch {
+		case read:
+		case fullAttrs[a]:
 			attrs = readAttrs(z, hasAttr)
-		} else {
+		default:
 			attrs = readSomeAttrs(z, hasAttr) // an early element of the body
 		}
 		x.element(a, attrs, at)

@@ -41,6 +41,7 @@ type styleRule struct {
 	// nested is set for a rule inside another style rule (CSS nesting),
 	// whose selector is relative to its parent's.
 	nested bool
+	layer  string // its cascade layer, "" for none
 	decls  []styleDecl
 }
 
@@ -52,20 +53,29 @@ type styleDecl struct {
 // styleProperty reports whether the engine reads a property.
 func styleProperty(name string) bool {
 	switch name {
-	case "font", "font-family", "font-weight", "font-style", "display", "content":
+	case "font", "font-family", "font-weight", "font-style", "display", "content",
+		// for the rough layout (layout.go)
+		"position", "width", "height", "min-height", "max-width", "box-sizing",
+		"padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
+		"margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
+		"font-size", "line-height", "background", "background-image", "aspect-ratio",
+		"flex-direction", "flex-flow", "visibility", "opacity":
 		return true
 	}
 	return strings.HasPrefix(name, "--")
 }
 
-// The desktop viewport media queries are evaluated for.
+// ViewportWidth and ViewportHeight are the desktop viewport, in CSS
+// pixels, the manifest is made for: media queries are evaluated for it and
+// the hero image is the largest one in it. herald check --browser loads
+// pages at this viewport.
 const (
-	viewportWidth  = 1366
-	viewportHeight = 768
+	ViewportWidth  = 1366
+	ViewportHeight = 768
 )
 
 // mediaMatchesDesktop reports whether a media query list matches a desktop
-// screen of viewportWidth x viewportHeight, landscape, fine pointer that
+// screen of ViewportWidth x ViewportHeight, landscape, fine pointer that
 // hovers, light colour scheme. What it cannot read counts as matching.
 func mediaMatchesDesktop(media string) bool {
 	media = strings.ToLower(strings.TrimSpace(media))
@@ -243,11 +253,11 @@ func compare(x float64, op string, y float64) bool {
 func featureValue(name string) (float64, bool) {
 	switch name {
 	case "width", "device-width":
-		return viewportWidth, true
+		return ViewportWidth, true
 	case "height", "device-height":
-		return viewportHeight, true
+		return ViewportHeight, true
 	case "aspect-ratio", "device-aspect-ratio":
-		return float64(viewportWidth) / viewportHeight, true
+		return float64(ViewportWidth) / ViewportHeight, true
 	case "resolution":
 		return 96, true // in dpi: 1dppx
 	}
@@ -295,6 +305,7 @@ type compiledRule struct {
 	sel    cascadia.Sel
 	pseudo string // pseudo-element, "" for the element itself
 	order  int    // source order within its sheet
+	layer  string
 	decls  []styleDecl
 }
 
@@ -307,6 +318,8 @@ type compiledSheet struct {
 	// maybe holds the declarations of rules whose selector cascadia cannot
 	// read, or that are nested: they count as matching, see above.
 	maybe [][]styleDecl
+	// layers are the sheet's cascade layers in order.
+	layers []string
 }
 
 // compile compiles a sheet's rules, once per build: the result is kept
@@ -319,7 +332,7 @@ func (b *Builder) compile(s *sheet) *compiledSheet {
 	if c, ok := b.styles[h]; ok {
 		return c
 	}
-	c := &compiledSheet{byID: map[string][]*compiledRule{}, byClass: map[string][]*compiledRule{}, byTag: map[string][]*compiledRule{}}
+	c := &compiledSheet{byID: map[string][]*compiledRule{}, byClass: map[string][]*compiledRule{}, byTag: map[string][]*compiledRule{}, layers: s.layers}
 	for i, r := range s.rules {
 		if r.nested {
 			c.maybe = append(c.maybe, r.decls)
@@ -332,7 +345,7 @@ func (b *Builder) compile(s *sheet) *compiledSheet {
 				c.maybe = append(c.maybe, r.decls)
 				continue
 			}
-			cr := &compiledRule{sel: sel, pseudo: sel.PseudoElement(), order: i, decls: r.decls}
+			cr := &compiledRule{sel: sel, pseudo: sel.PseudoElement(), order: i, layer: r.layer, decls: r.decls}
 			switch kind, key := subjectKey(one); kind {
 			case '#':
 				c.byID[key] = append(c.byID[key], cr)
@@ -358,11 +371,16 @@ const maxStyles = 1 << 12
 // sheetKey is a hash of what the engine reads of a sheet.
 func sheetKey(s *sheet) string {
 	h := sha256.New()
+	for _, l := range s.layers {
+		io.WriteString(h, l+"\x00")
+	}
+	h.Write([]byte{4})
 	for _, r := range s.rules {
 		io.WriteString(h, r.selector)
 		if r.nested {
 			h.Write([]byte{1})
 		}
+		io.WriteString(h, "\x00"+r.layer)
 		for _, d := range r.decls {
 			io.WriteString(h, "\x00"+d.prop+"\x00"+d.value)
 			if d.important {
@@ -469,6 +487,21 @@ type computed struct {
 type styleEngine struct {
 	sheets []*compiledSheet
 	uses   map[fontUse]bool
+	// layers ranks the page's cascade layers, from 1 in the order they
+	// are first declared in the page's sheets.
+	layers map[string]int
+}
+
+func newStyleEngine(sheets []*compiledSheet) *styleEngine {
+	en := &styleEngine{sheets: sheets, uses: map[fontUse]bool{}, layers: map[string]int{}}
+	for _, s := range sheets {
+		for _, l := range s.layers {
+			if en.layers[l] == 0 {
+				en.layers[l] = len(en.layers) + 1
+			}
+		}
+	}
+	return en
 }
 
 // pageFontUses parses a page and returns the faces its elements use.
@@ -477,7 +510,7 @@ func pageFontUses(src []byte, sheets []*compiledSheet) map[fontUse]bool {
 	if err != nil {
 		return nil
 	}
-	en := &styleEngine{sheets: sheets, uses: map[fontUse]bool{}}
+	en := newStyleEngine(sheets)
 	en.walk(root, &computed{weight: 400})
 	for _, u := range useList(en.uses) {
 		for _, s := range sheets {
@@ -511,8 +544,31 @@ func useList(m map[fontUse]bool) []fontUse {
 
 type matched struct {
 	d         styleDecl
+	level     int // see level
 	spec      cascadia.Specificity
 	sheet, at int
+}
+
+// Cascade levels of declarations of the same importance, lowest first:
+// the cascade layers in their order, rules in no layer, then the style
+// attribute. Among !important declarations the layers' order is reversed.
+const (
+	levelUnlayered = 1 << 20
+	levelAttribute = levelUnlayered + 1
+)
+
+// level ranks a declaration of a rule in layer (levelAttribute for the
+// style attribute) in the cascade, before specificity: origin and
+// importance, then layer.
+func (en *styleEngine) level(layer string, important bool) int {
+	l := levelUnlayered
+	if layer != "" {
+		l = en.layers[layer]
+	}
+	if !important {
+		return l
+	}
+	return levelAttribute + 1 + levelUnlayered - l
 }
 
 func (en *styleEngine) walk(n *html.Node, parent *computed) {
@@ -550,7 +606,11 @@ func (en *styleEngine) use(st *computed) fontUse {
 	return u
 }
 
-// holdsText reports whether an element shows text of its own.
+// holdsText reports whether an element shows text of its own, or is an
+// empty inline element: Chromium fetches the face of an empty inline box
+// too (its line's height depends on the face's metrics); GitPython's module
+// index has <td><em></em></td> and no other italic, and Chromium loads the
+// italic face for it.
 func holdsText(n *html.Node) bool {
 	switch n.DataAtom {
 	case atom.Input:
@@ -558,12 +618,42 @@ func holdsText(n *html.Node) bool {
 	case atom.Textarea, atom.Select, atom.Button:
 		return true
 	}
+	empty := true
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
 			return true
+		case c.Type == html.ElementNode:
+			empty = false
 		}
 	}
-	return false
+	return empty && phrasing[n.DataAtom]
+}
+
+// phrasing lists the elements that are inline boxes by default.
+var phrasing = map[atom.Atom]bool{
+	atom.A: true, atom.Abbr: true, atom.B: true, atom.Bdi: true, atom.Bdo: true, atom.Cite: true,
+	atom.Code: true, atom.Data: true, atom.Dfn: true, atom.Em: true, atom.I: true, atom.Kbd: true,
+	atom.Label: true, atom.Mark: true, atom.Q: true, atom.S: true, atom.Samp: true, atom.Small: true,
+	atom.Span: true, atom.Strong: true, atom.Sub: true, atom.Sup: true, atom.Time: true, atom.U: true,
+	atom.Var: true,
+}
+
+// inlineStyle returns the declarations of a style attribute that the
+// engine reads.
+func inlineStyle(v string) []styleDecl {
+	if v == "" {
+		return nil
+	}
+	var out []styleDecl
+	sc := &cssScanner{text: blankComments(v)}
+	sc.decls(0, len(sc.text), func(name, value string, _ int) {
+		if styleProperty(name) {
+			w := withoutImportant(value)
+			out = append(out, styleDecl{name, strings.TrimSpace(w), len(w) != len(value)})
+		}
+	}, func(string, int, int) {})
+	return out
 }
 
 func nodeAttr(n *html.Node, key string) string {
@@ -621,8 +711,9 @@ func (en *styleEngine) pseudo(n *html.Node, st *computed, name string) *computed
 }
 
 // match returns the declarations of the rules matching n (or its
-// pseudo-element), in cascade order: normal before !important, then by
-// specificity, then in source order.
+// pseudo-element) and of its style attribute, in cascade order: normal
+// before !important, then by layer (see level), then by specificity, then
+// in source order.
 func (en *styleEngine) match(n *html.Node, pseudo string) []matched {
 	var out []matched
 	try := func(si int, rules []*compiledRule) {
@@ -631,7 +722,7 @@ func (en *styleEngine) match(n *html.Node, pseudo string) []matched {
 				continue
 			}
 			for _, d := range r.decls {
-				out = append(out, matched{d, r.sel.Specificity(), si, r.order})
+				out = append(out, matched{d, en.level(r.layer, d.important), r.sel.Specificity(), si, r.order})
 			}
 		}
 	}
@@ -649,13 +740,19 @@ func (en *styleEngine) match(n *html.Node, pseudo string) []matched {
 			}
 		}
 	}
+	if pseudo == "" {
+		for _, d := range inlineStyle(nodeAttr(n, "style")) {
+			l := levelAttribute
+			if d.important {
+				l = en.level("", true) + levelUnlayered
+			}
+			out = append(out, matched{d: d, level: l, sheet: -1})
+		}
+	}
 	slices.SortStableFunc(out, func(a, b matched) int {
 		switch {
-		case a.d.important != b.d.important:
-			if a.d.important {
-				return 1
-			}
-			return -1
+		case a.level != b.level:
+			return a.level - b.level
 		case a.spec != b.spec:
 			if a.spec.Less(b.spec) {
 				return -1

@@ -52,6 +52,30 @@ body{font-family:T,serif}
 		{name: "specificity and !important decide",
 			css:  theme + `p.x{font-family:H} p{font-family:T!important} .y{font-family:H} #z{font-family:T}`,
 			page: `<p class=x>Text<div class=y id=z>More`, want: []string{"/t.woff2"}},
+		// Chromium fetches the face of an empty inline element in a line
+		// box: GitPython's module index has <td><em></em></td> and no
+		// other italic, and Chromium loads Lato italic for it.
+		{name: "an empty inline element's face",
+			css: theme, page: `<table><tr><td>git<td>
+       <em></em></table>`, want: []string{"/t.woff2", "/ti.woff2"}},
+		{name: "an empty element under display:none",
+			css: theme + `.x{display:none}`, page: `<p>Text<span class=x><em></em></span>`, want: []string{"/t.woff2"}},
+		{name: "an inline style attribute",
+			css: theme, page: `<p>Text<p style="font-family: H">Other`, want: []string{"/t.woff2", "/h.woff2"}},
+		{name: "an inline style attribute hides",
+			css: theme + `h1{font-family:H}`, page: `<p>Text<div style="display:none"><h1>Title</h1></div>`, want: []string{"/t.woff2"}},
+		{name: "an inline style beats an id, !important beats it",
+			css: theme + `#a{font-family:H} #b{font-family:H!important}`, page: `<p id=a style="font-family:T">A<p id=b style="font-family:T">B`, want: []string{"/t.woff2", "/h.woff2"}},
+		{name: "unlayered rules beat layered ones whatever their specificity",
+			css: theme + `@layer base{p#x.y{font-family:H}} p{font-family:T}`, page: `<p id=x class=y>Text`, want: []string{"/t.woff2"}},
+		{name: "a later layer beats an earlier one",
+			css: theme + `@layer a, b; @layer b{p{font-family:T}} @layer a{p#x{font-family:H}}`, page: `<p id=x>Text`, want: []string{"/t.woff2"}},
+		{name: "!important in an earlier layer beats a later layer's",
+			css: theme + `@layer a, b; @layer a{p{font-family:H!important}} @layer b{p{font-family:T!important}} p{font-family:T!important}`, page: `<p>Text`, want: []string{"/h.woff2"}},
+		{name: "a style element for print",
+			css: theme, page: `<style media=print>p{font-family:H}</style><p>Text`, want: []string{"/t.woff2"}},
+		{name: "a style element for this screen",
+			css: theme, page: `<style media="screen and (min-width: 900px)">p{font-family:H}</style><p>Text`, want: []string{"/h.woff2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -614,6 +614,9 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 		pb.add(base, r, from, nil)
 		return true
 	}
+	if !pb.mayHaveHero(base, d) {
+		return
+	}
 	if r, at, from, found, ok := pb.layoutHero(base); ok {
 		if found {
 			r.sizeFromFile = false
@@ -633,6 +636,41 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 			}
 		}
 	}
+}
+
+// mayHaveHero reports whether the page names an image that could be the
+// largest contentful paint, which alone makes laying it out worth its
+// cost: one of its early <img> or inline backgrounds (doc.heroes) or a
+// background of its critical CSS, whose file is at least 300x300 pixels
+// (the intrinsic area bounds the LCP size) and heavy enough not to be a
+// placeholder at that size.
+func (pb *pageBuilder) mayHaveHero(base *url.URL, d *doc) bool {
+	big := func(at *url.URL, raw string) bool {
+		t, _, ok := pb.resolve(at, raw)
+		if !ok {
+			return false
+		}
+		e := pb.lookup(t.file)
+		return e != nil && strings.HasPrefix(e.Type, "image/") && bigArea(e.width, e.height) &&
+			float64(e.Size)*8 >= minEntropy*heroMinArea
+	}
+	for _, r := range d.heroes {
+		at := base
+		if r.beforeBase {
+			at = pb.site.ResolveReference(&url.URL{Path: pb.from})
+		}
+		if big(at, r.url) {
+			return true
+		}
+	}
+	for _, s := range pb.cascade {
+		for _, u := range s.sheet.images {
+			if big(s.url, u) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isPreload reports whether r is a preload or module preload of the head,

@@ -20,8 +20,10 @@ type sheet struct {
 	// a rule's weight cannot be known here (bolder, lighter, var()).
 	weights   map[int]bool
 	anyWeight bool
-	// backgrounds are background images set by rules on a class or an id.
+	// backgrounds are background images set by rules on a class or an id;
+	// images the URLs of background images of any rule.
 	backgrounds []background
+	images      []string
 	// rules are its style rules that set a font, display, content or a
 	// custom property, in source order, for the style engine (style.go);
 	// rules under a media query a desktop screen does not match are left
@@ -450,9 +452,13 @@ func (sc *cssScanner) declarations(s *sheet, selector string, i, end int) {
 		case name == "font-weight":
 			s.noteWeight(value)
 		case name == "background" || name == "background-image":
-			if sel := simpleSelector(selector); sel != "" {
-				if urls := cssURLs(value); len(urls) > 0 {
-					s.backgrounds = append(s.backgrounds, background{sel, ref{url: urls[0], why: WhyHero, as: "image", line: sc.line(off), sizeFromFile: true}})
+			if urls := cssURLs(value); len(urls) > 0 {
+				r := ref{url: urls[0], why: WhyHero, as: "image", line: sc.line(off), sizeFromFile: true}
+				if sel := simpleSelector(selector); sel != "" {
+					s.backgrounds = append(s.backgrounds, background{sel, r})
+				}
+				if !slices.Contains(s.images, urls[0]) {
+					s.images = append(s.images, urls[0])
 				}
 			}
 		}

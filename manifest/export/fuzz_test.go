@@ -45,7 +45,7 @@ func FuzzExport(f *testing.F) {
 					t.Errorf("%s: no warning for page %q: %q", format, page, warnings)
 				}
 			case format == "netlify" || format == "cloudflare":
-				checkHeadersFile(t, m, out)
+				checkHeadersFile(t, m, out, format)
 			case format == "firebase":
 				checkFirebase(t, m, out)
 			}

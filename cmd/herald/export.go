@@ -28,18 +28,25 @@ in memory otherwise.
 Formats:
     netlify      _headers file
     cloudflare   _headers file (Cloudflare Pages also sends 103 Early Hints)
-    nginx        location blocks to include in a server block
+    nginx        a map to include at http level, and one add_header line
     caddy        Caddyfile snippet to import in a site block
     apache       <If> sections for a virtual host or .htaccess
     h2o          mruby handler (mruby.handler-file)
     firebase     "headers" of firebase.json's "hosting" section
 
+Pages sharing their hints share a folder rule (/dir/*) in a _headers file,
+which keeps Cloudflare Pages under its 100 rules. With -o, a _headers file
+that exists keeps its own rules: herald's go between "# herald:begin" and
+"# herald:end" comment lines, replaced on each export.
+
 Exit status: 0 written (warnings name what the format cannot express);
-1 the site cannot be read; 2 usage error.
+1 the site cannot be read, or its hints do not fit the host's limits;
+2 usage error.
 
 Examples:
     herald export ./public --to netlify -o ./public/_headers
-    herald export ./public --to nginx > /etc/nginx/herald-links.conf`,
+    herald export ./public --to cloudflare -o ./public/_headers
+    herald export ./public --to nginx > /etc/nginx/conf.d/herald-links.conf`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "to", Usage: "the format: " + strings.Join(export.Formats, ", ")},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (default: standard output)"},
@@ -77,11 +84,36 @@ func runExport(c *cli.Context) error {
 		_, err := c.App.Writer.Write(data)
 		return err
 	}
+	if format == "netlify" || format == "cloudflare" {
+		if data, err = mergeHeaders(c, out, data, format); err != nil {
+			return err
+		}
+	}
 	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "wrote %s (%s, manifest %.12s)\n", out, format, m.Hash)
 	return nil
+}
+
+// mergeHeaders returns the _headers file at out with block in place of the
+// herald block it holds, the site's own rules kept as they are.
+func mergeHeaders(c *cli.Context, out string, block []byte, format string) ([]byte, error) {
+	existing, err := os.ReadFile(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return block, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	merged, warnings, err := export.MergeHeaders(existing, block, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", out, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %s: %s\n", out, w)
+	}
+	return merged, nil
 }
 
 func validFormat(f string) bool {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +70,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(data), "from push manifest "+built+".\n") ||
-		!strings.Contains(string(data), "/docs/index.html\n  Link: </a.css>; rel=preload; as=style\n") {
+		!strings.Contains(string(data), "/docs/*\n  Link: </a.css>; rel=preload; as=style\n") {
 		t.Errorf("-o file:\n%s", data)
 	}
 }
@@ -125,5 +126,74 @@ func TestExportLinkOutOfSite(t *testing.T) {
 	code, _, stderr := herald(t, "export", dir, "--to", "nginx")
 	if code != 0 || strings.Contains(stderr, "building") {
 		t.Errorf("export after build: exit %d, the fresh manifest was not used:\n%s", code, stderr)
+	}
+}
+
+// TestExportMergesHeaders: export -o into a _headers file the site has
+// keeps the site's own rules byte for byte, puts herald's between markers
+// and replaces only those on the next export; a rule of the site's own that
+// sets Link is named.
+func TestExportMergesHeaders(t *testing.T) {
+	dir := site(t, map[string]string{
+		"index.html": `<link rel=stylesheet href=a.css>`, "a.css": `body{}`,
+	})
+	headers := filepath.Join(dir, "_headers")
+	own := "# the site's own\r\n/secure/*\r\n  X-Frame-Options: DENY\r\n"
+	if err := os.WriteFile(headers, []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	export := func(format string) (string, string) {
+		t.Helper()
+		code, _, stderr := herald(t, "export", dir, "--to", format, "-o", headers)
+		if code != 0 {
+			t.Fatalf("export --to %s: exit %d: %s", format, code, stderr)
+		}
+		data, err := os.ReadFile(headers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data), stderr
+	}
+	first, _ := export("netlify")
+	if !strings.HasPrefix(first, own+"\n# herald:begin manifest ") || !strings.HasSuffix(first, "# herald:end\n") ||
+		!strings.Contains(first, "\n/\n  Link: </a.css>") {
+		t.Fatalf("first export:\n%s", first)
+	}
+	// The site adds a rule after herald's block; the next export (to
+	// another host) keeps it and the rules before.
+	after := "\n/late\n  Link: </x.css>; rel=preload; as=style\n"
+	if err := os.WriteFile(headers, []byte(first+after), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, stderr := export("cloudflare")
+	if !strings.HasPrefix(second, own+"\n# herald:begin manifest ") || !strings.HasSuffix(second, "# herald:end\n"+after) ||
+		!strings.Contains(second, "--to cloudflare") || strings.Contains(second, "--to netlify") {
+		t.Errorf("second export:\n%s", second)
+	}
+	if !strings.Contains(stderr, "herald: warning: "+headers+": _headers line") || !strings.Contains(stderr, "/late sets Link") {
+		t.Errorf("no warning of the site's own Link rule:\n%s", stderr)
+	}
+}
+
+// TestExportCloudflareTooManyRules: hints that do not fit Cloudflare's 100
+// rules are an error (exit 1) saying how many rules they need; nothing is
+// written.
+func TestExportCloudflareTooManyRules(t *testing.T) {
+	files := map[string]string{}
+	for i := range 101 {
+		files[fmt.Sprintf("p%d.html", i)] = fmt.Sprintf(`<link rel=stylesheet href=s%d.css>`, i)
+		files[fmt.Sprintf("s%d.css", i)] = `body{}`
+	}
+	dir := site(t, files)
+	out := filepath.Join(t.TempDir(), "_headers")
+	code, stdout, stderr := herald(t, "export", dir, "--to", "cloudflare", "-o", out)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "herald: error: export: cloudflare: 201 rules needed, Cloudflare Pages applies at most 100") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s written: %v", out, err)
+	}
+	if code, _, stderr := herald(t, "export", dir, "--to", "netlify"); code != 0 {
+		t.Errorf("netlify, which has no such limit: exit %d: %s", code, stderr)
 	}
 }

@@ -28,7 +28,7 @@ func TestExport(t *testing.T) {
 		noErr    string // must not appear on stderr
 	}{
 		{name: "no manifest: built in memory", args: []string{"export", dir, "--to", "nginx"}, code: 0,
-			out: `location = "/docs/" {`, err: "push-manifest.json does not exist: building the manifest in memory"},
+			out: `"/docs/" "</a.css>; rel=preload; as=style";`, err: "push-manifest.json does not exist: building the manifest in memory"},
 		{name: "build", args: []string{"build", dir}, code: 0},
 		{name: "fresh manifest is read", edit: func() {
 			m, err := manifest.Read(filepath.Join(dir, manifest.FileName))

@@ -16,7 +16,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestGolden compares each format's output for the fixture site, whose
-// file names hold spaces, quotes, %, $, non-ASCII letters and braces, with
+// file names hold spaces, quotes, %, $, non-ASCII letters and braces, and
+// differ only in case, with
 // testdata/golden; go test -update rewrites them.
 func TestGolden(t *testing.T) {
 	m := fixtureManifest(t)
@@ -103,6 +104,8 @@ var unusualNames = map[string]string{
 	"ünï/index.html":   `<!doctype html><html><head><link rel="stylesheet" href="/%C3%BCn%C3%AF.css"></head><body>u</body></html>`,
 	"it's {here}.html": `<!doctype html><html><head><link rel="stylesheet" href="/q'uote.css"></head><body>i</body></html>`,
 	"plain.html":       `<!doctype html><html><head><title>none</title></head><body>no assets</body></html>`,
+	"CASE.html":        `<!doctype html><html><head><link rel="stylesheet" href="/a%20b.css"></head><body>upper</body></html>`,
+	"case.html":        `<!doctype html><html><head><link rel="stylesheet" href="/q'uote.css"></head><body>lower</body></html>`,
 	"a b.css":          "p{}",
 	"q'uote.css":       "p{}",
 	"per%cent.css":     "p{}",

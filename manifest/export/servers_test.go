@@ -105,6 +105,9 @@ type server struct {
 	// maxPushes, when not 0, is how many assets the server pushes at most
 	// for one request, whatever the export announces.
 	maxPushes int
+	// own, when set, checks a response for what the site's own
+	// configuration around the export adds: the export must keep it.
+	own func(t *testing.T, u string, h http.Header)
 }
 
 // env is what a server's configuration is made of.
@@ -131,17 +134,39 @@ http {
     uwsgi_temp_path %[1]s/uwsgi;
     scgi_temp_path %[1]s/scgi;
     include /etc/nginx/mime.types;
+    include %[1]s/herald.conf;
     server {
         listen 127.0.0.1:%[2]d ssl http2;
         ssl_certificate %[3]s;
         ssl_certificate_key %[4]s;
         root %[5]q;
-        include %[1]s/herald.conf;
+        # The two lines the export asks for.
+        add_header Link $herald_link;
+        http2_push_preload on;
+        # The site's own header and locations.
+        add_header X-Site-Own yes;
+        location /library/ {
+            expires 1h;
+        }
+        location /c-api/ {
+            add_header X-C-Api yes;
+            add_header Link $herald_link;
+        }
     }
 }
 `, e.dir, e.port, e.cert, e.key, e.site)))
 		base := []string{"nginx", "-p", e.dir, "-e", filepath.Join(e.dir, "error.log"), "-c", conf}
 		return append(base, "-t"), base
+	}, own: func(t *testing.T, u string, h http.Header) {
+		if h.Get("X-Site-Own") != "yes" && !strings.HasPrefix(u, "/c-api/") {
+			t.Errorf("GET %s: the server's own add_header is lost", u)
+		}
+		if strings.HasPrefix(u, "/library/") && h.Get("Cache-Control") != "max-age=3600" {
+			t.Errorf("GET %s: Cache-Control %q: the site's own location /library/ is lost", u, h.Get("Cache-Control"))
+		}
+		if strings.HasPrefix(u, "/c-api/") && h.Get("X-C-Api") != "yes" {
+			t.Errorf("GET %s: the site's own location /c-api/ is lost", u)
+		}
 	}},
 	{name: "apache", tool: "apache2", configure: func(t *testing.T, e *env) ([]string, []string) {
 		writeFile(t, filepath.Join(e.dir, "herald.conf"), e.export)
@@ -356,6 +381,9 @@ func checkPages(t *testing.T, s server, client *http.Client, base string, m *man
 			t.Errorf("GET %s: %s %s", u, resp.Proto, resp.Status)
 			continue
 		}
+		if s.own != nil {
+			s.own(t, u, resp.Header)
+		}
 		got := splitLinks(resp.Header.Values("Link"))
 		var exp []string
 		for _, l := range want[u] {
@@ -385,6 +413,9 @@ func checkPages(t *testing.T, s server, client *http.Client, base string, m *man
 		resp.Body.Close()
 		if l := resp.Header.Values("Link"); len(l) > 0 {
 			t.Errorf("GET %s (no page): Link %q", p, l)
+		}
+		if s.own != nil {
+			s.own(t, p, resp.Header)
 		}
 	}
 	t.Logf("%s: no Link on %d files that are no page", s.name, len(files))

@@ -100,7 +100,7 @@ func BenchmarkWarmCritical(b *testing.B) {
 	warm := func(b *testing.B, cacheDir string) Stats {
 		c := New(Options{Dir: cacheDir})
 		defer c.Close()
-		c.Warm(jobs, nil)
+		c.Warm("python", jobs, nil)
 		c.Wait()
 		return c.Stats()
 	}

@@ -17,6 +17,11 @@ import (
 // the python docs index and its critical assets are 117 KB in zstd.
 const DefaultMemoryBudget = 16 << 20
 
+// DefaultDiskBudget is the default bound on the bytes a Cache keeps on
+// disk. The forms of every text file of the python docs, the largest site
+// of the tests (67 MB), in brotli and gzip take 31 MB.
+const DefaultDiskBudget = 256 << 20
+
 // ErrChanged is returned when a file's bytes are no longer those its hash
 // names: it changed since the hash was taken, and its encoded forms must
 // wait for the new hash.
@@ -30,6 +35,9 @@ type Options struct {
 	// MemoryBudget bounds the encoded bytes held in memory; 0 means
 	// DefaultMemoryBudget.
 	MemoryBudget int64
+	// DiskBudget bounds the bytes kept in Dir; 0 means DefaultDiskBudget.
+	// Beyond it the forms least recently used go first (see prune).
+	DiskBudget int64
 	// Codings are those the warmer makes; 0 means All.
 	Codings Set
 }
@@ -53,9 +61,11 @@ type Source func() ([]byte, error)
 // A file's forms follow its hash, so an edited file never gets the forms of
 // its old bytes. Its methods are safe for concurrent use.
 type Cache struct {
-	dir     string
-	budget  int64
-	codings Set
+	dir        string
+	budget     int64
+	diskBudget int64
+	codings    Set
+	enc        *Encoder
 
 	mu      sync.Mutex // guards lru, entries, bytes, flights and the warmer's queue
 	lru     list.List  // of *entry, most recently used at the front
@@ -64,6 +74,10 @@ type Cache struct {
 	flights map[key]*flight
 
 	warmer
+
+	diskMu      sync.Mutex // guards diskBytes and diskCounted
+	diskBytes   int64      // bytes in dir, counted once then kept up to date
+	diskCounted bool
 
 	compressed, diskHits atomic.Int64
 }
@@ -91,17 +105,23 @@ type flight struct {
 	err  error
 }
 
-// New returns a Cache and starts its warmer; Close stops it.
+// New returns a Cache. Its warmer starts with the first Warm; Close
+// stops it. A process has one Cache, which its handlers share: forms are
+// keyed by content hash, whatever the site.
 func New(opts Options) *Cache {
-	c := &Cache{dir: opts.Dir, budget: opts.MemoryBudget, codings: opts.Codings,
+	c := &Cache{dir: opts.Dir, budget: opts.MemoryBudget, diskBudget: opts.DiskBudget,
+		codings: opts.Codings, enc: NewEncoder(2),
 		entries: map[key]*list.Element{}, flights: map[key]*flight{}}
 	if c.budget <= 0 {
 		c.budget = DefaultMemoryBudget
 	}
+	if c.diskBudget <= 0 {
+		c.diskBudget = DefaultDiskBudget
+	}
 	if c.codings == 0 {
 		c.codings = All
 	}
-	c.startWarmer()
+	c.initWarmer()
 	return c
 }
 
@@ -195,7 +215,7 @@ func (c *Cache) produce(k key, src Source) (*entry, error) {
 		return nil, ErrChanged
 	}
 	e := &entry{key: k}
-	if enc := Encode(k.c, data); Worth(len(enc), len(data)) {
+	if enc := c.enc.Encode(k.c, data); Worth(len(enc), len(data)) {
 		e.data = enc
 	}
 	c.compressed.Add(1)
@@ -272,9 +292,11 @@ func (c *Cache) readDisk(k key) *entry {
 	}
 	switch b[len(diskMagic)] {
 	case 0:
+		touch(p)
 		return &entry{key: k, data: payload}
 	case 1:
 		if len(payload) == 0 {
+			touch(p)
 			return &entry{key: k}
 		}
 	}
@@ -315,8 +337,10 @@ func (c *Cache) writeDisk(e *entry) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		return err
 	}
-	return err
+	c.wrote(p, int64(diskHeader+len(e.data)))
+	return nil
 }
 
 func sha256Hex(data []byte) string {

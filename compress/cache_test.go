@@ -116,12 +116,12 @@ func TestDiskCache(t *testing.T) {
 	data := text("def")
 	h := sha256Hex(data)
 	c := New(Options{Dir: dir})
-	want, err := c.Get(h, Zstd, constSource(data))
+	want, err := c.Get(h, Gzip, constSource(data))
 	c.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(dir, h[:2], h+".zst")
+	file := filepath.Join(dir, h[:2], h+".gz")
 	stored, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestDiskCache(t *testing.T) {
 	t.Run("restart", func(t *testing.T) {
 		c := New(Options{Dir: dir})
 		defer c.Close()
-		got, err := c.Get(h, Zstd, noSource)
+		got, err := c.Get(h, Gzip, noSource)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("got %d bytes, %v", len(got), err)
 		}
@@ -155,8 +155,8 @@ func TestDiskCache(t *testing.T) {
 			}
 			c := New(Options{Dir: dir})
 			defer c.Close()
-			got, err := c.Get(h, Zstd, constSource(data))
-			if err != nil || !bytes.Equal(decode(t, Zstd, got), data) {
+			got, err := c.Get(h, Gzip, constSource(data))
+			if err != nil || !bytes.Equal(decode(t, Gzip, got), data) {
 				t.Fatalf("got %d bytes, %v", len(got), err)
 			}
 			if s := c.Stats(); s.Compressed != 1 || s.DiskHits != 0 {
@@ -207,7 +207,7 @@ func TestWarm(t *testing.T) {
 	defer c.Close()
 	crit, rest := text("c1"), text("r1")
 	changed := text("x")
-	c.Warm([]Job{{sha256Hex(crit), constSource(crit)}, {sha256Hex(changed), constSource(text("y"))}},
+	c.Warm("site", []Job{{sha256Hex(crit), constSource(crit)}, {sha256Hex(changed), constSource(text("y"))}},
 		[]Job{{sha256Hex(rest), constSource(rest)}, {sha256Hex(crit), constSource(crit)}})
 	c.Wait()
 	if _, ok := c.Peek(sha256Hex(crit), Zstd); ok {
@@ -230,4 +230,81 @@ func TestWarm(t *testing.T) {
 	if n := c.Stats().Compressed; n != 4 {
 		t.Errorf("compressed %d forms, want 4 (2 files, 2 codings warmed)", n)
 	}
+}
+
+// TestWarmSites warms two sites, one after the other: each owner keeps its
+// queue, where one queue for the process would drop the first site's.
+func TestWarmSites(t *testing.T) {
+	c := New(Options{})
+	defer c.Close()
+	a, b := text("a1"), text("b1")
+	block := make(chan struct{})
+	slow := func() ([]byte, error) { <-block; return a, nil } // holds the warmer on site a
+	a2 := text("a2")
+	c.Warm("a", []Job{{sha256Hex(a), slow}, {sha256Hex(a2), constSource(a2)}}, nil)
+	c.Warm("b", []Job{{sha256Hex(b), constSource(b)}}, nil)
+	close(block)
+	c.Wait()
+	for name, data := range map[string][]byte{"a": a, "a2": a2, "b": b} {
+		for _, cd := range Warmed {
+			if _, ok := c.Peek(sha256Hex(data), cd); !ok {
+				t.Errorf("%s: %v form not made", name, cd)
+			}
+		}
+	}
+	// A site's new queue replaces its own only.
+	c.Warm("a", nil, nil)
+	c.Wait()
+}
+
+func TestCloseUnwarmed(t *testing.T) {
+	c := New(Options{})
+	if _, err := c.Get(sha256Hex(text("x")), Gzip, constSource(text("x"))); err != nil {
+		t.Fatal(err)
+	}
+	c.Close() // returns, though no warmer ran
+	c.Close()
+}
+
+// TestDiskBudget fills a disk cache of a tiny budget: the folder stays
+// under it, the forms least recently used go first, and the form read
+// last stays.
+func TestDiskBudget(t *testing.T) {
+	dir := t.TempDir()
+	form := len(Encode(Gzip, text("000"))) + diskHeader
+	budget := int64(5 * form)
+	c := New(Options{Dir: dir, DiskBudget: budget})
+	defer c.Close()
+	first := text("000")
+	for i := range 30 {
+		data := text(fmt.Sprintf("%03d", i))
+		if _, err := c.Get(sha256Hex(data), Gzip, constSource(data)); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 { // the first form is read from disk again and again
+			c2 := New(Options{Dir: dir, DiskBudget: budget})
+			if _, err := c2.Get(sha256Hex(first), Gzip, func() ([]byte, error) { return nil, fmt.Errorf("not on disk") }); err != nil {
+				t.Fatalf("form %d: the form read last was pruned: %v", i, err)
+			}
+			c2.Close()
+		}
+		if n := diskUsage(t, dir); n > budget {
+			t.Fatalf("after %d forms: %d bytes on disk, budget %d", i+1, n, budget)
+		}
+	}
+	if _, err := os.Stat(c.path(key{sha256Hex(text("001")), Gzip})); err == nil {
+		t.Errorf("a form not used since it was written is still on disk")
+	}
+}
+
+func diskUsage(t *testing.T, dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			info, _ := d.Info()
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
 }

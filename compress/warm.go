@@ -2,7 +2,7 @@ package compress
 
 import (
 	"runtime"
-	"runtime/debug"
+	"slices"
 	"sync"
 )
 
@@ -15,36 +15,49 @@ type Job struct {
 // warmer is the Cache's background compression: one goroutine, at the
 // lowest CPU priority the system gives a thread (nice 19 on Linux), that
 // makes the forms of a queue of files ahead of their requests. Being one,
-// it takes at most one core; being niced, it yields that core to every
-// request in flight. The goroutine owns the compression; the queue is
-// guarded by Cache.mu.
+// it takes at most one core and makes one form at a time, with the
+// encoders of the Cache's Encoder, reused from form to form: its memory is
+// one file, its form and one encoder. Being niced, it yields its core to
+// every request in flight. The goroutine owns the compression; the queues
+// are guarded by Cache.mu.
+//
+// Each owner (a site's handler) has its queue, which its Warm replaces:
+// several sites served by one process share the warmer, and a site's
+// change does not drop the work of the others. Critical files of every
+// owner go before the rest of any.
 //
 // A request never waits for the warmer's queue: it compresses on its own
 // what it needs and is not ready (Get), and waits only for a compression
 // of the same form already under way, whoever started it.
 type warmer struct {
-	critical, rest []Job // what is left to do, critical first
-	busy           bool  // the goroutine is on a job
-	idle           *sync.Cond
-	wake           chan struct{}
-	stop, done     chan struct{}
-	memLimit       int64 // the process's memory limit before the warmer set its own
+	queues     []*queue // in the order of their first Warm
+	busy       bool     // the goroutine is on a job
+	idle       *sync.Cond
+	start      sync.Once
+	wake       chan struct{}
+	stop, done chan struct{}
 }
 
-func (c *Cache) startWarmer() {
+// queue is what is left to do for one owner, critical first.
+type queue struct {
+	owner          any
+	critical, rest []Job
+}
+
+func (c *Cache) initWarmer() {
 	c.idle = sync.NewCond(&c.mu)
 	c.wake = make(chan struct{}, 1)
 	c.stop = make(chan struct{})
 	c.done = make(chan struct{})
-	go c.warm()
 }
 
-// Warm replaces the warmer's queue: the critical files are made first, in
-// the Cache's codings among Warmed, and kept in memory; then the rest, kept on
+// Warm replaces owner's queue (owner is any comparable value that names a
+// site, such as its handler): its critical files are made first, in the
+// Cache's codings among Warmed, and kept in memory; then the rest, kept on
 // disk only (in memory once asked for), and only when the Cache has a disk
 // folder. Call it after start-up and after each change, with the critical
-// assets of every page.
-func (c *Cache) Warm(critical, rest []Job) {
+// assets of every page. The first Warm starts the warmer.
+func (c *Cache) Warm(owner any, critical, rest []Job) {
 	seen := map[string]bool{}
 	dedup := func(jobs []Job) []Job {
 		var out []Job
@@ -62,25 +75,43 @@ func (c *Cache) Warm(critical, rest []Job) {
 		rest = nil
 	}
 	c.mu.Lock()
-	c.critical, c.rest = critical, rest
+	i := 0
+	for i < len(c.queues) && c.queues[i].owner != owner {
+		i++
+	}
+	if i == len(c.queues) {
+		c.queues = append(c.queues, &queue{owner: owner})
+	}
+	c.queues[i].critical, c.queues[i].rest = critical, rest
 	c.mu.Unlock()
+	c.start.Do(func() { go c.warm() })
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Wait returns when the warmer has done its queue.
+// Wait returns when the warmer has done every queue.
 func (c *Cache) Wait() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.busy || len(c.critical)+len(c.rest) > 0 {
+	for c.busy || c.queued() > 0 {
 		c.idle.Wait()
 	}
 }
 
-// Close stops the warmer and waits for it to finish the form it is making.
+func (c *Cache) queued() int {
+	n := 0
+	for _, q := range c.queues {
+		n += len(q.critical) + len(q.rest)
+	}
+	return n
+}
+
+// Close stops the warmer, if it started, and waits for it to finish the
+// form it is making.
 func (c *Cache) Close() {
+	c.start.Do(func() { close(c.done) }) // never started: nothing to wait for
 	select {
 	case <-c.stop:
 	default:
@@ -89,43 +120,37 @@ func (c *Cache) Close() {
 	<-c.done
 }
 
-// warmMemoryLimit is the Go heap the process is kept near while the
-// warmer works (a soft limit: the garbage collector runs more often to stay
-// under it, and lets it go when the live heap needs more).
-const warmMemoryLimit = 64 << 20
+// next takes the next job off the queues: the first critical one of any
+// owner, else the first of the rest. Called with c.mu held.
+func (c *Cache) next() (j Job, critical bool) {
+	// A queue done lets go of its owner (a handler replaced by a reload).
+	c.queues = slices.DeleteFunc(c.queues, func(q *queue) bool { return len(q.critical)+len(q.rest) == 0 })
+	for _, q := range c.queues {
+		if len(q.critical) > 0 {
+			j, q.critical = q.critical[0], q.critical[1:]
+			return j, true
+		}
+	}
+	for _, q := range c.queues {
+		if len(q.rest) > 0 {
+			j, q.rest = q.rest[0], q.rest[1:]
+			return j, false
+		}
+	}
+	return Job{}, false
+}
 
 func (c *Cache) warm() {
 	defer close(c.done)
 	lowerPriority()
 	for {
 		c.mu.Lock()
-		var j Job
-		critical := len(c.critical) > 0
-		switch {
-		case critical:
-			j, c.critical = c.critical[0], c.critical[1:]
-		case len(c.rest) > 0:
-			j, c.rest = c.rest[0], c.rest[1:]
-		}
-		wasBusy := c.busy
+		j, critical := c.next()
 		c.busy = j.Src != nil
 		if !c.busy {
 			c.idle.Broadcast()
 		}
 		c.mu.Unlock()
-		switch {
-		case j.Src == nil && wasBusy:
-			// The queue is done: give back the memory its compressions
-			// used, which no allocation would otherwise collect soon.
-			debug.SetMemoryLimit(c.memLimit)
-			debug.FreeOSMemory()
-		case j.Src != nil && !wasBusy:
-			// While it works, the garbage collector keeps the heap near
-			// warmMemoryLimit rather than let it double over the garbage
-			// of each compression.
-			c.memLimit = debug.SetMemoryLimit(-1) // GOMEMLIMIT's, restored after
-			debug.SetMemoryLimit(min(c.memLimit, warmMemoryLimit))
-		}
 		if j.Src == nil {
 			select {
 			case <-c.wake:

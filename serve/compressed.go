@@ -2,42 +2,36 @@ package serve
 
 import (
 	"io"
-	"sync"
 
 	"herald/compress"
 )
 
 // Text files go out compressed in the coding the client prefers among
-// zstd, br and gzip (compress.Negotiate), as made by one process-wide
-// compress.Cache: once per content hash and coding, kept in memory under a
-// budget and on disk in the user's cache folder, so that neither a second
-// request nor a restart compresses again. Sites and handlers share it, as
-// it is keyed by hash. A precompressed sibling on disk (a.css.br) is
-// preferred to a form of the cache for its coding.
+// zstd, br and gzip (compress.Negotiate), as made by a compress.Cache: once
+// per content hash and coding, kept in memory under a budget and on disk in
+// the user's cache folder, so that neither a second request nor a restart
+// compresses again. The process makes one and passes it to every handler
+// (Options.Compressed), as it is keyed by hash whatever the site; a handler
+// given none makes one of its own, in memory only and never warmed. A
+// precompressed sibling on disk (a.css.br) is preferred to a form of the
+// cache for its coding.
 //
-// After each manifest the warmer makes, in the background at low priority,
-// the forms of every page's critical assets first, then those of the other
-// text files (on disk). A request for a form not made yet compresses it
-// itself (concurrent requests of that form wait for that one compression):
-// a form is small work (the python docs' largest critical asset, jquery.js
-// at 90 KB, takes milliseconds), and the client gets its bytes compressed
-// from its first visit.
+// After each manifest the warmer of Options.Compressed makes, in the
+// background at low priority, the forms of every page's critical assets.
+// A request for a form not made yet compresses it itself (concurrent
+// requests of that form wait for that one compression): a form is small
+// work (the python docs' largest critical asset, jquery.js at 90 KB, takes
+// milliseconds), and the client gets its bytes compressed from its first
+// visit.
 //
 // Ranges apply to the form sent, as nginx's gzip_static does: each form
 // has its own strong ETag (compress.ETag), so If-Range never mixes two.
-var sharedCache = sync.OnceValue(func() *compress.Cache {
-	dir, err := compress.DefaultDir()
-	if err != nil {
-		dir = "" // no cache folder: memory only
-	}
-	return compress.New(compress.Options{Dir: dir})
-})
 
 // encoded returns e's form in coding c, or nil to send the file itself (the
 // form is not worth it, or the file cannot be read or changed since the
 // manifest).
 func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding) []byte {
-	data, err := sharedCache().Get(e.hash, c, func() ([]byte, error) {
+	data, err := h.compressed.Get(e.hash, c, func() ([]byte, error) {
 		f, err := s.open(e)
 		if err != nil {
 			return nil, err
@@ -59,7 +53,7 @@ func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding) []byte {
 // ahead (the python docs: 3,150 forms) spends CPU at start-up on files
 // most of which are never asked for.
 func (h *Handler) warm(s *state) {
-	if !h.opts.Compress {
+	if !h.opts.Compress || h.opts.Compressed == nil {
 		return
 	}
 	job := func(e *fileEntry) compress.Job {
@@ -83,5 +77,5 @@ func (h *Handler) warm(s *state) {
 			}
 		}
 	}
-	sharedCache().Warm(critical, nil)
+	h.opts.Compressed.Warm(h, critical, nil)
 }

@@ -111,3 +111,42 @@ func TestCompressOff(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressedShared: the handlers of two sites given one cache
+// (Options.Compressed) warm it, each its own critical assets, and take
+// their forms from it; a file both sites hold is compressed once. Sites
+// given none compress in a cache of their own, and warm nothing.
+func TestCompressedShared(t *testing.T) {
+	css := strings.Repeat("p { margin: 0 auto; padding: 1em 2em; color: #333 }\n", 100)
+	site := func(own string) fstest.MapFS {
+		return fstest.MapFS{
+			"index.html": {Data: []byte(`<html><head><link rel="stylesheet" href="/shared.css"><link rel="stylesheet" href="/own.css"></head><body>x</body></html>`)},
+			"shared.css": {Data: []byte(css)},
+			"own.css":    {Data: []byte(strings.Repeat(own, 200))},
+		}
+	}
+	cache := compress.New(compress.Options{})
+	defer cache.Close()
+	opts := DefaultOptions()
+	opts.Compressed = cache
+	a := newHandler(t, site("a { color: red }\n"), opts)
+	b := newHandler(t, site("b { color: blue }\n"), opts)
+	cache.Wait()
+	if n := cache.Stats().Compressed; n != int64(3*len(compress.Warmed)) {
+		t.Errorf("warmed %d forms, want %d (3 files, each once)", n, 3*len(compress.Warmed))
+	}
+	for _, h := range []*Handler{a, b} {
+		for _, p := range []string{"/shared.css", "/own.css"} {
+			r := httptest.NewRequest("GET", p, nil)
+			r.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Header().Get("Content-Encoding") != "br" {
+				t.Errorf("%s: Content-Encoding %q", p, w.Header().Get("Content-Encoding"))
+			}
+		}
+	}
+	if n := cache.Stats().Compressed; n != int64(3*len(compress.Warmed)) {
+		t.Errorf("%d forms made in all, want the %d warmed", n, 3*len(compress.Warmed))
+	}
+}

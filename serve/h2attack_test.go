@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"herald/compress"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -275,14 +277,17 @@ func TestAttackPushWindowZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(fsys, m, DefaultOptions())
+	opts := DefaultOptions()
+	opts.Compressed = compress.New(compress.Options{}) // warmed, as herald serve's
+	defer opts.Compressed.Close()
+	h := New(fsys, m, opts)
 	const stall = time.Second
 	r := start(t, h, ServerOptions{TLS: testTLSConfig(t), Coalesce: true, StallTimeout: stall})
 	addr := hostOf(t, r.url)
 	client := normalClient(t)
 	served(t, client, r.url, len(index)) // warm the cache as visitors would
 	served(t, client, r.url, len(index))
-	sharedCache().Wait() // the critical assets' compressed forms are made
+	opts.Compressed.Wait() // the critical assets' compressed forms are made
 	runtime.GC()
 	base := sampleUsage()
 
@@ -361,11 +366,14 @@ func attackSite(t *testing.T, stall time.Duration) (rawURL string, client *http.
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := start(t, New(fsys, m, DefaultOptions()), ServerOptions{TLS: testTLSConfig(t), Coalesce: true, StallTimeout: stall})
+	opts := DefaultOptions()
+	opts.Compressed = compress.New(compress.Options{}) // warmed, as herald serve's
+	defer opts.Compressed.Close()
+	r := start(t, New(fsys, m, opts), ServerOptions{TLS: testTLSConfig(t), Coalesce: true, StallTimeout: stall})
 	client = normalClient(t)
 	served(t, client, r.url, len(index))
 	served(t, client, r.url, len(index))
-	sharedCache().Wait() // the forms of the critical assets are made, not counted against the attack
+	opts.Compressed.Wait() // the forms of the critical assets are made, not counted against the attack
 	runtime.GC()
 	return r.url, client, len(index), sampleUsage()
 }

@@ -14,11 +14,13 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"herald/compress"
 	"herald/manifest"
 )
 
@@ -66,6 +68,10 @@ type Options struct {
 	// Compress sends text files compressed as Accept-Encoding allows (zstd,
 	// br, gzip), each form made once per content hash (see compressed.go).
 	Compress bool
+	// Compressed holds the forms compression makes, shared by the
+	// handlers of a process, which closes it; nil: the handler makes one,
+	// in memory only (see compressed.go).
+	Compressed *compress.Cache
 
 	// PushMaxBytes and PushMaxCount bound what one page request pushes.
 	PushMaxBytes int64
@@ -142,6 +148,7 @@ type Handler struct {
 	// extraLink and extraVary are the Link and Vary of opts.Headers, which
 	// what herald adds to those fields goes after.
 	extraLink, extraVary []string
+	compressed           *compress.Cache // opts.Compressed, or the handler's own
 
 	state atomic.Pointer[state]
 	mu    sync.Mutex // serializes SetManifest
@@ -180,7 +187,10 @@ func New(fsys fs.FS, m *manifest.Manifest, opts Options) *Handler {
 	if opts.LinkMaxBytes <= 0 {
 		opts.LinkMaxBytes = DefaultLinkMaxBytes
 	}
-	h := &Handler{fsys: fsys, opts: opts, logger: opts.Logger}
+	h := &Handler{fsys: fsys, opts: opts, logger: opts.Logger, compressed: opts.Compressed}
+	if opts.Compress && h.compressed == nil {
+		h.compressed = compress.New(compress.Options{})
+	}
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
@@ -441,6 +451,17 @@ func (h *Handler) serveWithSnippet(w http.ResponseWriter, r *http.Request, s *st
 	hdr := w.Header()
 	hdr["Content-Type"] = e.contentType
 	hdr["Cache-Control"] = noStore
+	if h.opts.Compress {
+		// Made anew for each request, so at a fast level (pages are small).
+		hdr["Vary"] = withExtra(h.extraVary, varyAcceptEncoding)
+		if c := compress.Negotiate(r.Header["Accept-Encoding"], compress.Fast); c != compress.Identity {
+			if enc := compress.EncodeFast(c, out); compress.Worth(len(enc), len(out)) {
+				out = enc
+				hdr["Content-Encoding"] = codingHeader[c]
+				hdr["Content-Length"] = header(strconv.Itoa(len(out))) // as in serveFile
+			}
+		}
+	}
 	serveContent(w, r, time.Time{}, bytes.NewReader(out))
 }
 

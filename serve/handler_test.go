@@ -20,6 +20,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"herald/compress"
 	"herald/manifest"
 
 	"github.com/andybalholm/brotli"
@@ -481,6 +482,60 @@ func TestReloadSnippet(t *testing.T) {
 	resp.Body.Close()
 	if string(body) != aCSS || resp.Header.Get("Etag") != etagFor(aCSS) {
 		t.Errorf("stylesheet changed by live reload: %q %s", body, resp.Header.Get("Etag"))
+	}
+}
+
+// TestReloadSnippetCompressed: a page made for live reload goes out
+// compressed as Accept-Encoding allows (at a fast level), with Vary and a
+// Content-Length, and as it is with compression off.
+func TestReloadSnippetCompressed(t *testing.T) {
+	lr := NewLiveReload(slogTo(io.Discard))
+	defer lr.Close()
+	want := strings.Replace(pageHTML, "</body>", string(lr.Snippet())+"</body>", 1)
+	for _, tt := range []struct {
+		name, accept, coding string
+		compress             bool
+	}{
+		{"chromium", "gzip, deflate, br, zstd", "br", true},
+		{"gzip", "gzip", "gzip", true},
+		{"zstd only: identity", "zstd", "", true},
+		{"none", "", "", true},
+		{"compress off", "gzip, deflate, br, zstd", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.Reload, opts.Compress = lr, tt.compress
+			r := httptest.NewRequest("GET", "/", nil)
+			if tt.accept != "" {
+				r.Header.Set("Accept-Encoding", tt.accept)
+			}
+			w := httptest.NewRecorder()
+			newHandler(t, testSite(), opts).ServeHTTP(w, r)
+			body := w.Body.Bytes()
+			if got := w.Header().Get("Content-Encoding"); got != tt.coding {
+				t.Fatalf("Content-Encoding %q, want %q", got, tt.coding)
+			}
+			if cl := w.Header().Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+				t.Errorf("Content-Length %q, body %d bytes", cl, len(body))
+			}
+			if vary := strings.Contains(w.Header().Get("Vary"), "Accept-Encoding"); vary != tt.compress {
+				t.Errorf("Vary %q", w.Header().Get("Vary"))
+			}
+			if c, _ := compress.ParseCoding(tt.coding); c != compress.Identity {
+				if c == compress.Brotli {
+					body = decodeBrotli(t, body)
+				} else {
+					zr, err := gzip.NewReader(bytes.NewReader(body))
+					if err != nil {
+						t.Fatal(err)
+					}
+					body, _ = io.ReadAll(zr)
+				}
+			}
+			if string(body) != want {
+				t.Errorf("page:\n%s\nwant\n%s", body, want)
+			}
+		})
 	}
 }
 

@@ -171,6 +171,8 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 				return err
 			}
 			defer certOnHangup(c, reloadCert)()
+			opts.Compressed = compressedCache()
+			defer opts.Compressed.Close()
 			h := serve.New(b.FS(), b.Manifest(), opts)
 			collectOften()
 			var requests inFlight

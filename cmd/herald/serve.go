@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"herald/compress"
 	"herald/config"
 	"herald/localca"
 	"herald/manifest"
@@ -95,6 +96,8 @@ func runServe(c *cli.Context) error {
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 	opts.Logger, srv.Logger = logger, logger
 	live.wire(&opts)
+	opts.Compressed = compressedCache()
+	defer opts.Compressed.Close()
 	h := serve.New(fsys, m, opts)
 	collectOften()
 	var requests inFlight
@@ -102,6 +105,17 @@ func runServe(c *cli.Context) error {
 		live.start(ctx, h)
 		return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 	})
+}
+
+// compressedCache returns the process's cache of compressed forms, which
+// every handler shares: on disk in the user's cache folder, so that a
+// restart does not compress again, or in memory only when there is none.
+func compressedCache() *compress.Cache {
+	dir, err := compress.DefaultDir()
+	if err != nil {
+		dir = ""
+	}
+	return compress.New(compress.Options{Dir: dir})
 }
 
 // collectOften runs the garbage collector at GOGC=50 unless the environment

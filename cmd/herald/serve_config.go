@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"sync"
 
+	"herald/compress"
 	"herald/config"
 	"herald/manifest"
 	"herald/serve"
@@ -74,7 +75,9 @@ func serveConfig(c *cli.Context, file string) error {
 		return configError(err)
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
-	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter))
+	cache := compressedCache()
+	defer cache.Close()
+	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache))
 	if err != nil {
 		return configError(err)
 	}
@@ -83,7 +86,7 @@ func serveConfig(c *cli.Context, file string) error {
 	}
 	live := sites.NewLive(running)
 	defer live.Close()
-	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger) })
+	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger, cache) })
 	defer stopReloads()
 	collectOften()
 	// Once every listener accepts connections (each got its port), print
@@ -109,12 +112,12 @@ func serveConfig(c *cli.Context, file string) error {
 // it names, and serves it instead of the one served. A file with mistakes
 // is reported as herald config check lists them, and the sites served
 // stay as they were.
-func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger) {
+func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger, cache *compress.Cache) {
 	w := c.App.ErrWriter
 	cfg, err := config.Load(file)
 	var running *sites.Running
 	if err == nil {
-		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter))
+		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache))
 	}
 	if err == nil {
 		before := live.Running().Config.Server
@@ -155,10 +158,11 @@ func serverSettingsChanged(a, b config.Server) bool {
 
 // backend makes each site's handler from its settings; the access log, if
 // the file asks for one, is written to errWriter.
-func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer) sites.Backend {
+func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache *compress.Cache) sites.Backend {
 	return sites.Backend{
 		Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
 			opts := siteOptions(s)
+			opts.Compressed = cache
 			opts.Logger = logger.With("site", s.Name)
 			if l := cfg.Server.AccessLog.Logger(errWriter); l != nil {
 				opts.AccessLog = l.With("site", s.Name)

@@ -185,7 +185,7 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 	}
 	type result struct {
 		data  []byte
-		forms [3][]byte // as precompressed
+		forms [len(hcompress.Siblings)][]byte
 		mod   time.Time
 		err   error
 	}
@@ -200,6 +200,7 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	enc := hcompress.NewEncoder(runtime.GOMAXPROCS(0))
 	go func() {
 		for i, name := range names {
 			select {
@@ -215,7 +216,7 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 				}
 				r.data, r.mod, r.err = readFile(fsys, name)
 				if r.err == nil && precompress && hcompress.Compressible(types[i]) {
-					r.forms = compress(r.data)
+					r.forms = enc.Forms(r.data)
 				}
 				results[i] <- r
 			}()
@@ -238,7 +239,7 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 		stats.Files++
 		stats.SiteBytes += int64(len(r.data))
 		for j, data := range r.forms {
-			ext := precompressed[j].Ext()
+			ext := hcompress.Siblings[j].Ext()
 			if data == nil || m.Files["/"+name+ext] != (manifest.File{}) {
 				continue // not worth it, or the site has its own
 			}
@@ -277,20 +278,6 @@ func storeEntry(zw *zip.Writer, name string, mod time.Time, data []byte) error {
 	_, err = w.Write(data)
 	return err
 }
-
-// compress returns the zstd, brotli and gzip forms of data, as the server
-// makes them (compress.Encode), each only when it is worth it.
-func compress(data []byte) (forms [3][]byte) {
-	for i, c := range precompressed {
-		if b := hcompress.Encode(c, data); hcompress.Worth(len(b), len(data)) {
-			forms[i] = b
-		}
-	}
-	return forms
-}
-
-// precompressed are the codings of the siblings a bundle holds.
-var precompressed = [3]hcompress.Coding{hcompress.Zstd, hcompress.Brotli, hcompress.Gzip}
 
 type countWriter struct {
 	w io.Writer

@@ -20,7 +20,9 @@ func TestCompressed(t *testing.T) {
 	fsys := testSite()
 	text := strings.Repeat("p { margin: 0 auto; padding: 1em 2em; color: #333 }\n", 100)
 	fsys["big.css"] = &fstest.MapFile{Data: []byte(text), ModTime: siteTime}
-	fsys["pic.png"] = &fstest.MapFile{Data: []byte(text), ModTime: siteTime} // not text, by its type
+	fsys["pic.png"] = &fstest.MapFile{Data: []byte(text), ModTime: siteTime}    // not text, by its type
+	zsib := compress.Encode(compress.Zstd, []byte(aCSS+"/* the site's own */")) // as herald build --precompress writes
+	fsys["a.css.zst"] = &fstest.MapFile{Data: zsib, ModTime: siteTime}
 	h := newHandler(t, fsys, DefaultOptions())
 	hash := h.Manifest().Files["/big.css"].Hash
 	chromium := map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}
@@ -49,7 +51,8 @@ func TestCompressed(t *testing.T) {
 		{"image: never", "GET", "/pic.png", chromium, 200, "", false, []byte(text)},
 		{"sibling: the site's own", "GET", "/a.css", chromium, 200, "br", true, fsys["a.css.br"].Data},
 		{"sibling gzip", "GET", "/a.css", map[string]string{"Accept-Encoding": "gzip"}, 200, "gzip", true, fsys["a.css.gz"].Data},
-		{"sibling refused", "GET", "/a.css", map[string]string{"Accept-Encoding": "zstd"}, 200, "", true, []byte(aCSS)},
+		{"sibling zstd", "GET", "/a.css", map[string]string{"Accept-Encoding": "zstd"}, 200, "zstd", true, zsib},
+		{"sibling refused", "GET", "/a.css", map[string]string{"Accept-Encoding": "identity"}, 200, "", true, []byte(aCSS)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

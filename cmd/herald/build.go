@@ -20,17 +20,25 @@ loads, and writes DIR/push-manifest.json: for each page, the stylesheets,
 scripts, fonts and hero image a browser needs before its first paint, with
 their type, size and sha256.
 
+--precompress first writes .zst, .br and .gz siblings of every text file
+(HTML, CSS, JavaScript, SVG, ...) where they save at least a tenth, for any
+server to send as they are; siblings that already hold the file's bytes are
+kept, stale ones replaced. The manifest lists them as files, never as pages
+or assets.
+
 Exit status: 0 built; 1 built, but some files could not be read (listed);
 2 usage error.
 
 Examples:
     herald build ./public
     herald build ./public -o build/push-manifest.json --origin https://docs.example.com
-    herald build ./public --watch`,
+    herald build ./public --watch
+    herald build ./public --precompress`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the manifest to `FILE` (default DIR/push-manifest.json)"},
 		originFlag,
 		buildWatchFlag,
+		&cli.BoolFlag{Name: "precompress", Usage: "write .zst, .br and .gz siblings of text files first"},
 	},
 	Action: runBuild,
 }
@@ -43,6 +51,16 @@ func runBuild(c *cli.Context) error {
 	opts, err := buildOptions(c)
 	if err != nil {
 		return err
+	}
+	if c.Bool("watch") && c.Bool("precompress") {
+		return usageError("--precompress does not apply with --watch: herald serve compresses what changes; run herald build --precompress once the site is done")
+	}
+	if c.Bool("precompress") {
+		st, err := precompress(dir)
+		if err != nil {
+			return fmt.Errorf("precompress: %w", err)
+		}
+		fmt.Fprintf(c.App.Writer, "precompressed: %d siblings written, %d kept, %d stale removed\n", st.Written, st.Kept, st.Removed)
 	}
 	if c.Bool("watch") {
 		return buildWatch(c, dir, manifestPath(dir, c.String("output")), opts)

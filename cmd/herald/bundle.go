@@ -170,7 +170,7 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			if err != nil {
 				return err
 			}
-			defer certOnHangup(c, reloadCert)()
+			defer reloadOnHangup(c, reloadCert, nil, "a bundle serves the site it carries; SIGHUP reads --cert and --key again when given")()
 			opts.Compressed = compressedCache()
 			defer opts.Compressed.Close()
 			h := serve.New(b.FS(), b.Manifest(), opts)

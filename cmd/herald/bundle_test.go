@@ -33,17 +33,34 @@ import (
 	"herald/manifest"
 )
 
-// buildHerald builds the herald executable into a temporary folder, with the
-// tags of make build.
+// buildHerald builds the herald executable, with the tags of make build,
+// once for all the tests of the package (a build with -race takes tens of
+// seconds on a loaded machine); TestMain removes it.
 func buildHerald(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "herald")
-	cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := heraldBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
+
+var heraldBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "herald-test-bin-")
+	if err != nil {
+		return "", err
+	}
+	heraldBinDir = dir
+	bin := filepath.Join(dir, "herald")
+	cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// heraldBinDir holds the executable heraldBinary built, if any.
+var heraldBinDir string
 
 // testCert writes a self-signed certificate for hosts (and 127.0.0.1) and
 // its key into dir; the pool trusts it.

@@ -352,3 +352,57 @@ func TestAccessLogJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestHangupWithoutConfig: SIGHUP to herald serve DIR, to the example site
+// and to a bundle, none given --cert, keeps them serving (the signal's
+// default action stopped them) and says what it did: a folder served as it
+// was is built again and its new manifest served; a watched folder, the
+// example and a bundle have nothing to read again.
+func TestHangupWithoutConfig(t *testing.T) {
+	bin := buildHerald(t)
+	dir := site(t, map[string]string{"index.html": "<h1>hi</h1>", "a.css": "h1{}"})
+	bundle := filepath.Join(t.TempDir(), "mysite")
+	if out, err := exec.Command(bin, "bundle", dir, "-o", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("bundle: %v\n%s", err, out)
+	}
+	tests := []struct {
+		name string
+		cmd  []string
+		said string
+		edit bool // the page links a.css after the edit, and then on
+	}{
+		{"folder served as it was", []string{bin, "serve", dir, "--watch=false"}, "herald: reloaded " + dir + ": 1 pages", true},
+		{"watched folder", []string{bin, "serve", dir}, "herald: reload: nothing to reload: " + dir + " is watched", false},
+		{"example site", []string{bin, "serve"}, "herald: reload: nothing to reload: the example site", false},
+		{"bundle", []string{bundle}, "herald: reload: nothing to reload: a bundle serves the site it carries", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>hi</h1>"), 0o644)
+			run := start(t, exec.Command(tt.cmd[0], append(tt.cmd[1:], "--addr", "127.0.0.1:0")...))
+			if tt.edit {
+				os.WriteFile(filepath.Join(dir, "index.html"), []byte("<link rel=stylesheet href=a.css><h1>hi</h1>"), 0o644)
+			}
+			run.cmd.Process.Signal(syscall.SIGHUP)
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(run.stderr.String(), tt.said); time.Sleep(20 * time.Millisecond) {
+				select {
+				case err := <-run.exited:
+					run.exited <- err
+					t.Fatalf("exited on SIGHUP: %v\n%s", err, run.stderr.String())
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no %q 10 s after SIGHUP:\n%s", tt.said, run.stderr.String())
+				}
+			}
+			resp, err := http.Get(run.url.String())
+			if err != nil {
+				t.Fatalf("after SIGHUP: %v\n%s", err, run.stderr.String())
+			}
+			resp.Body.Close()
+			if link := resp.Header.Get("Link"); tt.edit && !strings.Contains(link, "/a.css") {
+				t.Errorf("after SIGHUP, Link %q: the edited page's stylesheet is not in the manifest served", link)
+			}
+		})
+	}
+}

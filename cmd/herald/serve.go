@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"sync/atomic"
 
 	"herald/compress"
 	"herald/config"
@@ -68,7 +69,6 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer certOnHangup(c, reloadCert)()
 	buildOpts, err := buildOptions(c)
 	if err != nil {
 		return err
@@ -81,6 +81,9 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer closeSite()
+	var served atomic.Pointer[serve.Handler] // set once the site is built: a SIGHUP meanwhile finds nothing to rebuild
+	rebuild, nothing := siteReload(c, fsys, buildOpts, &served)
+	defer reloadOnHangup(c, reloadCert, rebuild, nothing)()
 	m, problems, live, err := watchOrBuild(c, fsys, buildOpts)
 	if err != nil {
 		return err
@@ -99,6 +102,7 @@ func runServe(c *cli.Context) error {
 	opts.Compressed = compressedCache()
 	defer opts.Compressed.Close()
 	h := serve.New(fsys, m, opts)
+	served.Store(h)
 	collectOften()
 	var requests inFlight
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
@@ -116,6 +120,32 @@ func compressedCache() *compress.Cache {
 		dir = ""
 	}
 	return compress.New(compress.Options{Dir: dir})
+}
+
+// siteReload is what SIGHUP does to the site of herald serve: a folder
+// served as it was (--watch=false) is built again and its new manifest
+// served, the way to publish a new version of it in place; otherwise
+// rebuild is nil, and nothing says why.
+func siteReload(c *cli.Context, fsys fs.FS, opts manifest.Options, served *atomic.Pointer[serve.Handler]) (rebuild func() (string, error), nothing string) {
+	switch {
+	case c.NArg() == 0:
+		return nil, "the example site is built into herald; SIGHUP reads --cert and --key again when given"
+	case watching(c):
+		return nil, fmt.Sprintf("%s is watched: its manifest follows its files already; SIGHUP reads --cert and --key again when given", c.Args().First())
+	}
+	return func() (string, error) {
+		h := served.Load()
+		if h == nil {
+			return "reload: the site is being built now", nil
+		}
+		m, problems, err := manifest.Build(fsys, opts)
+		if err != nil {
+			return "", err
+		}
+		reportProblems(c.App.ErrWriter, problems)
+		h.SetManifest(m)
+		return fmt.Sprintf("reloaded %s: %d pages", c.Args().First(), len(m.Pages)), nil
+	}, ""
 }
 
 // collectOften runs the garbage collector at GOGC=50 unless the environment

@@ -65,21 +65,36 @@ func (f *inFlight) wrap(h http.Handler) http.Handler {
 	})
 }
 
-// certOnHangup reads the certificate files of --cert and --key again on
-// each SIGHUP (reload is nil without them: SIGHUP then stops herald, as
-// it stops most programs) until the returned stop is called. A
-// certificate that does not load is reported, and the one loaded before
-// is still served.
-func certOnHangup(c *cli.Context, reload func() error) (stop func()) {
-	if reload == nil {
-		return func() {}
-	}
+// reloadOnHangup makes SIGHUP reload what herald serve DIR and a bundle
+// can read again, until the returned stop is called: the --cert and --key
+// files (reloadCert, nil without them), then the site (site, nil when it
+// has nothing to read again: it returns what it did, or an error). When
+// there is nothing to reload, it says so, with why, and goes on serving:
+// SIGHUP's default action, which stops the process, is no answer to a
+// reload (a systemd ExecReload, a logrotate script). A certificate or site
+// that does not load is reported, and what was loaded before is still
+// served.
+func reloadOnHangup(c *cli.Context, reloadCert func() error, site func() (string, error), nothing string) (stop func()) {
+	w := c.App.ErrWriter
 	return onHangup(func() {
-		if err := reload(); err != nil {
-			fmt.Fprintf(c.App.ErrWriter, "herald: error: reload: %v; still serving the certificate loaded before\n", err)
+		if reloadCert == nil && site == nil {
+			fmt.Fprintf(w, "herald: reload: nothing to reload: %s\n", nothing)
 			return
 		}
-		fmt.Fprintf(c.App.ErrWriter, "herald: reloaded the certificate %s\n", c.String("cert"))
+		if reloadCert != nil {
+			if err := reloadCert(); err != nil {
+				fmt.Fprintf(w, "herald: error: reload: %v; still serving the certificate loaded before\n", err)
+			} else {
+				fmt.Fprintf(w, "herald: reloaded the certificate %s\n", c.String("cert"))
+			}
+		}
+		if site != nil {
+			if did, err := site(); err != nil {
+				fmt.Fprintf(w, "herald: error: reload: %v; still serving the site as it was\n", err)
+			} else {
+				fmt.Fprintf(w, "herald: %s\n", did)
+			}
+		}
 	})
 }
 

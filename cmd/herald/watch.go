@@ -134,12 +134,12 @@ type liveSite struct {
 // watchOrBuild builds the manifest of the site, starting a watcher (and live
 // reload) when a folder is served with --watch.
 func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.Manifest, []manifest.Problem, *liveSite, error) {
-	watching := c.NArg() > 0 && c.Bool("watch")
-	reload, err := liveReloadOn(c, watching)
+	watched := watching(c)
+	reload, err := liveReloadOn(c, watched)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if !watching {
+	if !watched {
 		m, problems, err := manifest.Build(fsys, opts)
 		return m, problems, nil, err
 	}
@@ -153,6 +153,9 @@ func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.
 	}
 	return s.w.Manifest(), s.w.Problems(), s, nil
 }
+
+// watching reports whether herald serve watches its folder.
+func watching(c *cli.Context) bool { return c.NArg() > 0 && c.Bool("watch") }
 
 // liveReloadOn applies --live-reload, or its default: on for a watched
 // folder served on a loopback address, off for a published site (one

@@ -80,6 +80,9 @@ type Cache struct {
 	diskCounted bool
 
 	compressed, diskHits atomic.Int64
+	// What Get found: the form in memory, on disk, or neither (made for
+	// it, or by a compression under way that it waited for).
+	getMemory, getDisk, getMiss atomic.Int64
 }
 
 type key struct {
@@ -134,12 +137,27 @@ func (c *Cache) Get(hash string, cd Coding, src Source) ([]byte, error) {
 	if cd == Identity {
 		return nil, nil
 	}
-	e, err := c.load(key{hash, cd}, src, true)
+	e, from, err := c.load(key{hash, cd}, src, true)
+	switch from {
+	case fromMemory:
+		c.getMemory.Add(1)
+	case fromDisk:
+		c.getDisk.Add(1)
+	default:
+		c.getMiss.Add(1)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return e.data, nil
 }
+
+// Where load found a form.
+const (
+	fromMemory = iota
+	fromDisk
+	fromMade // compressed now, or waited for a compression under way
+)
 
 // Peek returns the encoded form held in memory, without waiting or reading
 // the disk: ok is false when it is not there.
@@ -155,24 +173,31 @@ func (c *Cache) Peek(hash string, cd Coding) (data []byte, ok bool) {
 
 // Stats are a Cache's counters.
 type Stats struct {
-	Compressed  int64 // encoded forms made
-	DiskHits    int64 // encoded forms read from the disk
+	Compressed  int64 // encoded forms made (for Get and by the warmer)
+	DiskHits    int64 // encoded forms read from the disk (for Get and by the warmer)
 	MemoryBytes int64 // encoded bytes held in memory
+
+	// The answers of Get (a request's), by where the form was: in memory,
+	// on disk, or neither (a miss: made for it, or by a compression under
+	// way that it waited for). Identity asks nothing and counts nowhere.
+	GetMemory, GetDisk, GetMiss int64
 }
 
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes}
+	return Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes,
+		GetMemory: c.getMemory.Load(), GetDisk: c.getDisk.Load(), GetMiss: c.getMiss.Load()}
 }
 
-// load returns the entry of k, keeping it in memory when keep is set.
-func (c *Cache) load(k key, src Source, keep bool) (*entry, error) {
+// load returns the entry of k, keeping it in memory when keep is set, and
+// where it was found.
+func (c *Cache) load(k key, src Source, keep bool) (_ *entry, from int, _ error) {
 	c.mu.Lock()
 	if el := c.entries[k]; el != nil {
 		c.lru.MoveToFront(el)
 		c.mu.Unlock()
-		return el.Value.(*entry), nil
+		return el.Value.(*entry), fromMemory, nil
 	}
 	if f := c.flights[k]; f != nil {
 		c.mu.Unlock()
@@ -180,7 +205,7 @@ func (c *Cache) load(k key, src Source, keep bool) (*entry, error) {
 		if f.err == nil && keep {
 			c.keep(f.e)
 		}
-		return f.e, f.err
+		return f.e, fromMade, f.err
 	}
 	f := &flight{done: make(chan struct{})}
 	c.flights[k] = f
@@ -194,25 +219,25 @@ func (c *Cache) load(k key, src Source, keep bool) (*entry, error) {
 		}
 		close(f.done)
 	}()
-	f.e, f.err = c.produce(k, src)
+	f.e, from, f.err = c.produce(k, src)
 	if f.err == nil && keep {
 		c.keep(f.e)
 	}
-	return f.e, f.err
+	return f.e, from, f.err
 }
 
 // produce reads k's form from disk or makes it.
-func (c *Cache) produce(k key, src Source) (*entry, error) {
+func (c *Cache) produce(k key, src Source) (_ *entry, from int, _ error) {
 	if e := c.readDisk(k); e != nil {
 		c.diskHits.Add(1)
-		return e, nil
+		return e, fromDisk, nil
 	}
 	data, err := src()
 	if err != nil {
-		return nil, err
+		return nil, fromMade, err
 	}
 	if sha256Hex(data) != k.hash {
-		return nil, ErrChanged
+		return nil, fromMade, ErrChanged
 	}
 	e := &entry{key: k}
 	if enc := c.enc.Encode(k.c, data); Worth(len(enc), len(data)) {
@@ -220,7 +245,7 @@ func (c *Cache) produce(k key, src Source) (*entry, error) {
 	}
 	c.compressed.Add(1)
 	c.writeDisk(e) // a form not kept is made again: nothing to report
-	return e, nil
+	return e, fromMade, nil
 }
 
 // keep puts e in memory, first in line, and evicts the least recently used

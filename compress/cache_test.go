@@ -308,3 +308,28 @@ func diskUsage(t *testing.T, dir string) int64 {
 	})
 	return n
 }
+
+// TestGetStats: each Get counts once, where its form was: made (a miss),
+// then in memory; a second cache on the same folder finds it on disk.
+func TestGetStats(t *testing.T) {
+	dir := t.TempDir()
+	data := text("stats")
+	h := sha256Hex(data)
+	c := New(Options{Dir: dir})
+	defer c.Close()
+	for range 3 {
+		if _, err := c.Get(h, Gzip, constSource(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Get(h, Identity, constSource(data))
+	if s := c.Stats(); s.GetMiss != 1 || s.GetMemory != 2 || s.GetDisk != 0 {
+		t.Errorf("after 3 Gets: %+v, want 1 miss, 2 from memory", s)
+	}
+	c2 := New(Options{Dir: dir})
+	defer c2.Close()
+	c2.Get(h, Gzip, constSource(data))
+	if s := c2.Stats(); s.GetMiss != 0 || s.GetMemory != 0 || s.GetDisk != 1 {
+		t.Errorf("a new cache on the folder: %+v, want 1 from disk", s)
+	}
+}

@@ -44,29 +44,41 @@ func (f AccessLogFormat) Logger(w io.Writer) *slog.Logger {
 	return nil
 }
 
+// Record is what the handler did for one request, as the access log and
+// Options.Observe see it.
+type Record struct {
+	Status int   // the final status (200 when the handler set none)
+	Bytes  int64 // body bytes written
+	Pushed int   // assets pushed (PUSH_PROMISE sent)
+	Hinted int   // links sent in a 103 Early Hints response
+	// DigestHits are the critical assets not pushed because the client's
+	// cache digest cookie says it has them, counted where the client is
+	// known to take push (see Handler.push).
+	DigestHits int
+	Duration   time.Duration
+}
+
 // loggingWriter records the status and size of a response for the access
-// log. It passes push, flush and the rest through to the real writer.
+// log and Options.Observe. It passes push, flush and the rest through to
+// the real writer.
 type loggingWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
-	pushed int // assets pushed (PUSH_PROMISE sent)
-	hinted int // links sent in a 103 Early Hints response
+	Record
 }
 
 func (w *loggingWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
+	if w.Status == 0 && code >= 200 {
+		w.Status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *loggingWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	if w.Status == 0 {
+		w.Status = http.StatusOK
 	}
 	n, err := w.ResponseWriter.Write(p)
-	w.bytes += int64(n)
+	w.Bytes += int64(n)
 	return n, err
 }
 
@@ -81,17 +93,27 @@ func (w *loggingWriter) Push(target string, opts *http.PushOptions) error {
 
 func (w *loggingWriter) Flush() { http.NewResponseController(w.ResponseWriter).Flush() }
 
+// finish hands the record of a request to the access log and the observer.
+func (h *Handler) finish(r *http.Request, w *loggingWriter, start time.Time) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
+	}
+	w.Duration = time.Since(start)
+	if h.opts.AccessLog != nil {
+		h.logAccess(r, &w.Record)
+	}
+	if h.opts.Observe != nil {
+		h.opts.Observe(r, w.Record)
+	}
+}
+
 // logAccess logs a request: one record at level Info, as a logfmt line or
 // a JSON object depending on the access logger's handler.
-func (h *Handler) logAccess(r *http.Request, w *loggingWriter, start time.Time) {
-	status := w.status
-	if status == 0 {
-		status = http.StatusOK
-	}
+func (h *Handler) logAccess(r *http.Request, rec *Record) {
 	h.opts.AccessLog.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("host", r.Host), slog.String("method", r.Method), slog.String("path", r.URL.RequestURI()),
-		slog.String("protocol", r.Proto), slog.Int("status", status), slog.Int64("bytes", w.bytes),
-		slog.Duration("duration", time.Since(start)), slog.Int("pushed", w.pushed), slog.Int("hinted", w.hinted),
+		slog.String("protocol", r.Proto), slog.Int("status", rec.Status), slog.Int64("bytes", rec.Bytes),
+		slog.Duration("duration", rec.Duration), slog.Int("pushed", rec.Pushed), slog.Int("hinted", rec.Hinted),
 		slog.String("user_agent", r.UserAgent()), slog.String("referer", r.Referer()),
 		slog.String("remote", r.RemoteAddr))
 }

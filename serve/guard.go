@@ -39,6 +39,7 @@ import (
 // connInfo is what the server knows of one connection.
 type connInfo struct {
 	noPush atomic.Bool // a Push on this connection returned http.ErrNotSupported
+	pushOK atomic.Bool // a Push on this connection was accepted: the client takes push
 	// pushing counts the pushed streams promised on this connection whose
 	// handler has not returned. A Push takes its place before it asks, so
 	// the pushed handler, which may run before Push returns, finds it.
@@ -146,10 +147,19 @@ func (w *guardedWriter) Push(target string, opts *http.PushOptions) error {
 		// let a client that resets its pages push without bound.)
 		ci.pushing.Add(-1)
 	}
-	if errors.Is(err, http.ErrNotSupported) {
+	switch {
+	case err == nil:
+		ci.pushOK.Store(true)
+	case errors.Is(err, http.ErrNotSupported):
 		ci.noPush.Store(true)
 	}
 	return err
+}
+
+// pushAccepted reports whether the connection of r has accepted a push.
+func pushAccepted(r *http.Request) bool {
+	ci, _ := r.Context().Value(connInfoKey{}).(*connInfo)
+	return ci != nil && ci.pushOK.Load()
 }
 
 // progress moves the write deadline StallTimeout ahead, before a write that

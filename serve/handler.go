@@ -104,6 +104,10 @@ type Options struct {
 	// AccessLog, when set, receives one record per request at level
 	// Info (see AccessLogFormat.Logger).
 	AccessLog *slog.Logger
+	// Observe, when set, is called with the Record of each request once
+	// it is served, on the request's goroutine (herald's metrics). It must
+	// return soon and keep nothing of r.
+	Observe func(r *http.Request, rec Record)
 }
 
 // DefaultOptions returns the options herald serve starts from: every
@@ -270,10 +274,10 @@ func (h *Handler) Manifest() *manifest.Manifest { return h.state.Load().m }
 // ServeHTTP serves a file of the site; for a page it first delivers the
 // page's critical assets.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.opts.AccessLog != nil {
+	if h.opts.AccessLog != nil || h.opts.Observe != nil {
 		lw := &loggingWriter{ResponseWriter: w}
 		start := time.Now()
-		defer func() { h.logAccess(r, lw, start) }()
+		defer h.finish(r, lw, start)
 		w = lw
 	}
 	hdr := w.Header()
@@ -386,10 +390,10 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 	var haveBuf [digestMaxEntries]uint16
 	have := readDigest(r, haveBuf[:0])
 	var sentBuf [32]uint16
-	sent := h.push(w, r, plan, have, sentBuf[:0])
-	lw, _ := w.(*loggingWriter) // nil without an access log
+	sent, held := h.push(w, r, plan, have, sentBuf[:0])
+	lw, _ := w.(*loggingWriter) // nil without an access log or observer
 	if lw != nil {
-		lw.pushed = len(sent)
+		lw.Pushed, lw.DigestHits = len(sent), held
 	}
 
 	nav := isNavigation(r)
@@ -403,7 +407,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 		}
 		hinted = true
 		if lw != nil {
-			lw.hinted = len(plan.links)
+			lw.Hinted = len(plan.links)
 		}
 	}
 	if h.opts.Preload {

@@ -109,6 +109,9 @@ type Change struct {
 	Manifest *manifest.Manifest
 	// Problems are the files the build could not use as they are.
 	Problems []manifest.Problem
+	// Took is the time the update (or the rebuild) took, from the batch
+	// handed over to the new manifest in service.
+	Took time.Duration
 }
 
 // Watcher keeps the manifest of one folder current.
@@ -286,6 +289,7 @@ func (w *Watcher) applyLoop(batches <-chan batch, prep <-chan []string) {
 
 // apply turns one batch into a new manifest in service.
 func (w *Watcher) apply(b batch) {
+	start := time.Now()
 	if b.full {
 		// Files whose bytes did not change are not parsed again: a
 		// generator that rewrites the whole site costs little more than
@@ -305,7 +309,7 @@ func (w *Watcher) apply(b batch) {
 	problems := w.builder.Problems()
 	w.noteProblems(problems)
 	if w.opts.OnChange != nil {
-		w.opts.OnChange(Change{Paths: diff(old, m), Full: b.full, Manifest: m, Problems: problems})
+		w.opts.OnChange(Change{Paths: diff(old, m), Full: b.full, Manifest: m, Problems: problems, Took: time.Since(start)})
 	}
 }
 

@@ -54,6 +54,9 @@ type Server struct {
 	// tls.local = true; empty means localca.DefaultDir. Read it with
 	// CertDir.
 	LocalCertDir string
+	// Metrics is the address of the Prometheus metrics endpoint; empty:
+	// none.
+	Metrics string
 }
 
 // CertDir is the folder of the local certificate authority: LocalCertDir,
@@ -222,6 +225,9 @@ func (p *parser) server(r *rawServer) {
 		s.LocalCertDir = p.path(dir)
 	}
 	s.Listen = p.addrs("server.listen", r.Listen)
+	if s.Metrics = p.str("server.metrics", r.Metrics); s.Metrics != "" && !ValidListenAddr(s.Metrics) {
+		p.errorf("server.metrics", "%q is not a listen address: write host:port, such as \"127.0.0.1:9180\"", s.Metrics)
+	}
 }
 
 func (p *parser) site(i int, r *rawSite) {

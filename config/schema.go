@@ -26,6 +26,7 @@ type rawServer struct {
 	Coalesce          any `toml:"coalesce"`
 	HTTP3             any `toml:"http3"`
 	LocalCertDir      any `toml:"local_cert_dir"`
+	Metrics           any `toml:"metrics"`
 }
 
 type rawSite struct {

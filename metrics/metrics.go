@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"herald/compress"
 	"herald/serve"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,7 +48,8 @@ type Metrics struct {
 	rebuilds                          *prometheus.CounterVec // kind
 	rebuildSeconds                    prometheus.Histogram
 
-	certs atomic.Pointer[func() []Cert]
+	certs    atomic.Pointer[func() []Cert]
+	compress atomic.Pointer[func() compress.Stats]
 }
 
 // New returns the metrics of a process. With sites, the request metrics
@@ -76,7 +78,7 @@ func New(sites bool) *Metrics {
 		Help:    "Time from a batch of file changes handed over to its manifest in service.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}})
 	m.reg.MustRegister(m.requests, m.bytes, m.pushes, m.hinted, m.digestHits, m.duration, m.rebuilds, m.rebuildSeconds,
-		compressCollector{}, certCollector{m},
+		compressCollector{m}, certCollector{m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -192,7 +194,7 @@ func (m *Metrics) Rebuilt(full bool, took time.Duration) {
 }
 
 // compressCollector reads the compression cache's counters at each scrape.
-type compressCollector struct{}
+type compressCollector struct{ m *Metrics }
 
 var (
 	compressHits = prometheus.NewDesc("herald_compress_cache_hits_total",
@@ -209,13 +211,20 @@ func (compressCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- compressBytes
 }
 
-func (compressCollector) Collect(ch chan<- prometheus.Metric) {
-	s := serve.CompressStats()
+func (c compressCollector) Collect(ch chan<- prometheus.Metric) {
+	var s compress.Stats
+	if stats := c.m.compress.Load(); stats != nil {
+		s = (*stats)()
+	}
 	ch <- prometheus.MustNewConstMetric(compressHits, prometheus.CounterValue, float64(s.GetMemory), "memory")
 	ch <- prometheus.MustNewConstMetric(compressHits, prometheus.CounterValue, float64(s.GetDisk), "disk")
 	ch <- prometheus.MustNewConstMetric(compressMisses, prometheus.CounterValue, float64(s.GetMiss))
 	ch <- prometheus.MustNewConstMetric(compressBytes, prometheus.GaugeValue, float64(s.MemoryBytes))
 }
+
+// Compression sets what reads the counters of the cache of compressed
+// forms the handlers share (compress.Cache.Stats), called at each scrape.
+func (m *Metrics) Compression(stats func() compress.Stats) { m.compress.Store(&stats) }
 
 // Cert is a certificate herald serves, under a name: the first of its
 // host names.

@@ -75,6 +75,19 @@ func Open(c *config.Config, srv Backend) (*Running, error) {
 	return r, nil
 }
 
+// Certificate is the certificate the site serves to a client asking for
+// host, nil without TLS or when none is to be had.
+func (o *Opened) Certificate(host string) *tls.Certificate {
+	if o.cert == nil {
+		return nil
+	}
+	c, err := o.cert(&tls.ClientHelloInfo{ServerName: host})
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
 // Findings lists what opening the sites found that does not stop them
 // being served: a not_found page the site does not have (a missing page
 // then gets a plain 404), and each file of a site's folder that its

@@ -173,11 +173,18 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			defer reloadOnHangup(c, reloadCert, nil, "a bundle serves the site it carries; SIGHUP reads --cert and --key again when given")()
 			opts.Compressed = compressedCache()
 			defer opts.Compressed.Close()
+			mx, err := metricsFor(c.String("metrics"), false)
+			if err != nil {
+				return err
+			}
+			observe(mx, &opts, srv.TLS)
 			h := serve.New(b.FS(), b.Manifest(), opts)
 			collectOften()
 			var requests inFlight
 			return serveUntilStopped(&requests, func(ctx context.Context) error {
-				return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+				return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
+					return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+				})
 			})
 		},
 	}

@@ -50,7 +50,7 @@ func runConfigCheck(c *cli.Context) error {
 	cfg, err := config.Load(file)
 	if err == nil {
 		var running *sites.Running
-		if running, err = sites.Open(cfg, backend(cfg, slog.New(slog.DiscardHandler), io.Discard, nil)); err == nil {
+		if running, err = sites.Open(cfg, backend(cfg, slog.New(slog.DiscardHandler), io.Discard, nil, nil)); err == nil {
 			defer running.Close()
 			return listFindings(c, running)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"herald/config"
 	"herald/localca"
 	"herald/manifest"
+	"herald/metrics"
 	"herald/serve"
 	"herald/sites"
 
@@ -81,10 +83,14 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer closeSite()
+	mx, err := metricsFor(c.String("metrics"), false)
+	if err != nil {
+		return err
+	}
 	var served atomic.Pointer[serve.Handler] // set once the site is built: a SIGHUP meanwhile finds nothing to rebuild
 	rebuild, nothing := siteReload(c, fsys, buildOpts, &served)
 	defer reloadOnHangup(c, reloadCert, rebuild, nothing)()
-	m, problems, live, err := watchOrBuild(c, fsys, buildOpts)
+	m, problems, live, err := watchOrBuild(c, fsys, buildOpts, mx)
 	if err != nil {
 		return err
 	}
@@ -101,13 +107,16 @@ func runServe(c *cli.Context) error {
 	live.wire(&opts)
 	opts.Compressed = compressedCache()
 	defer opts.Compressed.Close()
+	observe(mx, &opts, srv.TLS)
 	h := serve.New(fsys, m, opts)
 	served.Store(h)
 	collectOften()
 	var requests inFlight
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
 		live.start(ctx, h)
-		return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+		return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
+			return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+		})
 	})
 }
 
@@ -120,6 +129,21 @@ func compressedCache() *compress.Cache {
 		dir = ""
 	}
 	return compress.New(compress.Options{Dir: dir})
+}
+
+// observe counts the requests of one site (herald serve DIR, a bundle)
+// in mx, if set, with its compressed forms and the certificate of cfg, if any.
+func observe(mx *metrics.Metrics, opts *serve.Options, cfg *tls.Config) {
+	if mx == nil {
+		return
+	}
+	opts.Observe = mx.Observer("")
+	if opts.Compressed != nil {
+		mx.Compression(opts.Compressed.Stats)
+	}
+	if cfg != nil {
+		mx.Certificates(func() []metrics.Cert { return metrics.ConfigCerts(cfg, "") })
+	}
 }
 
 // siteReload is what SIGHUP does to the site of herald serve: a folder

@@ -16,6 +16,7 @@ import (
 	"herald/compress"
 	"herald/config"
 	"herald/manifest"
+	"herald/metrics"
 	"herald/serve"
 	"herald/sites"
 
@@ -43,6 +44,7 @@ var configKeys = []struct{ flag, instead string }{
 	{"push-max-count", "max_count in the site's [site.push]"},
 	{"origin", "origin = \"https://...\" in the [[site]]"},
 	{"access-log", "access_log = true or \"json\" in [server]"},
+	{"metrics", "metrics = \"127.0.0.1:9180\" in [server]"},
 	{"watch", ""}, // no key: the sites of a file are not watched
 	{"live-reload", ""},
 }
@@ -77,7 +79,11 @@ func serveConfig(c *cli.Context, file string) error {
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 	cache := compressedCache()
 	defer cache.Close()
-	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache))
+	mx, _ := metricsFor(cfg.Server.Metrics, true) // checked by config.Load
+	if mx != nil {
+		mx.Compression(cache.Stats)
+	}
+	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache, mx))
 	if err != nil {
 		return configError(err)
 	}
@@ -86,25 +92,38 @@ func serveConfig(c *cli.Context, file string) error {
 	}
 	live := sites.NewLive(running)
 	defer live.Close()
-	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger, cache) })
+	if mx != nil {
+		mx.Certificates(func() []metrics.Cert { return siteCerts(live.Running()) })
+	}
+	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger, cache, mx) })
 	defer stopReloads()
 	collectOften()
-	// Once every listener accepts connections (each got its port), print
-	// the URLs that reach the sites, the first site's first: a listener's
-	// own URL gets 404 when the sites list host names.
+	var requests inFlight
+	srv := cfg.Server
+	limits := serve.ServerOptions{ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
+		WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes, Logger: logger}
+	return serveUntilStopped(&requests, func(ctx context.Context) error {
+		return withMetrics(ctx, mx, srv.Metrics, limits, c.App.ErrWriter, func(ctx context.Context) error {
+			return serveSites(ctx, c, live, running, cfg.Server, &requests, logger)
+		})
+	})
+}
+
+// serveSites serves the listeners of live, and prints the URLs that reach
+// the sites once every listener accepts connections (each got its port),
+// the first site's first: a listener's own URL gets 404 when the sites
+// list host names.
+func serveSites(ctx context.Context, c *cli.Context, live *sites.Live, running *sites.Running, srv config.Server, requests *inFlight, logger *slog.Logger) error {
 	var mu sync.Mutex
 	served := map[string]string{}
-	var requests inFlight
-	return serveUntilStopped(&requests, func(ctx context.Context) error {
-		return serveListeners(ctx, live, cfg.Server, &requests, logger, func(l *sites.Listener, url string) {
-			mu.Lock()
-			defer mu.Unlock()
-			if served[l.Addr] = url; len(served) == len(live.Listeners()) {
-				for _, u := range running.URLs(served) {
-					fmt.Fprintln(c.App.Writer, u)
-				}
+	return serveListeners(ctx, live, srv, requests, logger, func(l *sites.Listener, url string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if served[l.Addr] = url; len(served) == len(live.Listeners()) {
+			for _, u := range running.URLs(served) {
+				fmt.Fprintln(c.App.Writer, u)
 			}
-		})
+		}
 	})
 }
 
@@ -112,12 +131,12 @@ func serveConfig(c *cli.Context, file string) error {
 // it names, and serves it instead of the one served. A file with mistakes
 // is reported as herald config check lists them, and the sites served
 // stay as they were.
-func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger, cache *compress.Cache) {
+func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger, cache *compress.Cache, mx *metrics.Metrics) {
 	w := c.App.ErrWriter
 	cfg, err := config.Load(file)
 	var running *sites.Running
 	if err == nil {
-		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache))
+		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache, mx))
 	}
 	if err == nil {
 		before := live.Running().Config.Server
@@ -130,7 +149,7 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 				fmt.Fprintf(w, "herald: warning: reload: %s\n", r)
 			}
 			if serverSettingsChanged(before, cfg.Server) {
-				fmt.Fprintf(w, "herald: warning: reload: the timeouts, limits, coalesce and http3 of [server] change when herald restarts\n")
+				fmt.Fprintf(w, "herald: warning: reload: the timeouts, limits, coalesce, http3 and metrics of [server] change when herald restarts\n")
 			}
 			fmt.Fprintf(w, "herald: reloaded %s: %d sites\n", file, len(running.Sites))
 			return
@@ -157,13 +176,17 @@ func serverSettingsChanged(a, b config.Server) bool {
 }
 
 // backend makes each site's handler from its settings; the access log, if
-// the file asks for one, is written to errWriter.
-func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache *compress.Cache) sites.Backend {
+// the file asks for one, is written to errWriter, and its requests are
+// counted in mx, if set.
+func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache *compress.Cache, mx *metrics.Metrics) sites.Backend {
 	return sites.Backend{
 		Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
 			opts := siteOptions(s)
 			opts.Compressed = cache
 			opts.Logger = logger.With("site", s.Name)
+			if mx != nil {
+				opts.Observe = mx.Observer(s.Name)
+			}
 			if l := cfg.Server.AccessLog.Logger(errWriter); l != nil {
 				opts.AccessLog = l.With("site", s.Name)
 			}
@@ -172,6 +195,22 @@ func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache
 		LoadCert:  serve.LoadCert,
 		LocalCert: serve.LocalCert,
 	}
+}
+
+// siteCerts are the certificates the sites of r serve, each asked for
+// the site's first host name.
+func siteCerts(r *sites.Running) []metrics.Cert {
+	var list []metrics.Cert
+	for _, s := range r.Sites {
+		host := ""
+		if len(s.Hosts) > 0 {
+			host = s.Hosts[0]
+		}
+		if cert, ok := metrics.CertOf(s.Certificate(host)); ok {
+			list = append(list, cert)
+		}
+	}
+	return list
 }
 
 // siteOptions are the handler options of a site: its settings, and the

@@ -17,6 +17,7 @@ func listenFlags() []cli.Flag {
 		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
 		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
 		newSwitch("http3", true, "HTTP/3 over UDP on the same port, with TLS"),
+		&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics, such as 127.0.0.1:9180"},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"herald/manifest"
+	"herald/metrics"
 	"herald/serve"
 	"herald/watch"
 
@@ -127,13 +128,14 @@ var serveWatchFlags = []cli.Flag{
 type liveSite struct {
 	w      *watch.Watcher
 	reload *serve.LiveReload // nil: live reload off
+	mx     *metrics.Metrics  // nil: no metrics
 	mu     sync.Mutex
 	h      *serve.Handler // set by start; guarded by mu
 }
 
 // watchOrBuild builds the manifest of the site, starting a watcher (and live
 // reload) when a folder is served with --watch.
-func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.Manifest, []manifest.Problem, *liveSite, error) {
+func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options, mx *metrics.Metrics) (*manifest.Manifest, []manifest.Problem, *liveSite, error) {
 	watched := watching(c)
 	reload, err := liveReloadOn(c, watched)
 	if err != nil {
@@ -144,7 +146,7 @@ func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options) (*manifest.
 		return m, problems, nil, err
 	}
 	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
-	s := &liveSite{}
+	s := &liveSite{mx: mx}
 	if s.w, err = watch.New(c.Args().First(), watch.Options{Manifest: opts, Logger: logger, OnChange: s.changed}); err != nil {
 		return nil, nil, nil, err
 	}
@@ -193,6 +195,9 @@ func loopback(addr string) bool {
 
 // changed is the watcher's callback.
 func (s *liveSite) changed(ch watch.Change) {
+	if s.mx != nil {
+		s.mx.Rebuilt(ch.Full, ch.Took)
+	}
 	s.mu.Lock()
 	if s.h != nil {
 		s.h.SetManifest(ch.Manifest)

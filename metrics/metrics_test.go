@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/compress"
 	"herald/internal/testsite"
 	"herald/metrics"
 	"herald/serve"
@@ -50,6 +51,9 @@ func TestMetrics(t *testing.T) {
 	m := metrics.New(false)
 	opts := serve.DefaultOptions()
 	opts.Observe = m.Observer("")
+	opts.Compressed = compress.New(compress.Options{})
+	defer opts.Compressed.Close()
+	m.Compression(opts.Compressed.Stats)
 	var h *serve.Handler
 	changed := make(chan struct{}, 10)
 	w, err := watch.New(dir, watch.Options{OnChange: func(ch watch.Change) {

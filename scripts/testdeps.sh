@@ -18,3 +18,12 @@ command -v npm >/dev/null || {
 	[ -n "$need" ] || $SUDO apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q npm >/dev/null
 }
+# Pebble, Let's Encrypt's test ACME server, and its mock DNS server: the
+# ACME tests start them (go install ships no certificates; the tests make
+# those).
+for p in pebble pebble-challtestsrv; do
+	command -v "$p" >/dev/null || [ -x "$(go env GOPATH)/bin/$p" ] || {
+		echo "testdeps: installing $p"
+		go install "github.com/letsencrypt/pebble/v2/cmd/$p@v2.10.3"
+	}
+done

@@ -209,7 +209,7 @@ func (m *Manager) onEvent(_ context.Context, event string, data map[string]any) 
 	host, _ := data["identifier"].(string)
 	switch event {
 	case "cached_managed_cert":
-		m.log.Info("acme: certificate loaded from storage", "hosts", data["sans"])
+		m.log.Info("acme: certificate in use", "hosts", data["sans"])
 	case "cert_obtained":
 		m.log.Info("acme: certificate obtained", "host", host, "renewal", data["renewal"], "issuer", data["issuer"])
 	case "cert_failed":

@@ -192,7 +192,7 @@ func TestACMEObtain(t *testing.T) {
 	again.m.Manage(hosts[:1])
 	again.m.Start()
 	again.waitCert(t, hosts[0])
-	waitLog(t, again.log, "certificate loaded from storage", "a.herald.test")
+	waitLog(t, again.log, "certificate in use", "a.herald.test")
 	if strings.Contains(again.log.String(), "certificate obtained") {
 		t.Errorf("a second herald on the same storage ordered again:\n%s", again.log)
 	}

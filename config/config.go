@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -57,6 +58,29 @@ type Server struct {
 	// Metrics is the address of the Prometheus metrics endpoint; empty:
 	// none.
 	Metrics string
+	// ACME is where the sites with tls.acme = true get their certificates.
+	ACME ACME
+}
+
+// ACME is [server.acme]: the certificate authority of the sites with
+// tls.acme = true, and herald's plain-HTTP listener for them.
+type ACME struct {
+	Email     string // the account's contact address
+	Directory string // the directory URL; "": Let's Encrypt (acme.LetsEncrypt)
+	CARoot    string // PEM roots to trust for the directory's own TLS; "": the system's
+	Storage   string // accounts, keys and certificates; "": acme.DefaultStorage
+	// HTTPListen answers HTTP-01 challenges and redirects every other
+	// request to HTTPS, when a site uses ACME.
+	HTTPListen string
+}
+
+// DefaultACMEHTTPListen is the plain-HTTP listener of ACME sites: the
+// authority validates HTTP-01 on port 80.
+const DefaultACMEHTTPListen = ":80"
+
+// UsesACME reports whether a site gets its certificate with ACME.
+func (c *Config) UsesACME() bool {
+	return slices.ContainsFunc(c.Sites, func(s *Site) bool { return s.TLS != nil && s.TLS.ACME })
 }
 
 // CertDir is the folder of the local certificate authority: LocalCertDir,
@@ -94,7 +118,8 @@ type Site struct {
 // TLS is where a site's certificate comes from.
 type TLS struct {
 	Cert, Key string // PEM files, or
-	Local     bool   // a localhost certificate from herald's local CA
+	Local     bool   // a localhost certificate from herald's local CA, or
+	ACME      bool   // one obtained for the site's hosts ([server.acme])
 }
 
 // Error is one mistake in a configuration file, at a line and key.
@@ -228,6 +253,34 @@ func (p *parser) server(r *rawServer) {
 	if s.Metrics = p.str("server.metrics", r.Metrics); s.Metrics != "" && !ValidListenAddr(s.Metrics) {
 		p.errorf("server.metrics", "%q is not a listen address: write host:port, such as \"127.0.0.1:9180\"", s.Metrics)
 	}
+	p.acme(&r.ACME)
+}
+
+func (p *parser) acme(r *rawACME) {
+	a := &p.c.Server.ACME
+	a.Email = p.str("server.acme.email", r.Email)
+	if a.Email != "" && !strings.Contains(a.Email, "@") {
+		p.errorf("server.acme.email", "%q is not an email address: write one such as \"admin@example.com\", where the authority can warn of certificates about to expire", a.Email)
+	}
+	if a.Directory = p.str("server.acme.directory", r.Directory); a.Directory != "" {
+		if u, err := url.Parse(a.Directory); err != nil || u.Scheme != "https" || u.Host == "" {
+			p.errorf("server.acme.directory", "%q is not an ACME directory URL: write the https:// URL of the directory, such as \"https://acme-v02.api.letsencrypt.org/directory\" (the default)", a.Directory)
+		}
+	}
+	if root := p.str("server.acme.ca_root", r.CARoot); root != "" {
+		a.CARoot = p.path(root)
+	}
+	if dir := p.str("server.acme.storage", r.Storage); dir != "" {
+		a.Storage = p.path(dir)
+	}
+	a.HTTPListen = DefaultACMEHTTPListen
+	if r.HTTPListen != nil {
+		a.HTTPListen = p.str("server.acme.http_listen", r.HTTPListen)
+		_, port, _ := net.SplitHostPort(a.HTTPListen)
+		if !ValidListenAddr(a.HTTPListen) || port == "0" {
+			p.errorf("server.acme.http_listen", "%q is not a listen address with a port: write host:port or :port, such as \":80\" (the default; the authority validates on port 80)", a.HTTPListen)
+		}
+	}
 }
 
 func (p *parser) site(i int, r *rawSite) {
@@ -261,10 +314,13 @@ func (p *parser) site(i int, r *rawSite) {
 	if r.Listen == nil {
 		s.Listen = p.c.Server.Listen
 	}
-	s.TLS = p.tls(i, &r.TLS)
+	s.TLS = p.tls(i, &r.TLS, s.Hosts)
 	if len(s.Listen) == 0 {
 		s.Listen = []string{":" + serve.DefaultPort} // every interface: a configured server is for the network
-		if s.TLS != nil {
+		switch {
+		case s.TLS != nil && s.TLS.ACME:
+			s.Listen = []string{":443"} // where the authority validates TLS-ALPN-01, and where HTTPS is found
+		case s.TLS != nil:
 			s.Listen = []string{":" + serve.DefaultTLSPort}
 		}
 	}
@@ -300,11 +356,26 @@ func (p *parser) site(i int, r *rawSite) {
 	p.c.Sites = append(p.c.Sites, s)
 }
 
-func (p *parser) tls(i int, r *rawTLS) *TLS {
+func (p *parser) tls(i int, r *rawTLS, hosts []string) *TLS {
 	at := func(key string) string { return fmt.Sprintf("site[%d].tls.%s", i, key) }
 	cert, key := p.str(at("cert"), r.Cert), p.str(at("key"), r.Key)
 	local := p.boolean(at("local"), r.Local, false)
+	acme := p.boolean(at("acme"), r.ACME, false)
 	switch {
+	case acme && (cert != "" || key != "" || local):
+		p.errorf(at("acme"), "acme = true obtains the certificate from [server.acme]: remove cert, key and local, or acme")
+		return nil
+	case acme && len(hosts) == 0:
+		p.errorf(at("acme"), "acme = true needs the host names to get a certificate for: list them in the [[site]], such as hosts = [\"example.com\", \"www.example.com\"]")
+		return nil
+	case acme:
+		for _, h := range hosts {
+			if strings.HasPrefix(h, "*.") {
+				p.errorf(at("acme"), "%q: a wildcard certificate needs the DNS-01 challenge, which herald does not answer: list each host name, or give cert and key", h)
+				return nil
+			}
+		}
+		return &TLS{ACME: true}
 	case local && (cert != "" || key != ""):
 		p.errorf(at("local"), "local = true makes a development certificate: remove cert and key, or local")
 		return nil
@@ -342,6 +413,12 @@ func (p *parser) listeners() {
 			s := byAddr[a][0]
 			p.errorf(fmt.Sprintf("site[%d].listen", s.Index), "%s listens on %q, which takes the port of %q (%s) too, so one could not start: "+
 				"write the same address for both, or give them different ports", s.Name, a, b, byAddr[b][0].Name)
+		}
+	}
+	if a := p.c.Server.ACME.HTTPListen; p.c.UsesACME() && ValidListenAddr(a) {
+		if b := takenBy(ports, a); b != "" {
+			p.errorf("server.acme.http_listen", "the ACME sites' plain-HTTP listener %q (challenges, and redirects to HTTPS) takes the port of %q (%s): "+
+				"give http_listen in [server.acme] another address, or listen elsewhere with %[3]s", a, b, byAddr[b][0].Name)
 		}
 	}
 	for _, a := range addrs {

@@ -122,6 +122,17 @@ func TestConfigErrors(t *testing.T) {
 		{"address listed twice", site + "listen = [\"127.0.0.1:8080\", \"127.0.0.1:8080\"]\n", 3, "site.listen", `"127.0.0.1:8080" is listed twice`},
 		{"every address and one of them", "[server]\nlisten = [\":8080\"]\n[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\nlisten = [\"127.0.0.1:8080\"]\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n",
 			7, "site.listen", `b.com listens on ":8080", which takes the port of "127.0.0.1:8080" (a.com) too`},
+		{"ACME with cert and key", site + "hosts = [\"a.com\"]\n[site.tls]\nacme = true\ncert = \"c.pem\"\nkey = \"k.pem\"\n", 5, "site.tls.acme", "remove cert, key and local, or acme"},
+		{"ACME with local", site + "hosts = [\"a.com\"]\n[site.tls]\nlocal = true\nacme = true\n", 6, "site.tls.acme", "remove cert, key and local, or acme"},
+		{"ACME without hosts", site + "[site.tls]\nacme = true\n", 4, "site.tls.acme", "acme = true needs the host names"},
+		{"ACME for a wildcard", site + "hosts = [\"*.a.com\"]\n[site.tls]\nacme = true\n", 5, "site.tls.acme", "needs the DNS-01 challenge"},
+		{"ACME not a boolean", site + "hosts = [\"a.com\"]\n[site.tls]\nacme = \"yes\"\n", 5, "site.tls.acme", "write true or false"},
+		{"ACME directory not a URL", "[server.acme]\ndirectory = \"letsencrypt\"\n" + site, 2, "server.acme.directory", "is not an ACME directory URL"},
+		{"ACME email", "[server.acme]\nemail = \"admin\"\n" + site, 2, "server.acme.email", "is not an email address"},
+		{"ACME listener without a port", "[server.acme]\nhttp_listen = \":0\"\n" + site, 2, "server.acme.http_listen", "is not a listen address with a port"},
+		{"ACME listener takes a site's port", "[server.acme]\nhttp_listen = \":8080\"\n[[site]]\nroot = \"a\"\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n[site.tls]\nacme = true\n", 2, "server.acme.http_listen", `listener ":8080" (challenges, and redirects to HTTPS) takes the port of ":8080" (site 1)`},
+		{"unknown ACME key", "[server.acme]\nmail = \"a@b.c\"\n" + site, 2, "server.acme.mail", "did you mean email?"},
+		{"server.acme not a table", "[server]\nacme = true\n" + site, 2, "server.acme", "true is a boolean: write a table, such as\n\t[server.acme]"},
 		{"TLS and plain on one address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\nlisten = [\":8443\"]\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n[site.tls]\nlocal = true\n", 5, "site.listen", "one uses TLS and the other does not"},
 	}
 	for _, tt := range tests {
@@ -218,6 +229,40 @@ func TestREADMEExample(t *testing.T) {
 	}
 	if block != string(file) {
 		t.Error("the example configuration in README.md differs from config/testdata/herald.example.toml: copy the file into the README")
+	}
+}
+
+// TestACMEConfig: [server.acme] and tls.acme as read, with the defaults
+// of what is left out.
+func TestACMEConfig(t *testing.T) {
+	c, err := Parse(filepath.Join("etc", "herald.toml"), []byte(`[server.acme]
+email = "admin@example.com"
+ca_root = "root.pem"
+storage = "acme"
+[[site]]
+hosts = ["example.com", "www.example.com"]
+root = "public"
+[site.tls]
+acme = true
+[[site]]
+hosts = ["other.example.com"]
+root = "other"
+[site.tls]
+local = true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Server.ACME
+	want := ACME{Email: "admin@example.com", CARoot: filepath.Join("etc", "root.pem"), Storage: filepath.Join("etc", "acme"), HTTPListen: ":80"}
+	if a != want {
+		t.Errorf("[server.acme] = %+v, want %+v", a, want)
+	}
+	if !c.Sites[0].TLS.ACME || c.Sites[1].TLS.ACME || !c.UsesACME() {
+		t.Errorf("tls.acme: %+v, %+v", c.Sites[0].TLS, c.Sites[1].TLS)
+	}
+	if got := c.Sites[0].Listen; len(got) != 1 || got[0] != ":443" {
+		t.Errorf("listen = %q, want :443, the port of HTTPS and of TLS-ALPN-01", got)
 	}
 }
 

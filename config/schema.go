@@ -16,17 +16,26 @@ type rawConfig struct {
 }
 
 type rawServer struct {
-	Listen            any `toml:"listen"`
-	ReadHeaderTimeout any `toml:"read_header_timeout"`
-	ReadTimeout       any `toml:"read_timeout"`
-	WriteTimeout      any `toml:"write_timeout"`
-	IdleTimeout       any `toml:"idle_timeout"`
-	MaxHeaderBytes    any `toml:"max_header_bytes"`
-	AccessLog         any `toml:"access_log"`
-	Coalesce          any `toml:"coalesce"`
-	HTTP3             any `toml:"http3"`
-	LocalCertDir      any `toml:"local_cert_dir"`
-	Metrics           any `toml:"metrics"`
+	Listen            any     `toml:"listen"`
+	ReadHeaderTimeout any     `toml:"read_header_timeout"`
+	ReadTimeout       any     `toml:"read_timeout"`
+	WriteTimeout      any     `toml:"write_timeout"`
+	IdleTimeout       any     `toml:"idle_timeout"`
+	MaxHeaderBytes    any     `toml:"max_header_bytes"`
+	AccessLog         any     `toml:"access_log"`
+	Coalesce          any     `toml:"coalesce"`
+	HTTP3             any     `toml:"http3"`
+	LocalCertDir      any     `toml:"local_cert_dir"`
+	Metrics           any     `toml:"metrics"`
+	ACME              rawACME `toml:"acme"`
+}
+
+type rawACME struct {
+	Email      any `toml:"email"`
+	Directory  any `toml:"directory"`
+	CARoot     any `toml:"ca_root"`
+	Storage    any `toml:"storage"`
+	HTTPListen any `toml:"http_listen"`
 }
 
 type rawSite struct {
@@ -48,6 +57,7 @@ type rawTLS struct {
 	Cert  any `toml:"cert"`
 	Key   any `toml:"key"`
 	Local any `toml:"local"`
+	ACME  any `toml:"acme"`
 }
 
 type rawPush struct {
@@ -67,15 +77,16 @@ type rawCache struct {
 // tableExamples shows how to write each table of the file, for the
 // message about a value where a table belongs.
 var tableExamples = map[string]string{
-	"server":     "[server]\n\tlisten = [\":443\"]",
-	"site":       "[[site]]\n\troot = \"public\"",
-	"site.tls":   "[site.tls]\n\tcert = \"cert.pem\"\n\tkey = \"key.pem\"",
-	"site.push":  "[site.push]\n\tmode = \"auto\"",
-	"site.cache": "[site.cache]\n\thtml = \"no-cache\"",
+	"server":      "[server]\n\tlisten = [\":443\"]",
+	"server.acme": "[server.acme]\n\temail = \"admin@example.com\"",
+	"site":        "[[site]]\n\troot = \"public\"",
+	"site.tls":    "[site.tls]\n\tcert = \"cert.pem\"\n\tkey = \"key.pem\"",
+	"site.push":   "[site.push]\n\tmode = \"auto\"",
+	"site.cache":  "[site.cache]\n\thtml = \"no-cache\"",
 }
 
-// shape checks that the keys holding tables hold tables: [server], the
-// [[site]] list, and each site's [site.tls], [site.push] and [site.cache].
+// shape checks that the keys holding tables hold tables: [server] and its
+// [server.acme], the [[site]] list, and each site's [site.tls], [site.push] and [site.cache].
 func (p *parser) shape(doc map[string]any) {
 	table := func(key, name string, v any) {
 		if _, ok := v.(map[string]any); !ok && v != nil {
@@ -83,6 +94,9 @@ func (p *parser) shape(doc map[string]any) {
 		}
 	}
 	table("server", "server", doc["server"])
+	if server, ok := doc["server"].(map[string]any); ok {
+		table("server.acme", "server.acme", server["acme"])
+	}
 	var list []map[string]any
 	switch v := doc["site"].(type) {
 	case nil:
@@ -110,12 +124,13 @@ func (p *parser) shape(doc map[string]any) {
 // tables names the keys each table may hold, for the message about an
 // unknown key.
 var tables = map[string]reflect.Type{
-	"":           reflect.TypeFor[rawConfig](),
-	"server":     reflect.TypeFor[rawServer](),
-	"site":       reflect.TypeFor[rawSite](),
-	"site.tls":   reflect.TypeFor[rawTLS](),
-	"site.push":  reflect.TypeFor[rawPush](),
-	"site.cache": reflect.TypeFor[rawCache](),
+	"":            reflect.TypeFor[rawConfig](),
+	"server":      reflect.TypeFor[rawServer](),
+	"server.acme": reflect.TypeFor[rawACME](),
+	"site":        reflect.TypeFor[rawSite](),
+	"site.tls":    reflect.TypeFor[rawTLS](),
+	"site.push":   reflect.TypeFor[rawPush](),
+	"site.cache":  reflect.TypeFor[rawCache](),
 }
 
 // keysOf holds validKeys of each table, worked out once.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"herald/acme"
 	"herald/bundle"
 	"herald/config"
 	"herald/manifest"
@@ -48,6 +49,9 @@ type Backend struct {
 	Handler   func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler
 	LoadCert  func(certFile, keyFile string) (*tls.Config, error)
 	LocalCert func(dir string) (*tls.Config, error)
+	// ACME manages the certificates of hosts (sites with tls.acme = true)
+	// and returns how to choose them; nil when herald has no ACME manager.
+	ACME func(hosts []string) func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 }
 
 // Open opens every site of the configuration: its folder (read through an
@@ -116,7 +120,8 @@ func (r *Running) Findings() config.Errors {
 
 // Referenced lists the files and folders the configuration names, which no
 // site serves (manifest.Never): the file itself, each site's certificate,
-// key and bundle, and the local CA's folder when a site uses it.
+// key and bundle, the local CA's folder when a site uses it, and the ACME
+// storage and ca_root when a site uses ACME.
 func Referenced(c *config.Config) []string {
 	list := []string{c.File}
 	local := false
@@ -133,6 +138,16 @@ func Referenced(c *config.Config) []string {
 	}
 	if c.Server.LocalCertDir != "" || local {
 		if dir, err := c.Server.CertDir(); err == nil {
+			list = append(list, dir)
+		}
+	}
+	if a := c.Server.ACME; c.UsesACME() {
+		if a.CARoot != "" {
+			list = append(list, a.CARoot)
+		}
+		if a.Storage != "" {
+			list = append(list, a.Storage)
+		} else if dir, err := acme.DefaultStorage(); err == nil {
 			list = append(list, dir)
 		}
 	}
@@ -167,7 +182,7 @@ func open(c *config.Config, s *config.Site, srv Backend, never *manifest.Never) 
 		}
 	}
 	if s.TLS != nil {
-		if o.cert, key, err = certificate(c, s.TLS, srv); err != nil {
+		if o.cert, key, err = certificate(c, s, srv); err != nil {
 			o.close()
 			return nil, key, err
 		}
@@ -178,10 +193,17 @@ func open(c *config.Config, s *config.Site, srv Backend, never *manifest.Never) 
 
 // certificate loads a site's certificate and returns how to choose it for a
 // TLS handshake.
-func certificate(c *config.Config, t *config.TLS, srv Backend) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), string, error) {
+func certificate(c *config.Config, s *config.Site, srv Backend) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), string, error) {
 	var cfg *tls.Config
 	var err error
 	key := "tls.cert"
+	t := s.TLS
+	if t.ACME {
+		if srv.ACME == nil {
+			return nil, "tls.acme", errors.New("herald started without ACME sites, so it has no listener for the challenges: restart herald to serve this site")
+		}
+		return srv.ACME(s.Hosts), "", nil
+	}
 	if t.Local {
 		key = "tls.local"
 		dir, err := c.Server.CertDir()
@@ -223,6 +245,9 @@ func listeners(sites []*Opened) []*Listener {
 	for _, l := range out {
 		if l.Router.tls {
 			l.TLS = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: l.Router.certificate}
+			if l.Router.acme {
+				l.TLS.NextProtos = []string{acme.NextProto} // TLS-ALPN-01 challenges
+			}
 		}
 	}
 	return out
@@ -292,6 +317,7 @@ type Router struct {
 	any   *Opened            // a site listing no hosts, alone on its address
 	first *Opened            // the certificate for a handshake without SNI
 	tls   bool
+	acme  bool // a site gets its certificate by ACME
 }
 
 func (rt *Router) add(s *Opened) {
@@ -307,6 +333,7 @@ func (rt *Router) add(s *Opened) {
 	}
 	if s.TLS != nil {
 		rt.tls = true
+		rt.acme = rt.acme || s.TLS.ACME
 		if rt.first == nil {
 			rt.first = s
 		}

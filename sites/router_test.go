@@ -1,6 +1,7 @@
 package sites
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -320,5 +322,68 @@ func TestURLs(t *testing.T) {
 				t.Errorf("URLs = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestACMESites: a site with tls.acme gets its certificates from the
+// Backend's ACME manager, given its hosts; the other site on the address
+// keeps its own; the listener offers TLS-ALPN-01's protocol. Without a
+// manager the site is refused at its acme key.
+func TestACMESites(t *testing.T) {
+	dir := t.TempDir()
+	a := testsite.WriteDir(t, map[string]string{"index.html": "site a"})
+	bCert, bKey, bX509 := writeTestCert(t, dir, "b.test")
+	_, _, acmeX509 := writeTestCert(t, dir, "a.test")
+	cfgFile := filepath.Join(dir, "herald.toml")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`
+[server.acme]
+http_listen = "127.0.0.1:8081"
+[[site]]
+hosts = ["a.test", "www.a.test"]
+root = %q
+listen = ["127.0.0.1:8444"]
+[site.tls]
+acme = true
+
+[[site]]
+hosts = ["b.test"]
+root = %[1]q
+listen = ["127.0.0.1:8444"]
+[site.tls]
+cert = %q
+key = %q
+`, a, bCert, bKey)), 0o644)
+	cfg, err := config.Load(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(cfg, fileBackend); err == nil || !strings.Contains(err.Error(), "tls.acme: herald started without ACME sites") {
+		t.Fatalf("Open without a manager: %v", err)
+	}
+	var managed []string
+	backend := fileBackend
+	backend.ACME = func(hosts []string) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		managed = append(managed, hosts...)
+		return func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return &tls.Certificate{Certificate: [][]byte{acmeX509.Raw}}, nil
+		}
+	}
+	r, err := Open(cfg, backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if strings.Join(managed, ",") != "a.test,www.a.test" {
+		t.Errorf("managed %q, want the hosts of the ACME site", managed)
+	}
+	l := r.Listeners[0]
+	if !slices.Contains(l.TLS.NextProtos, "acme-tls/1") {
+		t.Errorf("NextProtos %q lack acme-tls/1", l.TLS.NextProtos)
+	}
+	for host, want := range map[string]*x509.Certificate{"www.a.test": acmeX509, "b.test": bX509} {
+		c, err := l.TLS.GetCertificate(&tls.ClientHelloInfo{ServerName: host})
+		if err != nil || !bytes.Equal(c.Certificate[0], want.Raw) {
+			t.Errorf("%s: not its certificate (%v)", host, err)
+		}
 	}
 }

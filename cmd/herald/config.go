@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 
+	"herald/acme"
 	"herald/config"
 	"herald/sites"
 
@@ -48,9 +49,15 @@ func runConfigCheck(c *cli.Context) error {
 		return usageError("%s is a folder: give the configuration file, such as %s/herald.toml", file, file)
 	}
 	cfg, err := config.Load(file)
+	var certs *acme.Manager // reads ca_root; obtains nothing
+	if err == nil {
+		if certs, err = newACME(cfg, slog.New(slog.DiscardHandler)); certs != nil {
+			defer certs.Close()
+		}
+	}
 	if err == nil {
 		var running *sites.Running
-		if running, err = sites.Open(cfg, backend(cfg, slog.New(slog.DiscardHandler), io.Discard, nil, nil)); err == nil {
+		if running, err = sites.Open(cfg, backend(cfg, slog.New(slog.DiscardHandler), io.Discard, nil, nil, certs)); err == nil {
 			defer running.Close()
 			return listFindings(c, running)
 		}

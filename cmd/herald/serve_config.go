@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"reflect"
 	"sync"
 
+	"herald/acme"
 	"herald/compress"
 	"herald/config"
 	"herald/manifest"
@@ -83,7 +85,14 @@ func serveConfig(c *cli.Context, file string) error {
 	if mx != nil {
 		mx.Compression(cache.Stats)
 	}
-	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache, mx))
+	certs, err := newACME(cfg, logger)
+	if err != nil {
+		return configError(err)
+	}
+	if certs != nil {
+		defer certs.Close()
+	}
+	running, err := sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache, mx, certs))
 	if err != nil {
 		return configError(err)
 	}
@@ -95,7 +104,7 @@ func serveConfig(c *cli.Context, file string) error {
 	if mx != nil {
 		mx.Certificates(func() []metrics.Cert { return siteCerts(live.Running()) })
 	}
-	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger, cache, mx) })
+	stopReloads := onHangup(func() { reloadConfig(c, file, live, logger, cache, mx, certs) })
 	defer stopReloads()
 	collectOften()
 	var requests inFlight
@@ -104,24 +113,34 @@ func serveConfig(c *cli.Context, file string) error {
 		WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes, Logger: logger}
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
 		return withMetrics(ctx, mx, srv.Metrics, limits, c.App.ErrWriter, func(ctx context.Context) error {
-			return serveSites(ctx, c, live, running, cfg.Server, &requests, logger)
+			return serveSites(ctx, c, live, running, certs, cfg.Server, &requests, logger)
 		})
 	})
 }
 
-// serveSites serves the listeners of live, and prints the URLs that reach
-// the sites once every listener accepts connections (each got its port),
-// the first site's first: a listener's own URL gets 404 when the sites
-// list host names.
-func serveSites(ctx context.Context, c *cli.Context, live *sites.Live, running *sites.Running, srv config.Server, requests *inFlight, logger *slog.Logger) error {
+// serveSites serves the listeners of live (and the plain-HTTP listener of
+// certs, the ACME sites), and prints the URLs that reach the sites once
+// every listener accepts connections (each got its port), the first
+// site's first: a listener's own URL gets 404 when the sites list host
+// names. Then certificates are obtained: the authority may connect at once.
+func serveSites(ctx context.Context, c *cli.Context, live *sites.Live, running *sites.Running, certs *acme.Manager, srv config.Server, requests *inFlight, logger *slog.Logger) error {
 	var mu sync.Mutex
 	served := map[string]string{}
-	return serveListeners(ctx, live, srv, requests, logger, func(l *sites.Listener, url string) {
+	listeners := len(live.Listeners())
+	var acmeHTTP *plainListener
+	if certs != nil {
+		acmeHTTP = &plainListener{Addr: srv.ACME.HTTPListen, Handler: certs.HTTPHandler()}
+		listeners++
+	}
+	return serveListeners(ctx, live, acmeHTTP, srv, requests, logger, func(addr, url string) {
 		mu.Lock()
 		defer mu.Unlock()
-		if served[l.Addr] = url; len(served) == len(live.Listeners()) {
+		if served[addr] = url; len(served) == listeners {
 			for _, u := range running.URLs(served) {
 				fmt.Fprintln(c.App.Writer, u)
+			}
+			if certs != nil {
+				certs.Start()
 			}
 		}
 	})
@@ -131,12 +150,12 @@ func serveSites(ctx context.Context, c *cli.Context, live *sites.Live, running *
 // it names, and serves it instead of the one served. A file with mistakes
 // is reported as herald config check lists them, and the sites served
 // stay as they were.
-func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger, cache *compress.Cache, mx *metrics.Metrics) {
+func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger, cache *compress.Cache, mx *metrics.Metrics, certs *acme.Manager) {
 	w := c.App.ErrWriter
 	cfg, err := config.Load(file)
 	var running *sites.Running
 	if err == nil {
-		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache, mx))
+		running, err = sites.Open(cfg, backend(cfg, logger, c.App.ErrWriter, cache, mx, certs))
 	}
 	if err == nil {
 		before := live.Running().Config.Server
@@ -149,7 +168,7 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 				fmt.Fprintf(w, "herald: warning: reload: %s\n", r)
 			}
 			if serverSettingsChanged(before, cfg.Server) {
-				fmt.Fprintf(w, "herald: warning: reload: the timeouts, limits, coalesce, http3 and metrics of [server] change when herald restarts\n")
+				fmt.Fprintf(w, "herald: warning: reload: the timeouts, limits, coalesce, http3, metrics and [server.acme] of [server] change when herald restarts\n")
 			}
 			fmt.Fprintf(w, "herald: reloaded %s: %d sites\n", file, len(running.Sites))
 			return
@@ -177,8 +196,9 @@ func serverSettingsChanged(a, b config.Server) bool {
 
 // backend makes each site's handler from its settings; the access log, if
 // the file asks for one, is written to errWriter, and its requests are
-// counted in mx, if set.
-func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache *compress.Cache, mx *metrics.Metrics) sites.Backend {
+// counted in mx, if set. certs manages the certificates of ACME sites
+// (nil: herald has no ACME site).
+func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache *compress.Cache, mx *metrics.Metrics, certs *acme.Manager) sites.Backend {
 	return sites.Backend{
 		Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
 			opts := siteOptions(s)
@@ -194,6 +214,7 @@ func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache
 		},
 		LoadCert:  serve.LoadCert,
 		LocalCert: serve.LocalCert,
+		ACME:      acmeCerts(certs),
 	}
 }
 
@@ -243,26 +264,46 @@ func siteOptions(s *config.Site) serve.Options {
 	return opts
 }
 
-// serveListeners serves every listener until ctx ends or one of them
-// fails; ready is called with each listener's URL once it accepts
-// connections. requests counts the requests in flight on all of them.
-func serveListeners(ctx context.Context, live *sites.Live, srv config.Server, requests *inFlight, logger *slog.Logger, ready func(l *sites.Listener, url string)) error {
+// plainListener is a listener of herald's own beside the sites': the
+// plain-HTTP one of ACME challenges and redirects.
+type plainListener struct {
+	Addr    string
+	Handler http.Handler
+}
+
+// serveListeners serves every listener, and extra when not nil, until ctx
+// ends or one of them fails; ready is called with each listener's address
+// and URL once it accepts connections. requests counts the requests in
+// flight on all of them.
+func serveListeners(ctx context.Context, live *sites.Live, extra *plainListener, srv config.Server, requests *inFlight, logger *slog.Logger, ready func(addr, url string)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, len(live.Listeners()))
-	var wg sync.WaitGroup
+	type listener struct {
+		addr string
+		h    http.Handler
+		tls  *tls.Config
+	}
+	var all []listener
 	for _, l := range live.Listeners() {
+		all = append(all, listener{l.Addr, live.Handler(l.Addr), live.TLSConfig(l.Addr)})
+	}
+	if extra != nil {
+		all = append(all, listener{extra.Addr, extra.Handler, nil})
+	}
+	errs := make(chan error, len(all))
+	var wg sync.WaitGroup
+	for _, l := range all {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := serve.Serve(ctx, requests.wrap(live.Handler(l.Addr)), serve.ServerOptions{
-				Addr: l.Addr, TLS: live.TLSConfig(l.Addr),
+			err := serve.Serve(ctx, requests.wrap(l.h), serve.ServerOptions{
+				Addr: l.addr, TLS: l.tls,
 				ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
 				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout,
 				MaxHeaderBytes: srv.MaxHeaderBytes, Coalesce: srv.Coalesce, NoHTTP3: !srv.HTTP3, Logger: logger,
-			}, func(url string) { ready(l, url) })
+			}, func(url string) { ready(l.addr, url) })
 			if err != nil {
-				errs <- fmt.Errorf("%s: %w", l.Addr, err)
+				errs <- fmt.Errorf("%s: %w", l.addr, err)
 			}
 			cancel() // one listener down stops them all
 		}()

@@ -43,6 +43,9 @@ type Options struct {
 	// DNS starts pebble-challtestsrv as Pebble's DNS server: every name
 	// resolves to 127.0.0.1 (and to no IPv6 address).
 	DNS bool
+	// Blocked are names Pebble refuses to issue for (its domainBlocklist),
+	// answering a rejectedIdentifier problem.
+	Blocked []string
 }
 
 // Server is a running Pebble.
@@ -68,6 +71,7 @@ func Start(t testing.TB, o Options) *Server {
 		"httpPort":                o.HTTPPort,
 		"tlsPort":                 o.TLSPort,
 		"ocspResponderURL":        "",
+		"domainBlocklist":         append([]string{}, o.Blocked...),
 		"keyAlgorithm":            "ecdsa",
 		"retryAfter":              map[string]int{"authz": 1, "order": 1},
 		"profiles": map[string]any{

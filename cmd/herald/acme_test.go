@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/internal/pebble"
+)
+
+// TestACMEServeConfig: herald serve --config with two ACME sites and one
+// with its own certificate, against Pebble validating for real (HTTP-01 or
+// TLS-ALPN-01, as certmagic chooses, through herald's own listeners; its
+// DNS answers 127.0.0.1). The site with its own certificate is served at
+// once; a.herald.test gets a certificate chaining to Pebble's root and is
+// served over HTTPS with it; blocked.herald.test, which Pebble refuses, is
+// logged with Pebble's reason; plain HTTP redirects to HTTPS.
+func TestACMEServeConfig(t *testing.T) {
+	httpAddr, tlsAddr := pebble.FreeAddr(t), pebble.FreeAddr(t)
+	p := pebble.Start(t, pebble.Options{HTTPPort: portOf(httpAddr), TLSPort: portOf(tlsAddr), DNS: true,
+		Blocked: []string{"blocked.herald.test"}})
+	bin := buildHerald(t)
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeCert(t, cert, key, 1)
+	cfg := filepath.Join(dir, "herald.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+[server.acme]
+email = "admin@example.com"
+directory = %q
+ca_root = %q
+storage = "acme"
+http_listen = %q
+
+[[site]]
+hosts = ["a.herald.test"]
+root = %q
+listen = [%q]
+[site.tls]
+acme = true
+
+[[site]]
+hosts = ["blocked.herald.test"]
+root = %[4]q
+listen = [%[5]q]
+[site.tls]
+acme = true
+
+[[site]]
+hosts = ["own.test"]
+root = %[6]q
+listen = [%[5]q]
+[site.tls]
+cert = %[7]q
+key = %[8]q
+`, p.Directory, p.CARoot, httpAddr, site(t, map[string]string{"index.html": "<h1>acme</h1>"}), tlsAddr,
+		site(t, map[string]string{"index.html": "<h1>own</h1>"}), cert, key)), 0o644)
+
+	run := start(t, exec.Command(bin, "serve", "--config", cfg))
+	if want := "https://a.herald.test:" + strconv.Itoa(portOf(tlsAddr)) + "/"; run.url.String() != want {
+		t.Errorf("printed %s, want %s", run.url, want)
+	}
+	client := func(roots *x509.CertPool) *http.Client {
+		return &http.Client{Timeout: 5 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, InsecureSkipVerify: roots == nil},
+				DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					if strings.HasSuffix(addr, fmt.Sprintf(":%d", portOf(httpAddr))) {
+						return (&net.Dialer{}).DialContext(ctx, network, httpAddr)
+					}
+					return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
+				}}}
+	}
+	origin := func(host string) string { return fmt.Sprintf("https://%s:%d", host, portOf(tlsAddr)) }
+
+	// The site with its own certificate does not wait for ACME.
+	resp, err := client(nil).Get(origin("own.test") + "/")
+	if err != nil {
+		t.Fatalf("own.test: %v\n%s", err, run.stderr)
+	}
+	resp.Body.Close()
+
+	// a.herald.test, verified against Pebble's root.
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root(t))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err = client(roots).Get(origin("a.herald.test") + "/")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a.herald.test never served over a certificate from Pebble: %v\n%s", err, run.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "acme") {
+		t.Errorf("a.herald.test: %d %q", resp.StatusCode, body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "acme", "certificates")); err != nil {
+		t.Errorf("storage = \"acme\" is not the folder beside the file: %v", err)
+	}
+
+	// blocked.herald.test: Pebble's reason, and the host.
+	deadline = time.Now().Add(10 * time.Second)
+	for !strings.Contains(run.stderr.String(), "host=blocked.herald.test problem=") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line for blocked.herald.test with Pebble's problem:\n%s", run.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(run.stderr.String(), "rejectedIdentifier") {
+		t.Errorf("the line lacks Pebble's problem type:\n%s", run.stderr)
+	}
+
+	// Plain HTTP: 308 to HTTPS, same host and path.
+	resp, err = client(nil).Get(fmt.Sprintf("http://a.herald.test:%d/docs/?q=1", portOf(httpAddr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != origin("a.herald.test")+"/docs/?q=1" {
+		t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+	}
+}

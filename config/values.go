@@ -241,20 +241,28 @@ func takenBy(ports map[uint64]*portUse, a string) string {
 
 var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 
+// HostName reads a host name as hosts = [...] takes it: a name (in lower
+// case, without a final dot), "*.example.com" (one more label), or an IP
+// address; ok is false for anything else (a scheme, port or path).
+func HostName(h string) (name string, ok bool) {
+	name = strings.TrimSuffix(strings.ToLower(h), ".")
+	ok = name != ""
+	for i, label := range strings.Split(name, ".") {
+		if !(hostLabel.MatchString(label) || (i == 0 && label == "*" && strings.Contains(name, "."))) {
+			ok = false
+		}
+	}
+	if ip := net.ParseIP(strings.Trim(name, "[]")); ip != nil {
+		name, ok = ip.String(), true
+	}
+	return name, ok
+}
+
 func (p *parser) hosts(key string, v any) []string {
 	list := p.list(key, v, "host names")
 	out := list[:0]
 	for _, h := range list {
-		name := strings.TrimSuffix(strings.ToLower(h), ".")
-		ok := name != ""
-		for i, label := range strings.Split(name, ".") {
-			if !(hostLabel.MatchString(label) || (i == 0 && label == "*" && strings.Contains(name, "."))) {
-				ok = false
-			}
-		}
-		if ip := net.ParseIP(strings.Trim(name, "[]")); ip != nil {
-			name, ok = ip.String(), true
-		}
+		name, ok := HostName(h)
 		if !ok {
 			p.errorf(key, "%q is not a host name: write names only, without scheme, port or path, such as \"docs.example.com\" or \"*.example.com\"", h)
 			continue

@@ -1,13 +1,21 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 
 	"herald/acme"
 	"herald/config"
+	"herald/serve"
+
+	"github.com/urfave/cli/v2"
 )
 
 // newACME makes the certificate manager of the sites with tls.acme = true,
@@ -53,4 +61,112 @@ func acmeCerts(m *acme.Manager) func(hosts []string) func(*tls.ClientHelloInfo) 
 		m.Manage(hosts)
 		return m.GetCertificate
 	}
+}
+
+// acmeFlags are a bundle's flags for a certificate obtained by ACME.
+func acmeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "acme", Usage: "get a certificate for `HOSTS` (comma-separated) by ACME, listen on :443 and on --acme-http-addr"},
+		&cli.StringFlag{Name: "acme-email", Usage: "the ACME account's contact `ADDRESS`"},
+		&cli.StringFlag{Name: "acme-directory", Value: acme.LetsEncrypt, Usage: "the ACME directory `URL`"},
+		&cli.StringFlag{Name: "acme-ca-root", Usage: "PEM `FILE` of the roots to trust for the ACME server's own HTTPS"},
+		&cli.StringFlag{Name: "acme-storage", Usage: "keep accounts and certificates in `DIR` (default ~/.config/herald/acme)"},
+		&cli.StringFlag{Name: "acme-http-addr", Value: config.DefaultACMEHTTPListen, Usage: "answer HTTP-01 challenges and redirect to HTTPS on `HOST:PORT`"},
+	}
+}
+
+// checkACMEFlags refuses --acme with a certificate of files, before they
+// are read.
+func checkACMEFlags(c *cli.Context) error {
+	if c.String("acme") != "" && (c.IsSet("cert") || c.IsSet("key")) {
+		return usageError("--acme obtains the certificate: leave out --cert and --key, or --acme")
+	}
+	return nil
+}
+
+// bundleACME reads acmeFlags: with --acme, it sets srv to serve the
+// certificates of a Manager (started by serveACME) on :443 unless --addr
+// says otherwise. nil without --acme.
+func bundleACME(c *cli.Context, srv *serve.ServerOptions, logger *slog.Logger) (*acme.Manager, []string, error) {
+	list := c.String("acme")
+	if list == "" {
+		for _, f := range []string{"acme-email", "acme-directory", "acme-ca-root", "acme-storage", "acme-http-addr"} {
+			if c.IsSet(f) {
+				return nil, nil, usageError("--%s goes with --acme HOSTS, which names the hosts to get a certificate for", f)
+			}
+		}
+		return nil, nil, nil
+	}
+	var hosts []string
+	for h := range strings.SplitSeq(list, ",") {
+		name, ok := config.HostName(strings.TrimSpace(h))
+		if !ok || strings.HasPrefix(name, "*.") {
+			return nil, nil, usageError("--acme %q: %q is not a host name: list names without scheme, port or path, such as --acme example.com,www.example.com", list, h)
+		}
+		hosts = append(hosts, name)
+	}
+	if !c.IsSet("addr") {
+		srv.Addr = ":443"
+	}
+	httpAddr := c.String("acme-http-addr")
+	if _, port, _ := net.SplitHostPort(httpAddr); !config.ValidListenAddr(httpAddr) || port == "0" {
+		return nil, nil, usageError("--acme-http-addr %q is not a listen address with a port: write HOST:PORT or :PORT, such as :80", httpAddr)
+	}
+	if email := c.String("acme-email"); email != "" && !strings.Contains(email, "@") {
+		return nil, nil, usageError("--acme-email %q is not an email address", email)
+	}
+	m, err := acme.New(acme.Options{
+		Email: c.String("acme-email"), Directory: c.String("acme-directory"), CARoot: c.String("acme-ca-root"),
+		Storage: c.String("acme-storage"), HTTPPort: portOf(httpAddr), TLSPort: portOf(srv.Addr), Logger: logger,
+	})
+	if err != nil {
+		return nil, nil, usageError("%v", err)
+	}
+	m.Manage(hosts)
+	srv.TLS = &tls.Config{GetCertificate: m.GetCertificate, NextProtos: []string{acme.NextProto}}
+	return m, hosts, nil
+}
+
+// serveACME serves h over TLS with srv, and the challenges and redirects
+// of m on --acme-http-addr; once both accept connections it prints the
+// URL of the first host and starts obtaining.
+func serveACME(ctx context.Context, c *cli.Context, h http.Handler, srv serve.ServerOptions, m *acme.Manager, hosts []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	plain := srv
+	plain.Addr, plain.TLS = c.String("acme-http-addr"), nil
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	ready := make(chan struct{}, 2)
+	for _, o := range []struct {
+		h    http.Handler
+		opts serve.ServerOptions
+	}{{h, srv}, {m.HTTPHandler(), plain}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := serve.Serve(ctx, o.h, o.opts, func(string) { ready <- struct{}{} }); err != nil {
+				errs <- err
+			}
+			cancel() // one listener down stops both
+		}()
+	}
+	go func() {
+		for range 2 {
+			select {
+			case <-ready:
+			case <-ctx.Done():
+				return
+			}
+		}
+		u := "https://" + hosts[0] + "/"
+		if p := portOf(srv.Addr); p != 443 {
+			u = "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(p)) + "/"
+		}
+		fmt.Fprintln(c.App.Writer, u)
+		m.Start()
+	}()
+	wg.Wait()
+	close(errs)
+	return <-errs
 }

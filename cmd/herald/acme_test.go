@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -134,5 +135,90 @@ key = %[8]q
 	resp.Body.Close()
 	if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != origin("a.herald.test")+"/docs/?q=1" {
 		t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+	}
+}
+
+// TestACMEBundle: a bundle run with --acme gets its certificate from
+// Pebble (validation skipped: TestACMEServeConfig validates), serves its
+// page over HTTPS with it, and redirects plain HTTP; the URL it prints
+// names its host.
+func TestACMEBundle(t *testing.T) {
+	p := pebble.Start(t, pebble.Options{AlwaysValid: true})
+	bin := buildHerald(t)
+	mysite := filepath.Join(t.TempDir(), "mysite")
+	if out, err := exec.Command(bin, "bundle", site(t, map[string]string{"index.html": "<h1>bundled</h1>"}), "-o", mysite).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	httpAddr, tlsAddr := pebble.FreeAddr(t), pebble.FreeAddr(t)
+	run := start(t, exec.Command(mysite, "--acme", "a.herald.test,www.herald.test", "--acme-email", "admin@example.com",
+		"--acme-directory", p.Directory, "--acme-ca-root", p.CARoot, "--acme-storage", t.TempDir(),
+		"--addr", tlsAddr, "--acme-http-addr", httpAddr))
+	if want := fmt.Sprintf("https://a.herald.test:%d/", portOf(tlsAddr)); run.url.String() != want {
+		t.Errorf("printed %s, want %s", run.url, want)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root(t))
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
+		}}}
+	for _, host := range []string{"a.herald.test", "www.herald.test"} {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)))
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Errorf("%s: %d", host, resp.StatusCode)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", host, err, run.stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	req, _ := http.NewRequest("GET", "http://"+httpAddr+"/x", nil)
+	req.Host = "a.herald.test"
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != fmt.Sprintf("https://a.herald.test:%d/x", portOf(tlsAddr)) {
+		t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+	}
+}
+
+// TestACMEBundleUsage: mistakes in the bundle's ACME flags are usage
+// errors that say what to write.
+func TestACMEBundleUsage(t *testing.T) {
+	bin := buildHerald(t)
+	mysite := filepath.Join(t.TempDir(), "mysite")
+	if out, err := exec.Command(bin, "bundle", site(t, map[string]string{"index.html": "x"}), "-o", mysite).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"with --cert", []string{"--acme", "a.test", "--cert", "c.pem", "--key", "k.pem"}, "leave out --cert and --key, or --acme"},
+		{"a URL for a host", []string{"--acme", "https://a.test/"}, `"https://a.test/" is not a host name`},
+		{"a wildcard", []string{"--acme", "*.a.test"}, "is not a host name"},
+		{"email without --acme", []string{"--acme-email", "a@b.c"}, "--acme-email goes with --acme HOSTS"},
+		{"bad email", []string{"--acme", "a.test", "--acme-email", "admin"}, `--acme-email "admin" is not an email address`},
+		{"ca_root missing", []string{"--acme", "a.test", "--acme-ca-root", "/nonexistent/root.pem"}, "ca_root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := exec.Command(mysite, tt.args...).CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), tt.want) {
+				t.Errorf("%v: %v\n%s\nwant exit 2 and %q", tt.args, err, out, tt.want)
+			}
+		})
 	}
 }

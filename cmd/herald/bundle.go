@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -43,7 +44,8 @@ Exit status: 0 written; 1 written, but some files could not be read
 Examples:
     herald bundle ./public -o mysite --precompress
     ./mysite --addr :443 --cert cert.pem --key key.pem
-    ./mysite --addr 127.0.0.1:8080`,
+    ./mysite --addr 127.0.0.1:8080
+    ./mysite --acme example.com,www.example.com --acme-email admin@example.com`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the executable to `FILE` (required)"},
 		&cli.BoolFlag{Name: "precompress", Usage: "add .zst, .br and .gz forms of compressible files"},
@@ -153,8 +155,8 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 	return &cli.App{
 		Name:            filepath.Base(os.Args[0]),
 		Usage:           "serve the site bundled in this executable (made by herald bundle)",
-		UsageText:       filepath.Base(os.Args[0]) + " [--addr :443 --cert cert.pem --key key.pem]",
-		Flags:           slices.Concat(listenFlags(), handlerFlags()), // herald serve's, less --tls and those about a folder
+		UsageText:       filepath.Base(os.Args[0]) + " [--addr :443 --cert cert.pem --key key.pem | --acme example.com --acme-email admin@example.com]",
+		Flags:           slices.Concat(listenFlags(), acmeFlags(), handlerFlags()), // herald serve's, less --tls and those about a folder
 		HideHelpCommand: true,
 		OnUsageError:    onUsageError,
 		ExitErrHandler:  func(*cli.Context, error) {}, // errors go back to runBundled, which exits
@@ -166,11 +168,21 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			if err != nil {
 				return err
 			}
+			if err := checkACMEFlags(c); err != nil {
+				return err
+			}
 			srv, reloadCert, err := serverOptions(c)
 			if err != nil {
 				return err
 			}
 			defer reloadOnHangup(c, reloadCert, nil, "a bundle serves the site it carries; SIGHUP reads --cert and --key again when given")()
+			certs, hosts, err := bundleACME(c, &srv, slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)))
+			if err != nil {
+				return err
+			}
+			if certs != nil {
+				defer certs.Close()
+			}
 			opts.Compressed = compressedCache()
 			defer opts.Compressed.Close()
 			mx, err := metricsFor(c.String("metrics"), false)
@@ -183,6 +195,9 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			var requests inFlight
 			return serveUntilStopped(&requests, func(ctx context.Context) error {
 				return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
+					if certs != nil {
+						return serveACME(ctx, c, requests.wrap(h), srv, certs, hosts)
+					}
 					return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 				})
 			})

@@ -222,3 +222,72 @@ func TestACMEBundleUsage(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkACMEStartup measures herald serve --config from exec to the
+// first HTTPS 200 of an ACME site, over a certificate from Pebble (fresh
+// storage each time, so each run orders one): with validation skipped,
+// and validated for real through herald's listeners.
+//
+//	go test -run '^$' -bench ACMEStartup -benchtime 10x ./cmd/herald
+func BenchmarkACMEStartup(b *testing.B) {
+	for _, real := range []bool{false, true} {
+		name := "always-valid"
+		if real {
+			name = "validated"
+		}
+		b.Run(name, func(b *testing.B) {
+			httpAddr, tlsAddr := pebble.FreeAddr(b), pebble.FreeAddr(b)
+			p := pebble.Start(b, pebble.Options{AlwaysValid: !real, DNS: real, HTTPPort: portOf(httpAddr), TLSPort: portOf(tlsAddr)})
+			bin := buildHerald(b)
+			root := site(b, map[string]string{"index.html": "<h1>a</h1>"})
+			roots := x509.NewCertPool()
+			roots.AddCert(p.Root(b))
+			c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+				TLSClientConfig:   &tls.Config{RootCAs: roots},
+				DisableKeepAlives: true,
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
+				}}}
+			var total time.Duration
+			for i := 0; b.Loop(); i++ {
+				dir := b.TempDir()
+				cfg := filepath.Join(dir, "herald.toml")
+				os.WriteFile(cfg, []byte(fmt.Sprintf(`[server.acme]
+directory = %q
+ca_root = %q
+storage = "acme"
+http_listen = %q
+[[site]]
+hosts = ["a%d.herald.test"]
+root = %q
+listen = [%q]
+[site.tls]
+acme = true
+`, p.Directory, p.CARoot, httpAddr, i, root, tlsAddr)), 0o644)
+				began := time.Now()
+				cmd := exec.Command(bin, "serve", "--config", cfg)
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				url := fmt.Sprintf("https://a%d.herald.test:%d/", i, portOf(tlsAddr))
+				for {
+					resp, err := c.Get(url)
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == 200 {
+							break
+						}
+					}
+					if time.Since(began) > 30*time.Second {
+						b.Fatalf("no 200 from %s: %v", url, err)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				total += time.Since(began)
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-first-200")
+		})
+	}
+}

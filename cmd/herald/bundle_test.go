@@ -36,7 +36,7 @@ import (
 // buildHerald builds the herald executable, with the tags of make build,
 // once for all the tests of the package (a build with -race takes tens of
 // seconds on a loaded machine); TestMain removes it.
-func buildHerald(t *testing.T) string {
+func buildHerald(t testing.TB) string {
 	t.Helper()
 	bin, err := heraldBinary()
 	if err != nil {

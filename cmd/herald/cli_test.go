@@ -15,7 +15,7 @@ import (
 )
 
 // site writes a small site into a temporary folder.
-func site(t *testing.T, files map[string]string) string {
+func site(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {

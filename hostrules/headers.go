@@ -101,6 +101,10 @@ func ParseHeaders(data []byte) (*Headers, []Problem) {
 				bad(n, "%q is not a header name", name)
 				continue
 			}
+			if managed[http.CanonicalHeaderKey(name)] {
+				bad(n, "%s is set by herald for each response; left out", http.CanonicalHeaderKey(name))
+				continue
+			}
 			cur.detach = append(cur.detach, http.CanonicalHeaderKey(name))
 			continue
 		}

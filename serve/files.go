@@ -531,30 +531,40 @@ func (h *Handler) openFailed(w http.ResponseWriter, r *http.Request, s *state, e
 
 // notFound answers 404 with the site's own page when it has one.
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, s *state) {
-	hdr := w.Header()
-	if e := s.notFound; e != nil {
-		if c, err := s.open(e); err == nil {
-			if c.close != nil {
-				defer c.close()
-			}
-			size, err := c.r.Seek(0, io.SeekEnd)
-			if err == nil {
-				_, err = c.r.Seek(0, io.SeekStart)
-			}
-			if err == nil {
-				hdr["Content-Type"] = e.contentType
-				hdr["Cache-Control"] = noCache
-				hdr.Set("Content-Length", strconv.FormatInt(size, 10))
-				w.WriteHeader(http.StatusNotFound)
-				if r.Method != http.MethodHead {
-					io.Copy(w, c.r)
-				}
-				return
-			}
-		}
+	if e := s.notFound; e != nil && h.serveStatus(w, r, s, e, http.StatusNotFound) {
+		return
 	}
-	hdr["Cache-Control"] = noCache
+	w.Header()["Cache-Control"] = noCache
 	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+// serveStatus answers with the file of e and the status code (a 404 page,
+// a rule's 404 or 410). It returns false, having sent nothing, when the
+// file cannot be read.
+func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request, s *state, e *fileEntry, code int) bool {
+	c, err := s.open(e)
+	if err != nil {
+		return false
+	}
+	if c.close != nil {
+		defer c.close()
+	}
+	size, err := c.r.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = c.r.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return false
+	}
+	hdr := w.Header()
+	hdr["Content-Type"] = e.contentType
+	hdr["Cache-Control"] = noCache
+	hdr.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		io.Copy(w, c.r)
+	}
+	return true
 }
 
 var noCache = header("no-cache")

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -96,6 +97,19 @@ type Options struct {
 	// status 404 when it exists.
 	NotFoundPage string
 
+	// CleanURLs serves a page without its .html: /about is about.html,
+	// and /about.html and /docs/index.html redirect (308) to /about and
+	// /docs/, as Cloudflare Pages does.
+	CleanURLs bool
+	// SPA, when set, is the URL path of the page ("/index.html") served
+	// with 200 for a navigation (GET or HEAD, HTML accepted) to a path
+	// without a file and without an extension: a single-page app's
+	// routes. The page gets its own hints.
+	SPA string
+	// Listing lists the files of a folder without an index.html: only
+	// files the manifest serves.
+	Listing bool
+
 	// Reload, when set, is live reload (see Reloader).
 	Reload Reloader
 
@@ -156,6 +170,9 @@ type Handler struct {
 
 	state atomic.Pointer[state]
 	mu    sync.Mutex // serializes SetManifest
+	// ruleData are the bytes of _redirects and _headers read last, whose
+	// problems were logged; guarded by mu.
+	ruleData [2]string
 }
 
 type headerField struct {
@@ -171,6 +188,9 @@ type state struct {
 	files    map[string]*fileEntry // by URL path
 	routes   map[string]*fileEntry // request path → file ("/dir/" → its index.html)
 	notFound *fileEntry
+	rules    rules
+	// folders are the listings of folders, with Options.Listing.
+	folders map[string][]listEntry
 	// cacheBytes counts the bytes of this state's cached files.
 	cacheBytes atomic.Int64
 }
@@ -256,6 +276,10 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 		}
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]
+	s.rules = h.loadRules()
+	if h.opts.Listing {
+		s.folders = listings(s.files)
+	}
 	h.state.Store(s)
 	h.warm(s)
 }
@@ -274,6 +298,12 @@ func (h *Handler) Manifest() *manifest.Manifest { return h.state.Load().m }
 // ServeHTTP serves a file of the site; for a page it first delivers the
 // page's critical assets.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := h.state.Load()
+	if s.rules.headers != nil {
+		if set, detach := s.rules.headers.Match(requestHost(r), r.URL.Path); set != nil || detach != nil {
+			w = &headerWriter{ResponseWriter: w, set: set, detach: detach}
+		}
+	}
 	if h.opts.AccessLog != nil || h.opts.Observe != nil {
 		lw := &loggingWriter{ResponseWriter: w}
 		start := time.Now()
@@ -293,21 +323,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	s := h.state.Load()
-	e, folder := s.lookup(r.URL.Path)
-	switch {
-	case folder:
-		// The path as the client wrote it, escaped: a folder named c# or
-		// 100% must not become a fragment or a broken escape.
-		redirect := r.URL.EscapedPath() + "/"
-		if q := r.URL.RawQuery; q != "" {
-			redirect += "?" + q
-		}
-		http.Redirect(w, r, redirect, http.StatusMovedPermanently)
-		return
-	case e == nil:
-		h.notFound(w, r, s)
-		return
+	e := h.route(w, r, s)
+	if e == nil {
+		return // answered
 	}
 	if e.page != nil && !h.deliver(w, r, e.page.get()) {
 		return // the client reset the stream
@@ -317,6 +335,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.serveFile(w, r, s, e)
+}
+
+// route finds the file to serve for a request, or answers it (a redirect,
+// a listing, a 404) and returns nil.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request, s *state) *fileEntry {
+	p := r.URL.Path
+	e, folder := s.lookup(p)
+	if e == nil && !folder && h.opts.CleanURLs && canonical(p) {
+		e = s.cleanURL(p)
+	}
+	_, listed := s.folders[p]
+	if m, ok := s.rules.redirects.Match(requestHost(r), p, r.URL.RawQuery, e != nil || folder || listed); ok && canonical(p) {
+		if m.Location != "" {
+			redirectTo(w, r, m.Location, m.Status, false)
+			return nil
+		}
+		return h.rewrite(w, r, s, m)
+	}
+	switch {
+	case folder:
+		// The path as the client wrote it, escaped: a folder named c# or
+		// 100% must not become a fragment or a broken escape.
+		redirectTo(w, r, r.URL.EscapedPath()+"/", http.StatusMovedPermanently, true)
+		return nil
+	case e != nil && h.opts.CleanURLs:
+		if pretty, ok := s.prettyPath(p); ok {
+			redirectTo(w, r, (&url.URL{Path: pretty}).EscapedPath(), http.StatusPermanentRedirect, true)
+			return nil
+		}
+	case e != nil:
+	case listed:
+		serveListing(w, r, p, s.folders[p])
+		return nil
+	case h.opts.SPA != "" && canonical(p) && spaFallback(r, p) && s.files[h.opts.SPA] != nil:
+		e = s.files[h.opts.SPA]
+	default:
+		h.notFound(w, r, s)
+		return nil
+	}
+	return e
 }
 
 var allowGetHead = header("GET, HEAD")
@@ -347,21 +405,16 @@ func (s *state) lookup(p string) (e *fileEntry, folder bool) {
 	if p == "" || p[0] != '/' {
 		p = "/" + p
 	}
-	if strings.ContainsAny(p, "\\\x00") {
-		return nil, false
-	}
-	clean := path.Clean(p)
-	if strings.HasSuffix(p, "/") && clean != "/" {
-		clean += "/"
-	}
-	if clean != p {
+	if !canonical(p) {
 		return nil, false
 	}
 	if e := s.routes[p]; e != nil {
 		return e, false
 	}
-	if !strings.HasSuffix(p, "/") && s.routes[p+"/"] != nil {
-		return nil, true
+	if !strings.HasSuffix(p, "/") {
+		if _, listed := s.folders[p+"/"]; listed || s.routes[p+"/"] != nil {
+			return nil, true
+		}
 	}
 	return nil, false
 }

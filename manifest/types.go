@@ -57,8 +57,7 @@ func isStylesheet(name string) bool { return strings.EqualFold(path.Ext(name), "
 // these are hidden too. Build, the server and bundles all leave out what
 // Hidden names, and what a Never set holds.
 func Hidden(urlPath string) bool {
-	switch Uncompressed(urlPath) { // and their precompressed forms
-	case "/" + FileName, "/_headers", "/_redirects":
+	if u := Uncompressed(urlPath); u == "/"+FileName || HostRules(u) { // and their precompressed forms
 		return true
 	}
 	for part := range strings.SplitSeq(urlPath, "/") {
@@ -73,6 +72,11 @@ func Hidden(urlPath string) bool {
 	}
 	return false
 }
+
+// HostRules reports whether a URL path names one of the files at the top of
+// a site that Netlify and Cloudflare Pages read as configuration: never
+// served, but a change to them changes how the site is served.
+func HostRules(urlPath string) bool { return urlPath == "/_headers" || urlPath == "/_redirects" }
 
 // ConfigFileName is the usual name of herald's configuration file, which
 // names TLS keys and where they are: never site content, in any folder.

@@ -213,7 +213,7 @@ func (l *loop) handle(ev fsnotify.Event) {
 	// make a file readable or unreadable. The update reads such a file
 	// again and, finding the same bytes, changes nothing.
 	p, ok := l.urlPath(ev.Name)
-	if !ok || manifest.Hidden(p) {
+	if !ok || manifest.Hidden(p) && !manifest.HostRules(p) {
 		return
 	}
 	if p == "/" && ev.Has(fsnotify.Remove|fsnotify.Rename) {
@@ -382,14 +382,14 @@ func (l *loop) rescan() {
 			if before[name].dir {
 				l.forget(child) // a folder before
 			}
-			if cp, ok := l.urlPath(child); ok && !manifest.Hidden(cp) {
+			if cp, ok := l.urlPath(child); ok && (!manifest.Hidden(cp) || manifest.HostRules(cp)) {
 				l.noteLink(child, cp)
 				l.changed(cp)
 			}
 		}
 		for name := range before {
 			if _, ok := now[name]; !ok {
-				if cp, ok := l.urlPath(filepath.Join(dir, name)); ok && !manifest.Hidden(cp) {
+				if cp, ok := l.urlPath(filepath.Join(dir, name)); ok && (!manifest.Hidden(cp) || manifest.HostRules(cp)) {
 					l.forget(filepath.Join(dir, name))
 					l.noteLink(filepath.Join(dir, name), cp)
 					l.changed(cp)

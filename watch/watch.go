@@ -39,7 +39,9 @@
 // sees are dropped: mode changes alone, and files the manifest leaves out
 // (manifest.Hidden: dotfiles, editor temporary files such as .swp, 4913,
 // .#* and *~, and the push-manifest.json a `herald build --watch` writes
-// into the site).
+// into the site). The _redirects and _headers files at the top are the
+// exception: hidden, but a change to them is a Change (with their paths),
+// so that the server reads them again.
 //
 // # Goroutines
 //
@@ -300,7 +302,7 @@ func (w *Watcher) apply(b batch) {
 		}
 	} else {
 		w.builder.Update(b.paths...)
-		if !w.builder.Changed() && sameProblems(w.problems, w.builder.Problems()) {
+		if !w.builder.Changed() && sameProblems(w.problems, w.builder.Problems()) && !slices.ContainsFunc(b.paths, manifest.HostRules) {
 			return // files written with the bytes they had, modes changed: nothing to tell
 		}
 	}
@@ -309,7 +311,16 @@ func (w *Watcher) apply(b batch) {
 	problems := w.builder.Problems()
 	w.noteProblems(problems)
 	if w.opts.OnChange != nil {
-		w.opts.OnChange(Change{Paths: diff(old, m), Full: b.full, Manifest: m, Problems: problems, Took: time.Since(start)})
+		// The host's rule files are not in the manifest, but the handler
+		// reads them again with it: the change is told all the same.
+		paths := diff(old, m)
+		for _, p := range b.paths {
+			if manifest.HostRules(p) && !slices.Contains(paths, p) {
+				paths = append(paths, p)
+			}
+		}
+		slices.Sort(paths)
+		w.opts.OnChange(Change{Paths: paths, Full: b.full, Manifest: m, Problems: problems, Took: time.Since(start)})
 	}
 }
 

@@ -113,6 +113,9 @@ type Site struct {
 	Immutable         *regexp.Regexp // nil: the server's default rule
 	Headers           http.Header
 	NotFoundPage      string
+	CleanURLs         bool   // serve /about from about.html (serve.Options.CleanURLs)
+	SPA               string // the page of a single-page app's routes; "" for none
+	Listing           bool   // list folders without an index.html
 }
 
 // TLS is where a site's certificate comes from.
@@ -352,6 +355,14 @@ func (p *parser) site(i int, r *rawSite) {
 			p.errorf(at("not_found"), "%q: give the page's path in the site, starting with /, such as \"/404.html\"", nf)
 		}
 		s.NotFoundPage = nf
+	}
+	s.CleanURLs = p.boolean(at("clean_urls"), r.CleanURLs, d.CleanURLs)
+	s.Listing = p.boolean(at("listing"), r.Listing, d.Listing)
+	if spa := p.str(at("spa"), r.SPA); spa != "" {
+		if err := serve.CheckPagePath(spa); err != nil {
+			p.errorf(at("spa"), "%v", err)
+		}
+		s.SPA = spa
 	}
 	p.c.Sites = append(p.c.Sites, s)
 }

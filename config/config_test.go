@@ -117,6 +117,10 @@ func TestConfigErrors(t *testing.T) {
 		{"inline table", site + "tls = { cert = \"c.pem\" }\n", 3, "site.tls.cert", "needs its private key"},
 		{"bad origin", site + "origin = \"docs.example.com\"\n", 3, "site.origin", "write a scheme and host"},
 		{"not_found without slash", site + "not_found = \"404.html\"\n", 3, "site.not_found", `starting with /`},
+		{"spa without slash", site + "spa = \"index.html\"\n", 3, "site.spa", `starting with /`},
+		{"spa a folder", site + "spa = \"/app/\"\n", 3, "site.spa", `starting with /`},
+		{"clean_urls not a boolean", site + "clean_urls = \"yes\"\n", 3, "site.clean_urls", `write true or false`},
+		{"listing not a boolean", site + "listing = 1\n", 3, "site.listing", `write true or false`},
 		{"same host twice", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[[site]]\nroot = \"b\"\nhosts = [\"A.com\"]\n", 6, "site.hosts", `"a.com" is already a host of a.com on :8080`},
 		{"any-host site shares its address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[[site]]\nroot = \"b\"\n", 4, "site.hosts", "answers any host name but shares :8080"},
 		{"address listed twice", site + "listen = [\"127.0.0.1:8080\", \"127.0.0.1:8080\"]\n", 3, "site.listen", `"127.0.0.1:8080" is listed twice`},
@@ -168,6 +172,13 @@ func TestConfigDefaults(t *testing.T) {
 	c, err = Parse("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\ncompress = false\n"))
 	if err != nil || c.Sites[0].Compress {
 		t.Errorf("compress = false: %v, %+v", err, c)
+	}
+	if s.CleanURLs || s.SPA != "" || s.Listing {
+		t.Errorf("clean_urls, spa, listing: on by default: %+v", s)
+	}
+	c2, err := Parse("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\nclean_urls = true\nspa = \"/app.html\"\nlisting = true\n"))
+	if err != nil || !c2.Sites[0].CleanURLs || c2.Sites[0].SPA != "/app.html" || !c2.Sites[0].Listing {
+		t.Errorf("clean_urls, spa, listing set: %v, %+v", err, c2)
 	}
 	if !c.Server.HTTP3 {
 		t.Error("http3 is off by default, want on")

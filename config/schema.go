@@ -39,18 +39,21 @@ type rawACME struct {
 }
 
 type rawSite struct {
-	Name     any      `toml:"name"`
-	Hosts    any      `toml:"hosts"`
-	Root     any      `toml:"root"`
-	Bundle   any      `toml:"bundle"`
-	Origin   any      `toml:"origin"`
-	Listen   any      `toml:"listen"`
-	NotFound any      `toml:"not_found"`
-	TLS      rawTLS   `toml:"tls"`
-	Push     rawPush  `toml:"push"`
-	Cache    rawCache `toml:"cache"`
-	Headers  any      `toml:"headers"`
-	Compress any      `toml:"compress"`
+	Name      any      `toml:"name"`
+	Hosts     any      `toml:"hosts"`
+	Root      any      `toml:"root"`
+	Bundle    any      `toml:"bundle"`
+	Origin    any      `toml:"origin"`
+	Listen    any      `toml:"listen"`
+	NotFound  any      `toml:"not_found"`
+	TLS       rawTLS   `toml:"tls"`
+	Push      rawPush  `toml:"push"`
+	Cache     rawCache `toml:"cache"`
+	Headers   any      `toml:"headers"`
+	Compress  any      `toml:"compress"`
+	CleanURLs any      `toml:"clean_urls"`
+	SPA       any      `toml:"spa"`
+	Listing   any      `toml:"listing"`
 }
 
 type rawTLS struct {

@@ -277,6 +277,9 @@ func (h *Handler) SetManifest(m *manifest.Manifest) {
 	}
 	s.notFound = s.files[h.opts.NotFoundPage]
 	s.rules = h.loadRules()
+	if spa := h.opts.SPA; spa != "" && s.files[spa] == nil && (old == nil || old.files[spa] != nil) {
+		h.logger.Warn("the single-page app's page is not in the site: paths without a file get 404", "page", spa)
+	}
 	if h.opts.Listing {
 		s.folders = listings(s.files)
 	}

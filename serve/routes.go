@@ -187,3 +187,11 @@ func serveListing(w http.ResponseWriter, r *http.Request, p string, list []listE
 	hdr["Cache-Control"] = noCache
 	serveContent(w, r, time.Time{}, bytes.NewReader(b.Bytes()))
 }
+
+// CheckPagePath checks a page named by its URL path, as Options.SPA is.
+func CheckPagePath(p string) error {
+	if !strings.HasPrefix(p, "/") || !canonical(p) || strings.HasSuffix(p, "/") {
+		return fmt.Errorf("%q: give the page's path in the site, starting with /, such as \"/index.html\"", p)
+	}
+	return nil
+}

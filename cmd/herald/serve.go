@@ -215,6 +215,12 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 	if opts.PushMaxCount = c.Int("push-max-count"); opts.PushMaxCount < 0 {
 		return opts, usageError("--push-max-count %d: give 0 or more", opts.PushMaxCount)
 	}
+	opts.CleanURLs, opts.Listing = c.Bool("clean-urls"), c.Bool("listing")
+	if opts.SPA = c.String("spa"); opts.SPA != "" {
+		if err := serve.CheckPagePath(opts.SPA); err != nil {
+			return opts, usageError("--spa: %v", err)
+		}
+	}
 	if v, ok := c.Generic("access-log").(*accessLogValue); ok {
 		opts.AccessLog = v.f.Logger(c.App.ErrWriter)
 	}

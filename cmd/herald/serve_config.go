@@ -45,6 +45,9 @@ var configKeys = []struct{ flag, instead string }{
 	{"push-max-bytes", "max_bytes in the site's [site.push]"},
 	{"push-max-count", "max_count in the site's [site.push]"},
 	{"origin", "origin = \"https://...\" in the [[site]]"},
+	{"clean-urls", "clean_urls = true in the [[site]]"},
+	{"spa", "spa = \"/index.html\" in the [[site]]"},
+	{"listing", "listing = true in the [[site]]"},
 	{"access-log", "access_log = true or \"json\" in [server]"},
 	{"metrics", "metrics = \"127.0.0.1:9180\" in [server]"},
 	{"watch", ""}, // no key: the sites of a file are not watched
@@ -261,6 +264,7 @@ func siteOptions(s *config.Site) serve.Options {
 	if s.NotFoundPage != "" {
 		opts.NotFoundPage = s.NotFoundPage
 	}
+	opts.CleanURLs, opts.SPA, opts.Listing = s.CleanURLs, s.SPA, s.Listing
 	return opts
 }
 

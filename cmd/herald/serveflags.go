@@ -34,6 +34,9 @@ func handlerFlags() []cli.Flag {
 		newSwitch("compress", d.Compress, "send text files compressed (zstd, br, gzip), each once per content hash"),
 		&cli.StringFlag{Name: "push-max-bytes", Value: sizeValue(d.PushMaxBytes), Usage: "push at most `SIZE` per page"},
 		&cli.IntFlag{Name: "push-max-count", Value: d.PushMaxCount, Usage: "push at most `N` assets per page"},
+		&cli.BoolFlag{Name: "clean-urls", Value: d.CleanURLs, Usage: "serve /about from about.html, and redirect /about.html to /about (308)"},
+		&cli.StringFlag{Name: "spa", Value: d.SPA, Usage: "serve `PAGE` (such as /index.html) for navigations to paths without a file: a single-page app's routes"},
+		&cli.BoolFlag{Name: "listing", Value: d.Listing, Usage: "list the files of folders without an index.html"},
 		&accessLogFlag{cli.GenericFlag{Name: "access-log", Value: &accessLogValue{}, Usage: "log every request on standard error: --access-log alone or =text a logfmt line, =json a JSON object, =off none (write the =)"}},
 	}
 }

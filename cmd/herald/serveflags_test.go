@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"herald/config"
 	"herald/serve"
 
 	"github.com/urfave/cli/v2"
@@ -70,5 +71,30 @@ func TestSwitches(t *testing.T) {
 		if err != nil || got.Hints != tt.want || (folder != "" && folder != ".") {
 			t.Errorf("%q: hints %v, folder %q, err %v; want hints %v", tt.args, got.Hints, folder, err, tt.want)
 		}
+	}
+}
+
+// TestRoutingFlags: --clean-urls, --spa and --listing reach the handler's
+// options, and a PAGE that is not a path is a usage error.
+func TestRoutingFlags(t *testing.T) {
+	run := func(args ...string) (serve.Options, error) {
+		var got serve.Options
+		app := &cli.App{Flags: serveCommand.Flags, Action: func(c *cli.Context) (err error) {
+			got, err = handlerOptions(c)
+			return err
+		}}
+		err := app.Run(append([]string{"herald"}, args...))
+		return got, err
+	}
+	got, err := run("--clean-urls", "--spa", "/index.html", "--listing")
+	if err != nil || !got.CleanURLs || got.SPA != "/index.html" || !got.Listing {
+		t.Errorf("options %+v, %v", got, err)
+	}
+	if _, err := run("--spa", "index.html"); err == nil {
+		t.Error("--spa index.html: no error")
+	}
+	opts := siteOptions(&config.Site{CleanURLs: true, SPA: "/app.html", Listing: true, Push: "auto"})
+	if !opts.CleanURLs || opts.SPA != "/app.html" || !opts.Listing {
+		t.Errorf("siteOptions: %+v", opts)
 	}
 }

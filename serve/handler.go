@@ -113,6 +113,14 @@ type Options struct {
 	// Reload, when set, is live reload (see Reloader).
 	Reload Reloader
 
+	// Report serves, under ReportPath, the report of what each page gets
+	// (its critical assets, their sizes and channels, and what browsers
+	// did with them), and adds to HTML responses a script that sends the
+	// page's Resource Timing there after load. A tool for development: it
+	// shows the site's structure to whoever asks and shadows the site's own
+	// files under ReportPath (see report_http.go).
+	Report bool
+
 	// Logger receives the handler's messages; nil: slog.Default().
 	Logger *slog.Logger
 	// AccessLog, when set, receives one record per request at level
@@ -173,6 +181,11 @@ type Handler struct {
 	// ruleData are the bytes of _redirects and _headers read last, whose
 	// problems were logged; guarded by mu.
 	ruleData [2]string
+
+	// snippet is inserted before </body> of HTML responses: live reload's
+	// script and the report's; nil for none.
+	snippet []byte
+	report  *reportStore // nil: Options.Report is off
 }
 
 type headerField struct {
@@ -217,6 +230,13 @@ func New(fsys fs.FS, m *manifest.Manifest, opts Options) *Handler {
 	}
 	if h.logger == nil {
 		h.logger = slog.Default()
+	}
+	if opts.Reload != nil {
+		h.snippet = opts.Reload.Snippet()
+	}
+	if opts.Report {
+		h.report = newReportStore()
+		h.snippet = append(h.snippet[:len(h.snippet):len(h.snippet)], reportSnippet...)
 	}
 	for k, v := range opts.Headers {
 		f := headerField{http.CanonicalHeaderKey(k), v[:len(v):len(v)]}
@@ -321,6 +341,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.opts.Reload.ServeHTTP(w, r)
 		return
 	}
+	if h.report != nil && strings.HasPrefix(r.URL.Path, ReportPath) {
+		h.serveReport(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr["Allow"] = allowGetHead
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
@@ -330,10 +354,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e == nil {
 		return // answered
 	}
-	if e.page != nil && !h.deliver(w, r, e.page.get()) {
+	if e.page != nil && !h.deliver(w, r, e.page.get(), e) {
 		return // the client reset the stream
 	}
-	if e.html && h.opts.Reload != nil {
+	if e.html && h.snippet != nil {
 		h.serveWithSnippet(w, r, s, e)
 		return
 	}
@@ -431,7 +455,9 @@ func (s *state) lookup(p string) (e *fileEntry, folder bool) {
 // the client reset the stream while the 103 was being written: net/http's
 // HTTP/2 server may then still be encoding the header map, which must not
 // be touched again (the race detector caught it under a rapid reset).
-func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan) bool {
+//
+// With the report on, it records what it sent for page e.
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan, e *fileEntry) bool {
 	if len(plan.assets) == 0 {
 		return true
 	}
@@ -471,6 +497,16 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 	} else {
 		restore(hdr, "Link", h.extraLink)
 	}
+	if h.report != nil {
+		d := Delivery{Protocol: r.Proto, Pushed: len(sent), At: time.Now()}
+		if hinted {
+			d.Hints = len(plan.links)
+		}
+		if h.opts.Preload {
+			d.Preload = len(plan.links)
+		}
+		h.report.addDelivery("/"+e.name, d)
+	}
 	if h.opts.Push != PushAuto {
 		return true
 	}
@@ -485,7 +521,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, plan *pagePlan
 	return true
 }
 
-// serveWithSnippet serves a page with the live reload snippet before its
+// serveWithSnippet serves a page with the snippet (live reload, report) before its
 // </body>. The response is not the file, so it carries no validator.
 func (h *Handler) serveWithSnippet(w http.ResponseWriter, r *http.Request, s *state, e *fileEntry) {
 	c, err := s.open(e)
@@ -501,7 +537,7 @@ func (h *Handler) serveWithSnippet(w http.ResponseWriter, r *http.Request, s *st
 		h.openFailed(w, r, s, e, err)
 		return
 	}
-	snippet := h.opts.Reload.Snippet()
+	snippet := h.snippet
 	at := lastIndexFold(data, []byte("</body>"))
 	if at < 0 {
 		at = len(data)

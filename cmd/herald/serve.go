@@ -53,12 +53,15 @@ Examples:
     herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
 	Flags: slices.Concat(listenFlags(), []cli.Flag{
 		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
-	}, handlerFlags(), []cli.Flag{originFlag, configFlag}, serveWatchFlags),
+	}, handlerFlags(), []cli.Flag{originFlag, configFlag, reportFlag}, serveWatchFlags),
 	Action: runServe,
 }
 
 func runServe(c *cli.Context) error {
 	if file := c.String("config"); file != "" {
+		if c.IsSet("report") {
+			return usageError("--report does not apply with --config: it is for herald serve DIR while you write the site")
+		}
 		return serveConfig(c, file)
 	} else if c.IsSet("config") {
 		return usageError("--config is an empty argument (\"\"): name the configuration file, such as --config herald.toml")
@@ -108,6 +111,7 @@ func runServe(c *cli.Context) error {
 	opts.Compressed = compressedCache()
 	defer opts.Compressed.Close()
 	observe(mx, &opts, srv.TLS)
+	opts.Report = reportOn(c)
 	h := serve.New(fsys, m, opts)
 	served.Store(h)
 	collectOften()

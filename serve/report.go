@@ -222,6 +222,16 @@ func orSize(encoded, size int64) int64 {
 	return encoded
 }
 
+// PageOf returns the key in m.Pages of the page a URL path shows: "/",
+// "docs/", "/docs/index.html" and "docs/index.html" all name
+// "/docs/index.html"; a path served without its ".html" is found too.
+func PageOf(m *manifest.Manifest, urlPath string) string {
+	if !strings.HasPrefix(urlPath, "/") {
+		urlPath = "/" + urlPath
+	}
+	return pageFile(urlPath, m)
+}
+
 // normalized fills in the defaults New applies.
 func normalized(opts Options) Options {
 	if opts.Push == "" {

@@ -135,13 +135,20 @@ type IndexRow struct {
 	Page   string `json:"page"`
 	Assets int    `json:"assets"`
 	Bytes  int64  `json:"bytes"`
-	// Loads counts the loads browsers reported; EarlyHints, Unused and
-	// Missed are of the latest (see BrowserReport).
-	Loads      int    `json:"loads"`
-	EarlyHints int    `json:"early_hints"`
-	Unused     int    `json:"unused"`
-	Missed     int    `json:"missed"`
-	Protocol   string `json:"protocol,omitempty"` // of the last request herald served
+	// Protocol is that of the last request herald served (at ReportPath).
+	Protocol string `json:"protocol,omitempty"`
+	// Browser sums up what browsers reported (at ReportPath), if any.
+	Browser *LoadSummary `json:"browser,omitempty"`
+}
+
+// LoadSummary is a page's line of what browsers reported: the loads
+// reported, and of the latest the assets taken through the 103, unused,
+// and the render-blocking fetches not hinted (see BrowserReport).
+type LoadSummary struct {
+	Loads      int `json:"loads"`
+	EarlyHints int `json:"early_hints"`
+	Unused     int `json:"unused"`
+	Missed     int `json:"missed"`
 }
 
 // Index is the report's first page.
@@ -156,23 +163,12 @@ type Index struct {
 func (h *Handler) reportIndex(s *state) Index {
 	idx := Index{Pages: make([]IndexRow, 0, len(s.m.Pages)), Options: h.channelsLine()}
 	seen := map[string]bool{}
-	row := func(p string) IndexRow {
-		pg := s.m.Pages[p]
-		ir := IndexRow{Page: p}
-		for _, a := range slices.Concat(pg.Assets, pg.Preload) {
-			if sameOrigin(a.Path) {
-				ir.Assets++
-				ir.Bytes += a.Size
-			}
-		}
-		return ir
-	}
 	for _, p := range h.report.recent() {
 		if s.m.Pages[p] == nil {
 			continue // gone since
 		}
 		seen[p] = true
-		ir := row(p)
+		ir := indexRow(s.m, p)
 		if rec, ok := h.report.get(p); ok {
 			pr, _ := NewPageReport(s.m, p, h.opts, func(manifest.Asset, compress.Coding) int64 { return sizeUnknown })
 			pr.addBrowser(rec)
@@ -180,25 +176,45 @@ func (h *Handler) reportIndex(s *state) Index {
 				ir.Protocol = pr.Served.Protocol
 			}
 			if b := pr.Browser; b != nil {
-				ir.Loads, ir.EarlyHints, ir.Unused, ir.Missed = b.Loads, b.EarlyHints, b.Unused, len(b.Missed)
+				ir.Browser = &LoadSummary{b.Loads, b.EarlyHints, b.Unused, len(b.Missed)}
 			}
 		}
 		idx.Pages = append(idx.Pages, ir)
 	}
-	var rest []string
-	for p, pg := range s.m.Pages {
-		if pg != nil && !seen[p] {
-			rest = append(rest, p)
+	for _, ir := range PageRows(s.m) {
+		if !seen[ir.Page] {
+			idx.Pages = append(idx.Pages, ir)
 		}
-	}
-	sort.Strings(rest)
-	for _, p := range rest {
-		idx.Pages = append(idx.Pages, row(p))
 	}
 	for _, ir := range idx.Pages {
 		idx.MaxBytes = max(idx.MaxBytes, ir.Bytes)
 	}
 	return idx
+}
+
+// PageRows lists the pages of m by path, each with the number and bytes of
+// the assets it gets.
+func PageRows(m *manifest.Manifest) []IndexRow {
+	rows := make([]IndexRow, 0, len(m.Pages))
+	for p, pg := range m.Pages {
+		if pg != nil {
+			rows = append(rows, indexRow(m, p))
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Page < rows[j].Page })
+	return rows
+}
+
+func indexRow(m *manifest.Manifest, p string) IndexRow {
+	pg := m.Pages[p]
+	ir := IndexRow{Page: p}
+	for _, a := range slices.Concat(pg.Assets, pg.Preload) {
+		if sameOrigin(a.Path) {
+			ir.Assets++
+			ir.Bytes += a.Size
+		}
+	}
+	return ir
 }
 
 // channelsLine says which channels are on.

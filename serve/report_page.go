@@ -84,9 +84,9 @@ small { color: #666; }
 <tbody>
 {{range .Pages}}<tr><td class="path"><a href="page?path={{.Page}}">{{.Page}}</a>
 <td class="n">{{.Assets}}<td><span class="bar" style="width: {{pct .Bytes $.MaxBytes}}%"></span><small>{{size .Bytes}}</small>
-<td class="n">{{if .Loads}}{{.Loads}}{{end}}<td class="n{{if .EarlyHints}} early-hints{{end}}">{{if .Loads}}{{.EarlyHints}} of {{.Assets}}{{end}}
-<td class="n{{if .Unused}} unused{{end}}">{{if .Loads}}{{.Unused}}{{end}}<td class="n{{if .Missed}} missed{{end}}">{{if .Loads}}{{.Missed}}{{end}}
-<td>{{.Protocol}}</tr>
+{{$n := .Assets}}{{with .Browser}}<td class="n">{{.Loads}}<td class="n{{if .EarlyHints}} early-hints{{end}}">{{.EarlyHints}} of {{$n}}
+<td class="n{{if .Unused}} unused{{end}}">{{.Unused}}<td class="n{{if .Missed}} missed{{end}}">{{.Missed}}
+{{else}}<td><td><td><td>{{end}}<td>{{.Protocol}}</tr>
 {{end}}</tbody>
 </table>
 {{end}}

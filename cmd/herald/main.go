@@ -55,6 +55,7 @@ for other servers and CDNs.`,
 		Commands: []*cli.Command{
 			buildCommand,
 			checkCommand,
+			showCommand,
 			exportCommand,
 			serveCommand,
 			bundleCommand,

@@ -42,13 +42,20 @@ on a loopback address the open pages reload themselves (a changed stylesheet
 is swapped in place). --watch=false serves the folder as it was; live reload
 is injected into HTML responses only, never into the files.
 
+On a loopback address without --cert, /_herald/ shows what each page gets:
+its critical assets, why, their sizes stored and compressed, the channels
+they go through, and what the browser did with them (taken through the
+103, unused, render-blocking and not hinted), which each page reports once
+loaded; --report=false turns it off, --report turns it on elsewhere.
+herald show DIR PAGE prints the same table without a browser.
+
 Browsers use early hints only over a certificate they trust: --tls makes a
 local certificate authority once (in the user's configuration folder) and a
 localhost certificate it signs.
 
 Examples:
     herald serve
-    herald serve ./docs --tls
+    herald serve ./docs --tls             # then open /_herald/ at the URL it prints
     herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
     herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
 	Flags: slices.Concat(listenFlags(), []cli.Flag{

@@ -31,6 +31,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"tls with cert", []string{"serve", "--tls", "--cert", "c.pem", "--key", "k.pem"}, "--tls"},
 		{"live reload with cert", []string{"serve", dir, "--cert", certFile, "--key", keyFile, "--addr", "0.0.0.0:0", "--live-reload"},
 			"--live-reload does not apply with --cert"},
+		{"report with config", []string{"serve", "--config", "herald.toml", "--report"}, "--report does not apply with --config"},
 		{"missing folder", []string{"serve", dir + "/nope"}, "does not exist"},
 		{"two folders", []string{"serve", dir, dir}, "one site folder"},
 		{"origin", []string{"serve", "--origin", "docs.example.com"}, "--origin"},

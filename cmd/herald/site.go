@@ -21,8 +21,13 @@ func siteDir(c *cli.Context) (string, error) {
 	if c.NArg() > 1 {
 		return "", usageError("one site folder at a time, got %d arguments", c.NArg())
 	}
-	dir := c.Args().First()
-	if c.NArg() == 1 && dir == "" {
+	return checkSiteDir(c.Args().First(), c.NArg() == 1)
+}
+
+// checkSiteDir checks the site folder given as an argument (given), or
+// the current folder.
+func checkSiteDir(dir string, given bool) (string, error) {
+	if given && dir == "" {
 		return "", usageError("the site folder is an empty argument (\"\"): name the folder, such as ./public, or . for the current one")
 	}
 	if dir == "" {

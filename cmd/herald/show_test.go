@@ -1,0 +1,60 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestShow: herald show lists the pages, and for one page its assets with
+// why, sizes and channels, in text and JSON; the channels follow the flags.
+func TestShow(t *testing.T) {
+	css := strings.Repeat("body { color: #123456; margin: 0 auto } ", 50)
+	dir := site(t, map[string]string{
+		"index.html":      `<link rel=stylesheet href=a.css><script src=a.js></script><body><img src=x.png>`,
+		"docs/index.html": `<p>no assets`,
+		"a.css":           css, "a.js": `1`,
+	})
+	steps := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"pages", []string{"show", dir}, 0, "/index.html       2       2.0 KiB"},
+		{"a page by its URL", []string{"show", dir, "/"}, 0, "/index.html: 2 assets"},
+		{"a row", []string{"show", dir, "index.html"}, 0, "0  /a.css  link         style   2.0 KiB  45 B  79 B  ####################  push 103 link"},
+		{"channels", []string{"show", dir, "/index.html"}, 0, "push 103 link\n"},
+		{"channels off", []string{"show", dir, "/index.html", "--hints", "off", "--push", "off"}, 0, "  link\n"},
+		{"no assets", []string{"show", dir, "/docs/"}, 0, "no critical assets"},
+		{"no such page", []string{"show", dir, "/nope.html"}, 2, ""},
+		{"three arguments", []string{"show", dir, "/", "/"}, 2, ""},
+		{"bad format", []string{"show", dir, "/", "--format", "xml"}, 2, ""},
+	}
+	for _, s := range steps {
+		code, out, errs := herald(t, s.args...)
+		if code != s.code || !strings.Contains(out, s.out) {
+			t.Errorf("%s: herald %v\nexit %d (want %d)\nstdout:\n%s\nstderr:\n%s", s.name, s.args, code, s.code, out, errs)
+		}
+	}
+
+	code, out, _ := herald(t, "show", dir, "/", "--format", "json")
+	var r struct {
+		Page   string
+		Assets []struct {
+			Path, Why string
+			Size, Br  int64
+			Channels  []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 || r.Page != "/index.html" || len(r.Assets) != 2 {
+		t.Fatalf("exit %d, %v: %+v\n%s", code, err, r, out)
+	}
+	a := r.Assets[0]
+	if a.Path != "/a.css" || a.Size != int64(len(css)) || a.Br <= 0 || a.Br >= a.Size/4 || strings.Join(a.Channels, " ") != "push 103 link" {
+		t.Errorf("a.css: %+v; want its size, a br size a fraction of it, and push 103 link", a)
+	}
+	if a := r.Assets[1]; a.Br != -1 {
+		t.Errorf("a.js (1 byte) br %d, want -1: not worth compressing, sent as it is", a.Br)
+	}
+}

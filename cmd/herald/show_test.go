@@ -2,6 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -57,4 +60,42 @@ func TestShow(t *testing.T) {
 	if a := r.Assets[1]; a.Br != -1 {
 		t.Errorf("a.js (1 byte) br %d, want -1: not worth compressing, sent as it is", a.Br)
 	}
+}
+
+// TestFirstRunShowsReport: herald serve with no folder serves the example
+// site over HTTP/1.1, where browsers take no 103; its page links its own
+// report, which says what the page was sent and why there was no 103.
+// --report=false turns the report off.
+func TestFirstRunShowsReport(t *testing.T) {
+	bin := buildHerald(t)
+	run := start(t, exec.Command(bin, "serve", "--addr", "127.0.0.1:0"))
+	base := strings.TrimSuffix(run.url.String(), "/")
+	page := httpGet(t, base+"/", 200)
+	link := `<a href="/_herald/page?path=/">`
+	if !strings.Contains(page, link) || !strings.Contains(page, "herald serve --tls") {
+		t.Fatalf("the example page lacks %s and a word on --tls:\n%s", link, page)
+	}
+	report := httpGet(t, base+"/_herald/page?path=/", 200)
+	for _, want := range []string{"/fonts/league-gothic.woff", "Last served over HTTP/1.1", "no 103", "herald serve --tls"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+
+	off := start(t, exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--report=false"))
+	httpGet(t, strings.TrimSuffix(off.url.String(), "/")+"/_herald/", 404)
+}
+
+func httpGet(t *testing.T, url string, status int) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: status %d, want %d", url, resp.StatusCode, status)
+	}
+	return string(body)
 }

@@ -124,7 +124,7 @@ small { color: #666; }
 <b>103</b> a Link of the 103 Early Hints, sent on HTTP/2 and HTTP/3 navigations; <b>link</b> the Link: rel=preload
 header of the page; <b>after</b> a preload of the page itself, hinted after the critical assets, never pushed;
 <b>none</b> past the bound of Link values. Browser: Resource Timing's initiatorType and renderBlockingStatus;
-transfer 0 is the browser's cache. Verdicts: <b>early-hints</b> fetched through the 103 and used; <b>fetched</b>
+transfer 0: from the cache, or (Chromium) through the 103. Verdicts: <b>early-hints</b> fetched through the 103 and used; <b>fetched</b>
 fetched otherwise (the Link header, the parser, CSS); <b>unused</b> fetched and not used by the document;
 <b>not-fetched</b> the browser did not fetch it.</small></p>
 {{end}}`))

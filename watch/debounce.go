@@ -33,10 +33,12 @@ type event struct {
 }
 
 // batch is what the debouncer hands on: the distinct paths changed, sorted,
-// or full when the whole site must be built again.
+// or full when the whole site must be built again; first is when its first
+// event came.
 type batch struct {
 	paths []string
 	full  bool
+	first time.Time
 }
 
 // prepChunk is how many paths the debouncer offers to be prepared at a
@@ -103,12 +105,12 @@ func debounce(in <-chan event, out chan<- batch, prep chan<- []string, r Rule, s
 				full = true
 			}
 			if send != nil {
-				ready = seal(pending, full)
+				ready = seal(pending, full, first)
 				continue
 			}
 			timer.Reset(deadline(r, full, first, last).Sub(now))
 		case <-timer.C:
-			send, ready = out, seal(pending, full)
+			send, ready = out, seal(pending, full, first)
 			unprepared = nil // the batch reads them now
 		case send <- ready:
 			send, ready = nil, batch{}
@@ -132,14 +134,14 @@ func deadline(r Rule, full bool, first, last time.Time) time.Time {
 	return d
 }
 
-func seal(pending map[string]bool, full bool) batch {
+func seal(pending map[string]bool, full bool, first time.Time) batch {
 	if full {
-		return batch{full: true}
+		return batch{full: true, first: first}
 	}
 	paths := make([]string, 0, len(pending))
 	for p := range pending {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	return batch{paths: paths}
+	return batch{paths: paths, first: first}
 }

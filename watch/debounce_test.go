@@ -166,6 +166,31 @@ func equalEmitted(a, b []emitted) bool {
 	})
 }
 
+// TestDebounceFirst: a batch carries when its first event came, also when
+// events join it after it was sealed.
+func TestDebounceFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		in, out := make(chan event), make(chan batch)
+		go debounce(in, out, nil, testRule, nil)
+		start := time.Now()
+		for _, e := range paths("/a", "/b") {
+			in <- e
+			time.Sleep(30 * time.Millisecond)
+		}
+		b := <-out
+		if got := b.first.Sub(start); got != 0 {
+			t.Errorf("first event at +%v, want +0s", got)
+		}
+		time.Sleep(time.Second)
+		second := time.Now()
+		in <- paths("/c")[0]
+		if b = <-out; !b.first.Equal(second) {
+			t.Errorf("second batch: first event at %v, want %v", b.first, second)
+		}
+		close(in)
+	})
+}
+
 // TestDebounceOffersPaths: while a batch waits for quiet, each path new to
 // it is offered once for preparing, in the order first seen and a few at a
 // time; none is offered once the batch is sealed.

@@ -114,6 +114,9 @@ type Change struct {
 	// Took is the time the update (or the rebuild) took, from the batch
 	// handed over to the new manifest in service.
 	Took time.Duration
+	// First is when the first event of the batch was seen: the time from
+	// it to the manifest in service is what a person waits after saving.
+	First time.Time
 }
 
 // Watcher keeps the manifest of one folder current.
@@ -128,6 +131,9 @@ type Watcher struct {
 	builder  *manifest.Builder // owned by the apply loop after New returns
 	problems map[string]string // problems already logged, owned by the apply loop
 	initial  []manifest.Problem
+	// watched and rescanned count the folders New watched, and those the
+	// watch limit left to the rescans; set before the loops start.
+	watched, rescanned int
 
 	fsw    *fsnotify.Watcher
 	add    func(dir string) error // fsw.Add; tests replace it to reach the watch limit
@@ -201,6 +207,7 @@ func newWatcher(dir string, opts Options, hk hooks) (*Watcher, error) {
 	loop := newLoop(w)
 	loop.startDrain()
 	loop.addTree(abs, false)
+	w.watched, w.rescanned = len(loop.watched), len(loop.unwatched)
 	if w.builder, err = manifest.NewBuilder(w.fsys, opts.Manifest); err != nil {
 		loop.stopWatching()
 		w.root.Close()
@@ -244,6 +251,11 @@ func withDefaults(r Rule) Rule {
 // Manifest returns the manifest in service: the first build's until a
 // change has been applied.
 func (w *Watcher) Manifest() *manifest.Manifest { return w.current.Load() }
+
+// Folders returns how many folders of the site New watched, and how many
+// it left to the rescans (the inotify limit was reached). Folders made
+// later are not counted.
+func (w *Watcher) Folders() (watched, rescanned int) { return w.watched, w.rescanned }
 
 // Problems returns the problems of the first build; later ones come with
 // each Change.
@@ -320,7 +332,7 @@ func (w *Watcher) apply(b batch) {
 			}
 		}
 		slices.Sort(paths)
-		w.opts.OnChange(Change{Paths: paths, Full: b.full, Manifest: m, Problems: problems, Took: time.Since(start)})
+		w.opts.OnChange(Change{Paths: paths, Full: b.full, Manifest: m, Problems: problems, Took: time.Since(start), First: b.first})
 	}
 }
 

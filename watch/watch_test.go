@@ -233,23 +233,27 @@ func TestBurst(t *testing.T) {
 func TestWatchLimits(t *testing.T) {
 	files := map[string]string{"index.html": "<p>", "limited/a.html": "a", "limited/sub/b.html": "b"}
 	tests := []struct {
-		name   string
-		hooks  hooks
-		sysctl string
+		name               string
+		hooks              hooks
+		sysctl             string
+		watched, rescanned int
 	}{
 		{"watch limit", hooks{add: func(w *fsnotify.Watcher, dir string) error {
 			if strings.Contains(filepath.ToSlash(dir), "/limited") {
 				return fmt.Errorf("inotify_add_watch %s: %w", dir, syscall.ENOSPC)
 			}
 			return w.Add(dir)
-		}}, "fs.inotify.max_user_watches"},
+		}}, "fs.inotify.max_user_watches", 1, 2},
 		{"instance limit", hooks{open: func() (*fsnotify.Watcher, error) {
 			return nil, fmt.Errorf("inotify_init1: %w", syscall.EMFILE)
-		}}, "fs.inotify.max_user_instances"},
+		}}, "fs.inotify.max_user_instances", 0, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startSite(t, files, Options{Rule: fastRule, Rescan: 20 * time.Millisecond}, tt.hooks)
+			if w, r := s.w.Folders(); w != tt.watched || r != tt.rescanned {
+				t.Errorf("Folders() = %d watched, %d rescanned; want %d, %d", w, r, tt.watched, tt.rescanned)
+			}
 			s.write("limited/sub/c.html", "c")
 			s.write("limited/new/d.html", "d")
 			s.write("limited/a.html", "changed, longer")

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -12,6 +13,15 @@ import (
 type Budget struct {
 	MaxBytes  int64
 	MaxAssets int
+	// BytesFlag and AssetsFlag name the settings that raise the bounds,
+	// in the messages; empty means herald check's --max-bytes and
+	// --max-assets.
+	BytesFlag, AssetsFlag string
+}
+
+// flags returns the names of the settings that raise b's bounds.
+func (b Budget) flags() (bytes, assets string) {
+	return cmp.Or(b.BytesFlag, "--max-bytes"), cmp.Or(b.AssetsFlag, "--max-assets")
 }
 
 // Finding is one thing a site's owner must fix.
@@ -31,6 +41,24 @@ type Finding struct {
 	cause  string
 	weight int64
 	assets []AssetWeight
+}
+
+// Key identifies a finding across builds: the same kind, page and cause,
+// wherever the reference moved and whatever the page now weighs.
+func (f Finding) Key() string { return f.Kind + "\x00" + f.Page + "\x00" + f.Cause() }
+
+// Cause is what is wrong, without the page or the advice: "stylesheet
+// /a.css does not exist", "over the byte budget".
+func (f Finding) Cause() string {
+	switch f.cause {
+	case "":
+		return f.Message
+	case "max-bytes":
+		return "over the byte budget"
+	case "max-assets":
+		return "over the asset budget"
+	}
+	return f.cause
 }
 
 func (f Finding) String() string {
@@ -53,14 +81,16 @@ func (f Finding) String() string {
 // could not be read. Findings come sorted by page.
 func Check(built, stored *Manifest, problems []Problem, budget Budget) []Finding {
 	var out []Finding
+	bytesFlag, assetsFlag := budget.flags()
 	if stored != nil {
 		out = append(out, stale(built, stored)...)
 	}
 	for _, p := range sortedPages(built) {
 		page := built.Pages[p]
 		for _, m := range page.Missing {
+			cause := fmt.Sprintf("%s %s does not exist", whatIs(m.Why), m.Path)
 			out = append(out, Finding{Kind: "missing", Page: p, File: m.From, Line: m.Line,
-				Message: fmt.Sprintf("%s %s does not exist: fix the reference or add the file", whatIs(m.Why), m.Path)})
+				Message: cause + ": fix the reference or add the file", cause: cause})
 		}
 		var bytes int64
 		weights := make([]AssetWeight, len(page.Assets))
@@ -70,12 +100,12 @@ func Check(built, stored *Manifest, problems []Problem, budget Budget) []Finding
 		}
 		if budget.MaxBytes > 0 && bytes > budget.MaxBytes {
 			out = append(out, Finding{Kind: "budget", Page: p,
-				Message: fmt.Sprintf("critical assets weigh %d bytes, over the budget of %d: load some later (defer, async, media) or raise --max-bytes", bytes, budget.MaxBytes),
+				Message: fmt.Sprintf("critical assets weigh %d bytes, over the budget of %d: load some later (defer, async, media) or raise %s", bytes, budget.MaxBytes, bytesFlag),
 				cause:   "max-bytes", weight: bytes, assets: weights})
 		}
 		if budget.MaxAssets > 0 && len(page.Assets) > budget.MaxAssets {
 			out = append(out, Finding{Kind: "budget", Page: p,
-				Message: fmt.Sprintf("%d critical assets, over the budget of %d: combine or defer some, or raise --max-assets", len(page.Assets), budget.MaxAssets),
+				Message: fmt.Sprintf("%d critical assets, over the budget of %d: combine or defer some, or raise %s", len(page.Assets), budget.MaxAssets, assetsFlag),
 				cause:   "max-assets", weight: int64(len(page.Assets)), assets: weights})
 		}
 	}

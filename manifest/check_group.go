@@ -122,13 +122,14 @@ func weigh(g *Group, fs []Finding, budget Budget) {
 		top = append(top, fmt.Sprintf("+%d more", len(g.Assets)-3))
 	}
 	n := len(g.Pages)
+	bytesFlag, assetsFlag := budget.flags()
 	if heaviest.cause == "max-assets" {
-		g.Message = fmt.Sprintf("%d %s over %d critical assets (most: %s with %d; heaviest: %s): combine or defer some, or raise --max-assets",
-			n, plural(n, "page"), budget.MaxAssets, g.Largest, g.Weight, strings.Join(top, ", "))
+		g.Message = fmt.Sprintf("%d %s over %d critical assets (most: %s with %d; heaviest: %s): combine or defer some, or raise %s",
+			n, plural(n, "page"), budget.MaxAssets, g.Largest, g.Weight, strings.Join(top, ", "), assetsFlag)
 		return
 	}
-	g.Message = fmt.Sprintf("%d %s over %s of critical assets (largest: %s with %s; heaviest: %s): load some later (defer, async, media) or raise --max-bytes",
-		n, plural(n, "page"), Human(budget.MaxBytes), g.Largest, Human(g.Weight), strings.Join(top, ", "))
+	g.Message = fmt.Sprintf("%d %s over %s of critical assets (largest: %s with %s; heaviest: %s): load some later (defer, async, media) or raise %s",
+		n, plural(n, "page"), Human(budget.MaxBytes), g.Largest, Human(g.Weight), strings.Join(top, ", "), bytesFlag)
 }
 
 // Text writes a report for a person: one line per group, naming at most a
@@ -136,17 +137,7 @@ func weigh(g *Group, fs []Finding, budget Budget) {
 func (r Report) Text() string {
 	var b strings.Builder
 	for _, g := range r.Findings {
-		b.WriteString(g.Kind + ": " + g.Message)
-		switch {
-		case len(g.Refs) > 0:
-			fmt.Fprintf(&b, "; referenced from %s", few(g.Refs))
-		case g.Kind == "unreadable":
-			fmt.Fprintf(&b, "; in %s", few(g.Pages))
-		case g.Kind == "budget":
-			fmt.Fprintf(&b, "; e.g. %s", few(g.Pages))
-		case len(g.Pages) > 0:
-			fmt.Fprintf(&b, "; affects %d %s: %s", len(g.Pages), plural(len(g.Pages), "page"), few(g.Pages))
-		}
+		b.WriteString(g.Text())
 		b.WriteByte('\n')
 	}
 	s := r.Summary
@@ -157,6 +148,25 @@ func (r Report) Text() string {
 	fmt.Fprintf(&b, "check: %d %s (%s) affecting %d of %d pages\n", s.Findings, plural(s.Findings, "finding"), strings.Join(kinds, ", "), s.PagesAffected, s.Pages)
 	return b.String()
 }
+
+// Text is the group as Report.Text writes it, on one line.
+func (g Group) Text() string {
+	s := g.Kind + ": " + g.Message
+	switch {
+	case len(g.Refs) > 0:
+		s += "; referenced from " + few(g.Refs)
+	case g.Kind == "unreadable":
+		s += "; in " + few(g.Pages)
+	case g.Kind == "budget":
+		s += "; e.g. " + few(g.Pages)
+	case len(g.Pages) > 0:
+		s += fmt.Sprintf("; affects %d %s: %s", len(g.Pages), plural(len(g.Pages), "page"), few(g.Pages))
+	}
+	return s
+}
+
+// Few names at most three of a list, and how many more there are.
+func Few(list []string) string { return few(list) }
 
 func few(list []string) string {
 	const show = 3

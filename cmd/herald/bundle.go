@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -175,8 +174,10 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			if err != nil {
 				return err
 			}
+			logger, _ := newSayLogger(c.App.ErrWriter, "text", false)
+			opts.Logger, srv.Logger = logger, logger
 			defer reloadOnHangup(c, reloadCert, nil, "a bundle serves the site it carries; SIGHUP reads --cert and --key again when given")()
-			certs, hosts, err := bundleACME(c, &srv, slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)))
+			certs, hosts, err := bundleACME(c, &srv, logger)
 			if err != nil {
 				return err
 			}

@@ -305,7 +305,7 @@ func TestAccessLogJSON(t *testing.T) {
 		args []string
 		json bool
 	}{
-		{"--access-log=json", []string{"serve", dir, "--addr", "127.0.0.1:0", "--watch=false", "--access-log=json"}, true},
+		{"--access-log=json", []string{"serve", dir, "--addr", "127.0.0.1:0", "--watch=false", "--access-log=json", "--log-format=json"}, true},
 		{"--access-log", []string{"serve", dir, "--addr", "127.0.0.1:0", "--watch=false", "--access-log"}, false},
 		{"access_log = \"json\"", []string{"serve", "--config", cfg}, true},
 	}
@@ -332,10 +332,14 @@ func TestAccessLogJSON(t *testing.T) {
 				}
 				return
 			}
-			var rec map[string]any
+			var rec map[string]any // the request's, among serve's other lines
 			for _, l := range strings.Split(strings.TrimSpace(logged), "\n") {
-				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				var r map[string]any
+				if err := json.Unmarshal([]byte(l), &r); err != nil {
 					t.Fatalf("not a JSON object: %q: %v", l, err)
+				}
+				if r["msg"] == "request" {
+					rec = r
 				}
 			}
 			for k, want := range map[string]any{"msg": "request", "method": "GET", "path": "/index.html", "status": 200.0,

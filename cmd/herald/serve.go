@@ -33,9 +33,15 @@ Hints on HTTP/2 navigations, and Link: rel=preload headers. A cookie records
 what each client was sent, so an asset it has is not sent again until it
 changes. With no DIR, serves the example site built into herald.
 
-The first line printed is the URL to open. Ctrl-C stops the server after the
-requests in flight finish (for at most 10 s); a second Ctrl-C stops it at
-once, cutting them (exit 1).
+The first line printed is the URL to open (--open opens it in $BROWSER or
+the system's browser). Then, on standard error: the site, what is watched,
+live reload, TLS (and whether browsers trust the local authority), HTTP/3
+and compression, each with why when off; one line per change applied; a
+warning when a change breaks a critical link or puts a page over the push
+budget, and a line when that is fixed. --quiet keeps warnings and errors;
+--log-format json writes each line as a JSON object. Ctrl-C stops the
+server after the requests in flight finish (for at most 10 s); a second
+Ctrl-C stops it at once, cutting them (exit 1).
 
 Serving a folder watches it: a saved file is in the manifest at once, and
 on a loopback address the open pages reload themselves (a changed stylesheet
@@ -55,12 +61,12 @@ localhost certificate it signs.
 
 Examples:
     herald serve
-    herald serve ./docs --tls             # then open /_herald/ at the URL it prints
+    herald serve ./docs --tls --open      # then see what each page gets at /_herald/
     herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
     herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
 	Flags: slices.Concat(listenFlags(), []cli.Flag{
 		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
-	}, handlerFlags(), []cli.Flag{originFlag, configFlag, reportFlag}, serveWatchFlags),
+	}, handlerFlags(), []cli.Flag{originFlag, configFlag, reportFlag}, serveWatchFlags, sayFlags, []cli.Flag{openFlag}),
 	Action: runServe,
 }
 
@@ -78,6 +84,10 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	srv, reloadCert, err := serverOptions(c)
+	if err != nil {
+		return err
+	}
+	logger, err := newSayLogger(c.App.ErrWriter, c.String("log-format"), c.Bool("quiet"))
 	if err != nil {
 		return err
 	}
@@ -100,19 +110,18 @@ func runServe(c *cli.Context) error {
 	var served atomic.Pointer[serve.Handler] // set once the site is built: a SIGHUP meanwhile finds nothing to rebuild
 	rebuild, nothing := siteReload(c, fsys, buildOpts, &served)
 	defer reloadOnHangup(c, reloadCert, rebuild, nothing)()
-	m, problems, live, err := watchOrBuild(c, fsys, buildOpts, mx)
+	m, problems, live, err := watchOrBuild(c, fsys, buildOpts, mx, logger)
 	if err != nil {
 		return err
 	}
 	defer live.Close()
 	for _, p := range problems {
-		kind := "error"
+		level := slog.LevelError
 		if p.Warning {
-			kind = "warning"
+			level = slog.LevelWarn
 		}
-		fmt.Fprintf(c.App.ErrWriter, "herald: %s: %s: %v\n", kind, p.Path, p.Err)
+		logger.Log(context.Background(), level, fmt.Sprintf("%s: %v", p.Path, p.Err), "event", eventProblem, "path", p.Path)
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
 	opts.Logger, srv.Logger = logger, logger
 	live.wire(&opts)
 	opts.Compressed = compressedCache()
@@ -126,7 +135,19 @@ func runServe(c *cli.Context) error {
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
 		live.start(ctx, h)
 		return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
-			return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
+			return serve.Serve(ctx, requests.wrap(h), srv, func(url string) {
+				fmt.Fprintln(c.App.Writer, url)
+				startLines(c, logger, url, h.Manifest(), live, srv, opts)
+				findings := &findingsWatch{log: logger, budget: serveBudget(opts)}
+				if live != nil {
+					live.checkFirst(findings)
+				} else {
+					findings.check(h.Manifest())
+				}
+				if c.Bool("open") {
+					openURL(logger, url)
+				}
+			})
 		})
 	})
 }

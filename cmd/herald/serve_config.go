@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"reflect"
+	"strings"
 	"sync"
 
 	"herald/acme"
@@ -81,7 +82,10 @@ func serveConfig(c *cli.Context, file string) error {
 	if err != nil {
 		return configError(err)
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	logger, err := newSayLogger(c.App.ErrWriter, c.String("log-format"), c.Bool("quiet"))
+	if err != nil {
+		return err
+	}
 	cache := compressedCache()
 	defer cache.Close()
 	mx, _ := metricsFor(cfg.Server.Metrics, true) // checked by config.Load
@@ -100,7 +104,7 @@ func serveConfig(c *cli.Context, file string) error {
 		return configError(err)
 	}
 	for _, e := range running.Findings() { // the sites are served all the same
-		fmt.Fprintf(c.App.ErrWriter, "herald: warning: %v\n", e)
+		logger.Warn(e.Error())
 	}
 	live := sites.NewLive(running)
 	defer live.Close()
@@ -139,8 +143,12 @@ func serveSites(ctx context.Context, c *cli.Context, live *sites.Live, running *
 		mu.Lock()
 		defer mu.Unlock()
 		if served[addr] = url; len(served) == listeners {
-			for _, u := range running.URLs(served) {
+			urls := running.URLs(served)
+			for _, u := range urls {
 				fmt.Fprintln(c.App.Writer, u)
+			}
+			if c.Bool("open") && len(urls) > 0 {
+				openURL(logger, urls[0])
 			}
 			if certs != nil {
 				certs.Start()
@@ -154,7 +162,6 @@ func serveSites(ctx context.Context, c *cli.Context, live *sites.Live, running *
 // is reported as herald config check lists them, and the sites served
 // stay as they were.
 func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Logger, cache *compress.Cache, mx *metrics.Metrics, certs *acme.Manager) {
-	w := c.App.ErrWriter
 	cfg, err := config.Load(file)
 	var running *sites.Running
 	if err == nil {
@@ -165,27 +172,28 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 		var restart []string
 		if restart, err = live.Swap(running); err == nil {
 			for _, e := range running.Findings() {
-				fmt.Fprintf(w, "herald: warning: %v\n", e)
+				logger.Warn(e.Error())
 			}
 			for _, r := range restart {
-				fmt.Fprintf(w, "herald: warning: reload: %s\n", r)
+				logger.Warn("reload: " + r)
 			}
 			if serverSettingsChanged(before, cfg.Server) {
-				fmt.Fprintf(w, "herald: warning: reload: the timeouts, limits, coalesce, http3, metrics and [server.acme] of [server] change when herald restarts\n")
+				logger.Warn("reload: the timeouts, limits, coalesce, http3, metrics and [server.acme] of [server] change when herald restarts")
 			}
-			fmt.Fprintf(w, "herald: reloaded %s: %d sites\n", file, len(running.Sites))
+			logger.Info(fmt.Sprintf("reloaded %s: %d sites", file, len(running.Sites)), "file", file, "sites", len(running.Sites))
 			return
 		}
 	}
 	var list config.Errors
 	if errors.As(err, &list) {
-		fmt.Fprintf(w, "herald: error: reload: %s has mistakes; still serving the configuration loaded before\n", file)
-		for _, e := range list {
-			fmt.Fprintln(w, e)
+		lines := make([]string, len(list))
+		for i, e := range list {
+			lines[i] = e.Error()
 		}
+		logger.Error(fmt.Sprintf("reload: %s has mistakes; still serving the configuration loaded before\n%s", file, strings.Join(lines, "\n")))
 		return
 	}
-	fmt.Fprintf(w, "herald: error: reload: %v; still serving the configuration loaded before\n", err)
+	logger.Error(fmt.Sprintf("reload: %v; still serving the configuration loaded before", err))
 }
 
 // serverSettingsChanged tells whether a reload changed a setting of the

@@ -38,6 +38,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"addr without port", []string{"serve", "--addr", "bogus"}, `--addr "bogus" is not a listen address: write HOST:PORT or :PORT, such as 127.0.0.1:8080`},
 		{"addr port too large", []string{"serve", dir, "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999" is not a listen address`},
 		{"addr port not a number", []string{"serve", "--addr", "127.0.0.1:x"}, `--addr "127.0.0.1:x" is not a listen address`},
+		{"log format", []string{"serve", dir, "--log-format", "logfmt"}, `--log-format "logfmt": use text or json`},
 		{"addr with a scheme", []string{"serve", "--addr", "http://127.0.0.1:19500"}, `--addr "http://127.0.0.1:19500" is not a listen address`},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"herald/manifest"
 	"herald/metrics"
@@ -123,21 +124,25 @@ var serveWatchFlags = []cli.Flag{
 }
 
 // liveSite is a watched folder being served: the watcher's callback swaps
-// each new manifest into the handler and tells the open pages. A nil
-// *liveSite is a site served as it was when herald started.
+// each new manifest into the handler, tells the open pages, and says what
+// changed. A nil *liveSite is a site served as it was when herald started.
 type liveSite struct {
 	w      *watch.Watcher
 	reload *serve.LiveReload // nil: live reload off
 	mx     *metrics.Metrics  // nil: no metrics
+	log    *slog.Logger
 	mu     sync.Mutex
 	h      *serve.Handler // set by start; guarded by mu
+	// findings, once set by checkFirst, are said again by the callback
+	// as changes bring or fix them; guarded by mu.
+	findings *findingsWatch
 }
 
 // watchOrBuild builds the manifest of the site, starting a watcher (and live
 // reload) when a folder is served with --watch.
-func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options, mx *metrics.Metrics) (*manifest.Manifest, []manifest.Problem, *liveSite, error) {
+func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options, mx *metrics.Metrics, logger *slog.Logger) (*manifest.Manifest, []manifest.Problem, *liveSite, error) {
 	watched := watching(c)
-	reload, err := liveReloadOn(c, watched)
+	reload, _, err := liveReloadOn(c, watched)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -145,8 +150,7 @@ func watchOrBuild(c *cli.Context, fsys fs.FS, opts manifest.Options, mx *metrics
 		m, problems, err := manifest.Build(fsys, opts)
 		return m, problems, nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
-	s := &liveSite{mx: mx}
+	s := &liveSite{mx: mx, log: logger}
 	if s.w, err = watch.New(c.Args().First(), watch.Options{Manifest: opts, Logger: logger, OnChange: s.changed}); err != nil {
 		return nil, nil, nil, err
 	}
@@ -164,20 +168,32 @@ func watching(c *cli.Context) bool { return c.NArg() > 0 && c.Bool("watch") }
 // given its own certificate with --cert): its pages are sent as they are.
 // An explicit --live-reload with --cert is a usage error rather than a
 // quiet exception to that rule: a published site gets no script added.
-func liveReloadOn(c *cli.Context, watching bool) (bool, error) {
+// why says the choice and its reason, for the start-up lines.
+func liveReloadOn(c *cli.Context, watching bool) (on bool, why string, err error) {
 	published := c.String("cert") != ""
 	if c.IsSet("live-reload") {
 		on := c.Bool("live-reload")
 		switch {
 		case on && !watching:
-			return false, usageError("--live-reload needs a folder served with --watch")
+			return false, "", usageError("--live-reload needs a folder served with --watch")
 		case on && published:
-			return false, usageError("--live-reload does not apply with --cert: a site served with its own certificate is published, and its pages are sent as they are; " +
+			return false, "", usageError("--live-reload does not apply with --cert: a site served with its own certificate is published, and its pages are sent as they are; " +
 				"for live reload over TLS while you write, use --tls (a localhost certificate) instead of --cert and --key")
+		case on:
+			return true, "on (--live-reload)", nil
 		}
-		return on, nil
+		return false, "off: --live-reload=false", nil
 	}
-	return watching && loopback(c.String("addr")) && !published, nil
+	addr := c.String("addr")
+	switch {
+	case !watching:
+		return false, "off: not watching", nil
+	case published:
+		return false, "off: a site served with its own certificate (--cert) is sent as it is", nil
+	case !loopback(addr):
+		return false, fmt.Sprintf("off: %s is reachable from other machines, and the script would reach them too; --live-reload turns it on", addr), nil
+	}
+	return true, "on: open pages reload when their files change", nil
 }
 
 // loopback reports whether addr (host:port) listens on loopback only.
@@ -202,10 +218,23 @@ func (s *liveSite) changed(ch watch.Change) {
 	if s.h != nil {
 		s.h.SetManifest(ch.Manifest)
 	}
+	changeLine(s.log, ch, time.Now())
+	if s.findings != nil {
+		s.findings.check(ch.Manifest)
+	}
 	s.mu.Unlock()
 	if s.reload != nil {
 		s.reload.Notify(ch.Paths, ch.Manifest)
 	}
+}
+
+// checkFirst says the findings of the manifest in service, and from now
+// on those that changes bring or fix.
+func (s *liveSite) checkFirst(f *findingsWatch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f.check(s.h.Manifest())
+	s.findings = f
 }
 
 // wire adds live reload to the handler's options.

@@ -60,7 +60,7 @@ func TestServeStartLines(t *testing.T) {
 			"  site         the example site built into herald: ",
 			"  watching     nothing: the example site is built into herald\n"}, nil},
 		{"tls, untrusted", []string{"serve", dir, "--addr", "127.0.0.1:0", "--tls"}, fresh, []string{
-			"  TLS          local certificate authority, not trusted by the system store or the browsers (no NSS database yet)\n",
+			"  TLS          local certificate authority, not trusted\n",
 			"herald: warning: browsers refuse a certificate whose authority they do not trust, and take no early hints over it: run herald ca install\n",
 			"  HTTP/3       on: UDP port "}, nil},
 		{"quiet", []string{"serve", broken, "--addr", "127.0.0.1:0", "--quiet"}, nil, []string{
@@ -93,7 +93,7 @@ func TestServeTrustedCA(t *testing.T) {
 		t.Fatalf("herald ca install: %v\n%s", err, out)
 	}
 	run := saying(t, bin, env, []string{"serve", site(t, map[string]string{"index.html": "<p>"}), "--addr", "127.0.0.1:0", "--tls"},
-		"  TLS          local certificate authority, trusted by 1 NSS database (Chromium, Firefox); not by the system store: herald ca install\n",
+		"  TLS          local certificate authority, trusted by Chromium and Firefox; for the system store too: herald ca install\n",
 		"  compression")
 	if s := run.stderr.String(); strings.Contains(s, "warning") {
 		t.Errorf("warns with the authority trusted by the browsers:\n%s", s)

@@ -15,12 +15,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"herald/compress"
+	"herald/internal/testsite"
 	"herald/manifest"
 
 	"github.com/andybalholm/brotli"
@@ -343,29 +343,11 @@ func TestAccessLog(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer written by a server while a test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // TestAccessLogJSON decodes the JSON access log of a navigation over
 // HTTP/2 by a client that accepts push: one object per request, the
 // page's with what it pushed and hinted, the user agent and the referer.
 func TestAccessLogJSON(t *testing.T) {
-	var logged lockedBuffer
+	var logged testsite.Buffer
 	opts := DefaultOptions()
 	opts.AccessLog = AccessLogJSON.Logger(&logged)
 	srv := newTLSServer(t, newHandler(t, testSite(), opts))

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"herald/internal/testsite"
 )
 
 const testRedirects = `# rules of a site
@@ -54,7 +56,7 @@ const fontLink = "</font.woff2>; rel=preload; as=font; crossorigin"
 // TestHostRules asks a real HTTP/2 server for paths that the site's
 // _redirects and _headers decide.
 func TestHostRules(t *testing.T) {
-	var log lockedBuffer
+	var log testsite.Buffer
 	opts := DefaultOptions()
 	opts.Logger = slogTo(&log)
 	srv := httptest.NewUnstartedServer(newHandler(t, hostRulesSite(), opts))

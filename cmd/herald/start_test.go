@@ -2,20 +2,20 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"net/url"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"herald/internal/testsite"
 )
 
 // started is a herald process (or a bundle) that printed its URL.
 type started struct {
 	cmd    *exec.Cmd
 	url    *url.URL
-	stderr *lockedBuffer
+	stderr *testsite.Buffer
 	// exited receives cmd.Wait's result; a test that takes it puts it back
 	// for the cleanup, which kills the process and waits for it.
 	exited chan error
@@ -25,7 +25,7 @@ type started struct {
 // at the end of the test.
 func start(t *testing.T, cmd *exec.Cmd) *started {
 	t.Helper()
-	s := &started{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &started{cmd: cmd, stderr: &testsite.Buffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = s.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -50,22 +50,4 @@ func start(t *testing.T, cmd *exec.Cmd) *started {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// lockedBuffer is a bytes.Buffer that a process writes while a test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

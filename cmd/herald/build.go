@@ -11,36 +11,38 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var buildCommand = &cli.Command{
-	Name:      "build",
-	Usage:     "write the push manifest of a site",
-	ArgsUsage: "[DIR]",
-	Description: `Reads every HTML page under DIR (default: the current folder) and the CSS it
-loads, and writes DIR/push-manifest.json: for each page, the stylesheets,
-scripts, fonts and hero image a browser needs before its first paint, with
-their type, size and sha256.
+func buildCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "build",
+		Usage:     "write the push manifest of a site",
+		ArgsUsage: "[DIR]",
+		Description: `Reads every HTML page under DIR (default: the current folder) and the CSS it
+	loads, and writes DIR/push-manifest.json: for each page, the stylesheets,
+	scripts, fonts and hero image a browser needs before its first paint, with
+	their type, size and sha256.
 
---precompress first writes .zst, .br and .gz siblings of every text file
-(HTML, CSS, JavaScript, SVG, ...) where they save at least a tenth, for any
-server to send as they are; siblings that already hold the file's bytes are
-kept, stale ones replaced. The manifest lists them as files, never as pages
-or assets.
+	--precompress first writes .zst, .br and .gz siblings of every text file
+	(HTML, CSS, JavaScript, SVG, ...) where they save at least a tenth, for any
+	server to send as they are; siblings that already hold the file's bytes are
+	kept, stale ones replaced. The manifest lists them as files, never as pages
+	or assets.
 
-Exit status: 0 built; 1 built, but some files could not be read (listed);
-2 usage error.
+	Exit status: 0 built; 1 built, but some files could not be read (listed);
+	2 usage error.
 
-Examples:
-    herald build ./public
-    herald build ./public -o build/push-manifest.json --origin https://docs.example.com
-    herald build ./public --watch
-    herald build ./public --precompress`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the manifest to `FILE` (default DIR/push-manifest.json)"},
-		originFlag,
-		buildWatchFlag,
-		&cli.BoolFlag{Name: "precompress", Usage: "write .zst, .br and .gz siblings of text files first"},
-	},
-	Action: runBuild,
+	Examples:
+	    herald build ./public
+	    herald build ./public -o build/push-manifest.json --origin https://docs.example.com
+	    herald build ./public --watch
+	    herald build ./public --precompress`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the manifest to `FILE` (default DIR/push-manifest.json)"},
+			originFlag(),
+			buildWatchFlag(),
+			&cli.BoolFlag{Name: "precompress", Usage: "write .zst, .br and .gz siblings of text files first"},
+		},
+		Action: runBuild,
+	}
 }
 
 func runBuild(c *cli.Context) error {

@@ -20,37 +20,39 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var bundleCommand = &cli.Command{
-	Name:      "bundle",
-	Usage:     "make one executable that serves a site: herald, the site's files and its manifest",
-	ArgsUsage: "DIR",
-	Description: `Copies this herald executable and appends the site in DIR and its push
-manifest (built now) to the copy. The result needs nothing beside it: run it
-to serve the site. No Go toolchain is needed, and the files are stored as
-they are, so they are served with ranges straight from the executable.
---precompress adds zstd, brotli and gzip forms of text files, made once here.
+func bundleCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "bundle",
+		Usage:     "make one executable that serves a site: herald, the site's files and its manifest",
+		ArgsUsage: "DIR",
+		Description: `Copies this herald executable and appends the site in DIR and its push
+	manifest (built now) to the copy. The result needs nothing beside it: run it
+	to serve the site. No Go toolchain is needed, and the files are stored as
+	they are, so they are served with ranges straight from the executable.
+	--precompress adds zstd, brotli and gzip forms of text files, made once here.
 
-The bundle checks its own sha256 when it starts, and refuses to run if it
-was truncated or changed.
+	The bundle checks its own sha256 when it starts, and refuses to run if it
+	was truncated or changed.
 
-Ctrl-C stops it between files and removes the unfinished copy: FILE is
-left as it was.
+	Ctrl-C stops it between files and removes the unfinished copy: FILE is
+	left as it was.
 
-Exit status: 0 written; 1 written, but some files could not be read
-(listed), or nothing written: interrupted, or DIR has no file to serve;
-2 usage error.
+	Exit status: 0 written; 1 written, but some files could not be read
+	(listed), or nothing written: interrupted, or DIR has no file to serve;
+	2 usage error.
 
-Examples:
-    herald bundle ./public -o mysite --precompress
-    ./mysite --addr :443 --cert cert.pem --key key.pem
-    ./mysite --addr 127.0.0.1:8080
-    ./mysite --acme example.com,www.example.com --acme-email admin@example.com`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the executable to `FILE` (required)"},
-		&cli.BoolFlag{Name: "precompress", Usage: "add .zst, .br and .gz forms of compressible files"},
-		originFlag,
-	},
-	Action: runBundle,
+	Examples:
+	    herald bundle ./public -o mysite --precompress
+	    ./mysite --addr :443 --cert cert.pem --key key.pem
+	    ./mysite --addr 127.0.0.1:8080
+	    ./mysite --acme example.com,www.example.com --acme-email admin@example.com`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the executable to `FILE` (required)"},
+			&cli.BoolFlag{Name: "precompress", Usage: "add .zst, .br and .gz forms of compressible files"},
+			originFlag(),
+		},
+		Action: runBundle,
+	}
 }
 
 func runBundle(c *cli.Context) error {

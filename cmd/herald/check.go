@@ -11,44 +11,46 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var checkCommand = &cli.Command{
-	Name:      "check",
-	Usage:     "check a site and its push manifest (for CI)",
-	ArgsUsage: "[DIR]",
-	Description: `Builds the manifest of DIR in memory and compares it with the one on disk.
-Lists, one line per cause with the pages it affects: a missing or stale
-manifest, critical assets that do not exist (with the file and line of each
-reference), pages over the budget (with the assets that make the weight),
-files that cannot be read; then a summary line. --format json gives the same
-as {"summary": {...}, "findings": [...]}, each finding with all its pages.
-With --no-manifest, checks links and budgets without a manifest on disk.
+func checkCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "check a site and its push manifest (for CI)",
+		ArgsUsage: "[DIR]",
+		Description: `Builds the manifest of DIR in memory and compares it with the one on disk.
+	Lists, one line per cause with the pages it affects: a missing or stale
+	manifest, critical assets that do not exist (with the file and line of each
+	reference), pages over the budget (with the assets that make the weight),
+	files that cannot be read; then a summary line. --format json gives the same
+	as {"summary": {...}, "findings": [...]}, each finding with all its pages.
+	With --no-manifest, checks links and budgets without a manifest on disk.
 
-With --browser, loads the pages in headless Chromium instead, served by
-herald (see "Checking in a browser" in the README), and lists per page the
-critical assets the manifest lists and Chromium did not need (extra) and
-those it needed and the manifest does not list (missed).
+	With --browser, loads the pages in headless Chromium instead, served by
+	herald (see "Checking in a browser" in the README), and lists per page the
+	critical assets the manifest lists and Chromium did not need (extra) and
+	those it needed and the manifest does not list (missed).
 
-Exit status: 0 nothing to fix; 1 findings (listed); 2 usage error.
+	Exit status: 0 nothing to fix; 1 findings (listed); 2 usage error.
 
-Examples:
-    herald check ./public
-    herald check ./public --format json --max-bytes 300KiB --max-assets 20
-    herald check ./public --no-manifest --max-bytes 300KiB
-    herald check ./public --browser --pages 20`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "manifest", Usage: "the manifest to check (default DIR/push-manifest.json)"},
-		&cli.BoolFlag{Name: "no-manifest", Usage: "check links and budgets only, without a manifest on disk"},
-		&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
-		&cli.StringFlag{Name: "max-bytes", Usage: "per-page budget of critical bytes, like 300KiB (default: none)"},
-		&cli.IntFlag{Name: "max-assets", Usage: "per-page budget of critical assets (default: none)"},
-		originFlag,
-		&cli.BoolFlag{Name: "browser", Usage: "load pages in headless Chromium and compare what it needed with the manifest"},
-		&cli.IntFlag{Name: "pages", Usage: "with --browser: load N pages spread over the site (default: all)"},
-		&cli.StringFlag{Name: "chromium", Usage: "with --browser: the browser to run (default: chromium on $PATH)"},
-		&cli.Float64Flag{Name: "min-precision", Value: 1, Usage: "with --browser: fail a page whose precision is lower"},
-		&cli.Float64Flag{Name: "min-recall", Value: 1, Usage: "with --browser: fail a page whose recall is lower"},
-	},
-	Action: runCheck,
+	Examples:
+	    herald check ./public
+	    herald check ./public --format json --max-bytes 300KiB --max-assets 20
+	    herald check ./public --no-manifest --max-bytes 300KiB
+	    herald check ./public --browser --pages 20`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "manifest", Usage: "the manifest to check (default DIR/push-manifest.json)"},
+			&cli.BoolFlag{Name: "no-manifest", Usage: "check links and budgets only, without a manifest on disk"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.StringFlag{Name: "max-bytes", Usage: "per-page budget of critical bytes, like 300KiB (default: none)"},
+			&cli.IntFlag{Name: "max-assets", Usage: "per-page budget of critical assets (default: none)"},
+			originFlag(),
+			&cli.BoolFlag{Name: "browser", Usage: "load pages in headless Chromium and compare what it needed with the manifest"},
+			&cli.IntFlag{Name: "pages", Usage: "with --browser: load N pages spread over the site (default: all)"},
+			&cli.StringFlag{Name: "chromium", Usage: "with --browser: the browser to run (default: chromium on $PATH)"},
+			&cli.Float64Flag{Name: "min-precision", Value: 1, Usage: "with --browser: fail a page whose precision is lower"},
+			&cli.Float64Flag{Name: "min-recall", Value: 1, Usage: "with --browser: fail a page whose recall is lower"},
+		},
+		Action: runCheck,
+	}
 }
 
 func runCheck(c *cli.Context) error {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"herald/serve"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -298,5 +300,35 @@ func TestCompletion(t *testing.T) {
 	}
 	if code, _, stderr := herald(t, "completion", "tcsh"); code != exitUsage || !strings.Contains(stderr, `no completion for shell "tcsh"`) {
 		t.Errorf("herald completion tcsh: exit %d, %q", code, stderr)
+	}
+}
+
+// TestRunsStartAfresh: each run of the command line has commands and
+// flags of its own, so what urfave/cli sets on them as it runs (a flag's
+// value, a command's HelpName) never reaches the next run in the process.
+func TestRunsStartAfresh(t *testing.T) {
+	for i := range 2 {
+		if _, out, _ := herald(t, "serve", "--help"); strings.Contains(out, "herald herald") || !strings.Contains(out, "herald serve") {
+			t.Errorf("run %d: help names the command %q", i, out[:min(len(out), 120)])
+		}
+	}
+	var got []serve.Options
+	for _, args := range [][]string{{"herald", "serve", "--hints=off", "--access-log=json"}, {"herald", "serve"}} {
+		app := newApp()
+		for _, c := range app.Commands {
+			if c.Name == "serve" {
+				c.Action = func(c *cli.Context) error {
+					opts, err := handlerOptions(c)
+					got = append(got, opts)
+					return err
+				}
+			}
+		}
+		if err := app.Run(args); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 || got[0].Hints || !got[1].Hints || got[1].AccessLog != nil {
+		t.Errorf("the second run kept the first one's flags: hints %v then %v, access log then %v", got[0].Hints, got[1].Hints, got[1].AccessLog)
 	}
 }

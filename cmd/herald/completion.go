@@ -6,42 +6,44 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var completionCommand = &cli.Command{
-	Name:      "completion",
-	Usage:     "print a shell completion script for bash, zsh or fish",
-	ArgsUsage: "bash|zsh|fish",
-	Description: `Prints a script that completes herald's commands and flags in the shell.
-bash and zsh ask herald itself for the candidates (--generate-bash-completion);
-fish gets every command and flag written out.
+func completionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print a shell completion script for bash, zsh or fish",
+		ArgsUsage: "bash|zsh|fish",
+		Description: `Prints a script that completes herald's commands and flags in the shell.
+	bash and zsh ask herald itself for the candidates (--generate-bash-completion);
+	fish gets every command and flag written out.
 
-Examples:
-    source <(herald completion bash)          # in ~/.bashrc
-    source <(herald completion zsh)           # in ~/.zshrc
-    herald completion fish > ~/.config/fish/completions/herald.fish`,
-	Action: func(c *cli.Context) error {
-		if c.NArg() != 1 {
-			return usageError("herald completion takes one shell: bash, zsh or fish")
-		}
-		switch shell := c.Args().First(); shell {
-		case "bash":
-			fmt.Fprint(c.App.Writer, bashCompletion)
-		case "zsh":
-			fmt.Fprint(c.App.Writer, zshCompletion)
-		case "fish":
-			// Without urfave/cli's help command: in a process that ran
-			// it (a test), it lists itself among its subcommands.
-			app := *c.App
-			app.Commands = withoutHelp(app.Commands)
-			script, err := app.ToFishCompletion()
-			if err != nil {
-				return err
+	Examples:
+	    source <(herald completion bash)          # in ~/.bashrc
+	    source <(herald completion zsh)           # in ~/.zshrc
+	    herald completion fish > ~/.config/fish/completions/herald.fish`,
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usageError("herald completion takes one shell: bash, zsh or fish")
 			}
-			fmt.Fprint(c.App.Writer, script)
-		default:
-			return usageError("no completion for shell %q: use bash, zsh or fish", shell)
-		}
-		return nil
-	},
+			switch shell := c.Args().First(); shell {
+			case "bash":
+				fmt.Fprint(c.App.Writer, bashCompletion)
+			case "zsh":
+				fmt.Fprint(c.App.Writer, zshCompletion)
+			case "fish":
+				// Without urfave/cli's help command: in a process that ran
+				// it (a test), it lists itself among its subcommands.
+				app := *c.App
+				app.Commands = withoutHelp(app.Commands)
+				script, err := app.ToFishCompletion()
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(c.App.Writer, script)
+			default:
+				return usageError("no completion for shell %q: use bash, zsh or fish", shell)
+			}
+			return nil
+		},
+	}
 }
 
 // withoutHelp copies cmds and their subcommands, leaving out help.

@@ -15,27 +15,29 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var configCommand = &cli.Command{
-	Name:  "config",
-	Usage: "work with a configuration file of several sites (herald.toml)",
-	Subcommands: []*cli.Command{{
-		Name:      "check",
-		Usage:     "check a configuration file and the sites, certificates and bundles it names",
-		ArgsUsage: "FILE",
-		Description: `Reads FILE as herald serve --config would, and opens every site it names:
-its folder (and builds its manifest) or its bundle, and its certificate.
-Lists every mistake with its file, line and key, and what would be valid,
-and the files of a site's folder that cannot be served (broken links, links
-out of the folder, unreadable files) as herald check does: files served but
-not parsed are listed as warnings, which alone do not fail the check.
+func configCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "work with a configuration file of several sites (herald.toml)",
+		Subcommands: []*cli.Command{{
+			Name:      "check",
+			Usage:     "check a configuration file and the sites, certificates and bundles it names",
+			ArgsUsage: "FILE",
+			Description: `Reads FILE as herald serve --config would, and opens every site it names:
+	its folder (and builds its manifest) or its bundle, and its certificate.
+	Lists every mistake with its file, line and key, and what would be valid,
+	and the files of a site's folder that cannot be served (broken links, links
+	out of the folder, unreadable files) as herald check does: files served but
+	not parsed are listed as warnings, which alone do not fail the check.
 
-Exit status: 0 nothing to fix (warnings aside); 1 mistakes (listed); 2 usage
-error.
+	Exit status: 0 nothing to fix (warnings aside); 1 mistakes (listed); 2 usage
+	error.
 
-Examples:
-    herald config check herald.toml`,
-		Action: runConfigCheck,
-	}},
+	Examples:
+	    herald config check herald.toml`,
+			Action: runConfigCheck,
+		}},
+	}
 }
 
 func runConfigCheck(c *cli.Context) error {

@@ -14,46 +14,48 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var exportCommand = &cli.Command{
-	Name:      "export",
-	Usage:     "write the site's hints as another server's or CDN's configuration",
-	ArgsUsage: "[DIR]",
-	Description: `Writes, for every page of DIR with critical assets, its Link: rel=preload
-headers in the configuration language of another front end, at both URLs of
-an index page (/dir/ and /dir/index.html), with push or 103 Early Hints where
-that server sends them. Reads DIR/push-manifest.json when it is up to date
-with the files (and made for --origin, when given), and builds the manifest
-in memory otherwise.
+func exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "export",
+		Usage:     "write the site's hints as another server's or CDN's configuration",
+		ArgsUsage: "[DIR]",
+		Description: `Writes, for every page of DIR with critical assets, its Link: rel=preload
+	headers in the configuration language of another front end, at both URLs of
+	an index page (/dir/ and /dir/index.html), with push or 103 Early Hints where
+	that server sends them. Reads DIR/push-manifest.json when it is up to date
+	with the files (and made for --origin, when given), and builds the manifest
+	in memory otherwise.
 
-Formats:
-    netlify      _headers file
-    cloudflare   _headers file (Cloudflare Pages also sends 103 Early Hints)
-    nginx        a map to include at http level, and one add_header line
-    caddy        Caddyfile snippet to import in a site block
-    apache       <If> sections for a virtual host or .htaccess
-    h2o          mruby handler (mruby.handler-file)
-    firebase     "headers" of firebase.json's "hosting" section
+	Formats:
+	    netlify      _headers file
+	    cloudflare   _headers file (Cloudflare Pages also sends 103 Early Hints)
+	    nginx        a map to include at http level, and one add_header line
+	    caddy        Caddyfile snippet to import in a site block
+	    apache       <If> sections for a virtual host or .htaccess
+	    h2o          mruby handler (mruby.handler-file)
+	    firebase     "headers" of firebase.json's "hosting" section
 
-Pages sharing their hints share a folder rule (/dir/*) in a _headers file,
-which keeps Cloudflare Pages under its 100 rules. With -o, a _headers file
-that exists keeps its own rules: herald's go between "# herald:begin" and
-"# herald:end" comment lines, replaced on each export.
+	Pages sharing their hints share a folder rule (/dir/*) in a _headers file,
+	which keeps Cloudflare Pages under its 100 rules. With -o, a _headers file
+	that exists keeps its own rules: herald's go between "# herald:begin" and
+	"# herald:end" comment lines, replaced on each export.
 
-Exit status: 0 written (warnings name what the format cannot express);
-1 the site cannot be read, or its hints do not fit the host's limits;
-2 usage error.
+	Exit status: 0 written (warnings name what the format cannot express);
+	1 the site cannot be read, or its hints do not fit the host's limits;
+	2 usage error.
 
-Examples:
-    herald export ./public --to netlify -o ./public/_headers
-    herald export ./public --to cloudflare -o ./public/_headers
-    herald export ./public --to nginx > /etc/nginx/conf.d/herald-links.conf`,
-	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "to", Usage: "the format: " + strings.Join(export.Formats, ", ")},
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (default: standard output)"},
-		&cli.StringFlag{Name: "manifest", Usage: "the manifest to read (default DIR/push-manifest.json)"},
-		originFlag,
-	},
-	Action: runExport,
+	Examples:
+	    herald export ./public --to netlify -o ./public/_headers
+	    herald export ./public --to cloudflare -o ./public/_headers
+	    herald export ./public --to nginx > /etc/nginx/conf.d/herald-links.conf`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "to", Usage: "the format: " + strings.Join(export.Formats, ", ")},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` atomically (default: standard output)"},
+			&cli.StringFlag{Name: "manifest", Usage: "the manifest to read (default DIR/push-manifest.json)"},
+			originFlag(),
+		},
+		Action: runExport,
+	}
 }
 
 func runExport(c *cli.Context) error {

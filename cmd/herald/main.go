@@ -53,16 +53,16 @@ browser needs before it can paint. herald serve delivers them early (HTTP/2
 push, 103 Early Hints, Link: rel=preload); herald export writes the same hints
 for other servers and CDNs.`,
 		Commands: []*cli.Command{
-			buildCommand,
-			checkCommand,
-			showCommand,
-			exportCommand,
-			serveCommand,
-			bundleCommand,
-			configCommand,
-			caCommand,
-			versionCommand,
-			completionCommand,
+			buildCommand(),
+			checkCommand(),
+			showCommand(),
+			exportCommand(),
+			serveCommand(),
+			bundleCommand(),
+			configCommand(),
+			caCommand(),
+			versionCommand(),
+			completionCommand(),
 		},
 		EnableBashCompletion: true, // herald completion bash|zsh
 		Version:              version(),
@@ -72,12 +72,8 @@ for other servers and CDNs.`,
 		// (its own "No help topic"): they are returned to run instead.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
-	seen := map[*cli.Command]bool{}
 	for _, c := range app.Commands {
-		// App.Setup prefixes a command's HelpName with the app's name, each
-		// time: a second app in the process (a test) printed "herald herald".
-		c.HelpName = ""
-		setUsageError(c, seen)
+		setUsageError(c)
 	}
 	return app
 }
@@ -106,14 +102,11 @@ func onUsageError(c *cli.Context, err error, isSubcommand bool) error {
 }
 
 // setUsageError gives c and the commands under it herald's handling of
-// usage errors and unknown subcommands. The commands are package variables
-// that urfave/cli changes as it runs (its help command, added to herald
-// config's subcommands, lists itself among its own): each is visited once.
-func setUsageError(c *cli.Command, seen map[*cli.Command]bool) {
-	if seen[c] {
-		return
-	}
-	seen[c] = true
+// usage errors and unknown subcommands. Each app has commands of its own
+// (each command is made by a function), so urfave/cli's changes to them as
+// it runs (HelpName, its help command among the subcommands) never reach
+// another app of the process, such as a test's.
+func setUsageError(c *cli.Command) {
 	if c.OnUsageError == nil {
 		c.OnUsageError = onUsageError
 	}
@@ -121,7 +114,7 @@ func setUsageError(c *cli.Command, seen map[*cli.Command]bool) {
 		c.Action = unknownSubcommand
 	}
 	for _, sub := range c.Subcommands {
-		setUsageError(sub, seen)
+		setUsageError(sub)
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var openFlag = &cli.BoolFlag{Name: "open", Usage: "open the URL in the browser ($BROWSER when set, else the system's opener)"}
+func openFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "open", Usage: "open the URL in the browser ($BROWSER when set, else the system's opener)"}
+}
 
 // browserCommands lists the commands that may open url, in the order to
 // try them. $BROWSER, as most Unix programs read it, is a list of commands

@@ -4,9 +4,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var reportFlag = &cli.BoolFlag{Name: "report",
-	Usage: "serve /_herald/, what each page gets and what the browser did with it " +
-		"(default: on for a loopback address without --cert, off otherwise)"}
+func reportFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "report",
+		Usage: "serve /_herald/, what each page gets and what the browser did with it " +
+			"(default: on for a loopback address without --cert, off otherwise)"}
+}
 
 // reportOn applies --report, or its default: on while developing (a
 // loopback address, no certificate of the site's own), off for a site

@@ -15,9 +15,11 @@ import (
 // sayFlags choose how herald serve speaks on standard error. Every line
 // after the URL goes through one log/slog logger (newSayLogger): text for
 // a person, or one JSON object per line for a program.
-var sayFlags = []cli.Flag{
-	&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the URL, warnings and errors"},
-	&cli.StringFlag{Name: "log-format", Value: "text", Usage: "what serve prints after the URL: text, or json (one object per line, log/slog's JSONHandler)"},
+func sayFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the URL, warnings and errors"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "what serve prints after the URL: text, or json (one object per line, log/slog's JSONHandler)"},
+	}
 }
 
 // Events name the lines herald serve says of its own, in the "event"

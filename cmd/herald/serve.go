@@ -22,52 +22,54 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var serveCommand = &cli.Command{
-	Name:      "serve",
-	Usage:     "serve a site and send each page's critical assets early",
-	ArgsUsage: "[DIR]",
-	Description: `Builds the push manifest of DIR in memory and serves the site. For every page
-it sends the stylesheets, scripts, fonts and hero image the page needs before
-its first paint: HTTP/2 server push where the client accepts it, 103 Early
-Hints on HTTP/2 navigations, and Link: rel=preload headers. A cookie records
-what each client was sent, so an asset it has is not sent again until it
-changes. With no DIR, serves the example site built into herald.
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "serve",
+		Usage:     "serve a site and send each page's critical assets early",
+		ArgsUsage: "[DIR]",
+		Description: `Builds the push manifest of DIR in memory and serves the site. For every page
+	it sends the stylesheets, scripts, fonts and hero image the page needs before
+	its first paint: HTTP/2 server push where the client accepts it, 103 Early
+	Hints on HTTP/2 navigations, and Link: rel=preload headers. A cookie records
+	what each client was sent, so an asset it has is not sent again until it
+	changes. With no DIR, serves the example site built into herald.
 
-The first line printed is the URL to open (--open opens it in $BROWSER or
-the system's browser). Then, on standard error: the site, what is watched,
-live reload, TLS (and whether browsers trust the local authority), HTTP/3
-and compression, each with why when off; one line per change applied; a
-warning when a change breaks a critical link or puts a page over the push
-budget, and a line when that is fixed. --quiet keeps warnings and errors;
---log-format json writes each line as a JSON object. Ctrl-C stops the
-server after the requests in flight finish (for at most 10 s); a second
-Ctrl-C stops it at once, cutting them (exit 1).
+	The first line printed is the URL to open (--open opens it in $BROWSER or
+	the system's browser). Then, on standard error: the site, what is watched,
+	live reload, TLS (and whether browsers trust the local authority), HTTP/3
+	and compression, each with why when off; one line per change applied; a
+	warning when a change breaks a critical link or puts a page over the push
+	budget, and a line when that is fixed. --quiet keeps warnings and errors;
+	--log-format json writes each line as a JSON object. Ctrl-C stops the
+	server after the requests in flight finish (for at most 10 s); a second
+	Ctrl-C stops it at once, cutting them (exit 1).
 
-Serving a folder watches it: a saved file is in the manifest at once, and
-on a loopback address the open pages reload themselves (a changed stylesheet
-is swapped in place). --watch=false serves the folder as it was; live reload
-is injected into HTML responses only, never into the files.
+	Serving a folder watches it: a saved file is in the manifest at once, and
+	on a loopback address the open pages reload themselves (a changed stylesheet
+	is swapped in place). --watch=false serves the folder as it was; live reload
+	is injected into HTML responses only, never into the files.
 
-On a loopback address without --cert, /_herald/ shows what each page gets:
-its critical assets, why, their sizes stored and compressed, the channels
-they go through, and what the browser did with them (taken through the
-103, unused, render-blocking and not hinted), which each page reports once
-loaded; --report=false turns it off, --report turns it on elsewhere.
-herald show DIR PAGE prints the same table without a browser.
+	On a loopback address without --cert, /_herald/ shows what each page gets:
+	its critical assets, why, their sizes stored and compressed, the channels
+	they go through, and what the browser did with them (taken through the
+	103, unused, render-blocking and not hinted), which each page reports once
+	loaded; --report=false turns it off, --report turns it on elsewhere.
+	herald show DIR PAGE prints the same table without a browser.
 
-Browsers use early hints only over a certificate they trust: --tls makes a
-local certificate authority once (in the user's configuration folder) and a
-localhost certificate it signs.
+	Browsers use early hints only over a certificate they trust: --tls makes a
+	local certificate authority once (in the user's configuration folder) and a
+	localhost certificate it signs.
 
-Examples:
-    herald serve
-    herald serve ./docs --tls --open      # then see what each page gets at /_herald/
-    herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
-    herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
-	Flags: slices.Concat(listenFlags(), []cli.Flag{
-		&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
-	}, handlerFlags(), []cli.Flag{originFlag, configFlag, reportFlag}, serveWatchFlags, sayFlags, []cli.Flag{openFlag}),
-	Action: runServe,
+	Examples:
+	    herald serve
+	    herald serve ./docs --tls --open      # then see what each page gets at /_herald/
+	    herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
+	    herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
+		Flags: slices.Concat(listenFlags(), []cli.Flag{
+			&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
+		}, handlerFlags(), []cli.Flag{originFlag(), configFlag(), reportFlag()}, serveWatchFlags(), sayFlags(), []cli.Flag{openFlag()}),
+		Action: runServe,
+	}
 }
 
 func runServe(c *cli.Context) error {

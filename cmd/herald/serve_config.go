@@ -26,9 +26,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var configFlag = &cli.StringFlag{
-	Name:  "config",
-	Usage: "serve every site of the configuration `FILE` (herald.toml) instead of one folder",
+func configFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "config",
+		Usage: "serve every site of the configuration `FILE` (herald.toml) instead of one folder",
+	}
 }
 
 // configKeys names, for each flag of herald serve that a configuration

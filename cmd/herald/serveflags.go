@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 
 	"herald/serve"
@@ -47,14 +46,6 @@ func handlerFlags() []cli.Flag {
 // as the folder.
 type accessLogFlag struct{ cli.GenericFlag }
 
-// Apply puts back the default before the arguments are read: the flag,
-// and so its value, outlives one run of the command line (the commands
-// are package variables).
-func (f *accessLogFlag) Apply(set *flag.FlagSet) error {
-	f.Value.(*accessLogValue).f = serve.AccessLogOff
-	return f.GenericFlag.Apply(set)
-}
-
 func (f *accessLogFlag) IsBoolFlag() bool { return true }
 
 // accessLogValue is the format --access-log gives.
@@ -78,21 +69,10 @@ func (v *accessLogValue) IsBoolFlag() bool { return true }
 // same setting is in herald.toml and serve.Options, that also reads on and
 // off. --hints alone means on; --hints=off, --hints=false and (see
 // flagsFirst) --hints off turn it off.
-type switchFlag struct {
-	cli.GenericFlag
-	def bool
-}
+type switchFlag struct{ cli.GenericFlag }
 
 func newSwitch(name string, def bool, usage string) *switchFlag {
-	return &switchFlag{cli.GenericFlag{Name: name, Value: &switchValue{on: def}, Usage: usage}, def}
-}
-
-// Apply puts back the default before the arguments are read: the flag,
-// and so its value, outlives one run of the command line (the commands
-// are package variables).
-func (f *switchFlag) Apply(set *flag.FlagSet) error {
-	f.Value.(*switchValue).on = f.def
-	return f.GenericFlag.Apply(set)
+	return &switchFlag{cli.GenericFlag{Name: name, Value: &switchValue{on: def}, Usage: usage}}
 }
 
 func (f *switchFlag) IsBoolFlag() bool { return true }

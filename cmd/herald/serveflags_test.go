@@ -19,7 +19,7 @@ func TestFlagDefaults(t *testing.T) {
 		name  string
 		flags []cli.Flag
 	}{
-		{"serve", serveCommand.Flags},
+		{"serve", serveCommand().Flags},
 		{"bundle", bundledApp(nil).Flags},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestSwitches(t *testing.T) {
 func TestRoutingFlags(t *testing.T) {
 	run := func(args ...string) (serve.Options, error) {
 		var got serve.Options
-		app := &cli.App{Flags: serveCommand.Flags, Action: func(c *cli.Context) (err error) {
+		app := &cli.App{Flags: serveCommand().Flags, Action: func(c *cli.Context) (err error) {
 			got, err = handlerOptions(c)
 			return err
 		}}

@@ -15,32 +15,34 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var showCommand = &cli.Command{
-	Name:      "show",
-	Usage:     "show what each page gets: its critical assets, why, sizes and channels",
-	ArgsUsage: "[DIR [PAGE]]",
-	Description: `Builds the manifest of DIR in memory and prints, for PAGE (its URL path:
-/library/index.html, /library/ or library/index.html), each asset herald sends
-early: why the manifest lists it, its size as stored and in br and gzip as
-herald sends it, and the channels it goes through with the options given
-(push, 103 Early Hints, Link: rel=preload, after: a preload of the page,
-hinted after the critical assets). Without PAGE, lists every page with the
-number and bytes of its assets. The same table, with what a browser did,
-is at /_herald/ of herald serve on a loopback address.
+func showCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show what each page gets: its critical assets, why, sizes and channels",
+		ArgsUsage: "[DIR [PAGE]]",
+		Description: `Builds the manifest of DIR in memory and prints, for PAGE (its URL path:
+	/library/index.html, /library/ or library/index.html), each asset herald sends
+	early: why the manifest lists it, its size as stored and in br and gzip as
+	herald sends it, and the channels it goes through with the options given
+	(push, 103 Early Hints, Link: rel=preload, after: a preload of the page,
+	hinted after the critical assets). Without PAGE, lists every page with the
+	number and bytes of its assets. The same table, with what a browser did,
+	is at /_herald/ of herald serve on a loopback address.
 
-Exit status: 0 shown; 1 the site cannot be read; 2 usage error (also a PAGE
-the site does not have).
+	Exit status: 0 shown; 1 the site cannot be read; 2 usage error (also a PAGE
+	the site does not have).
 
-Examples:
-    herald show ./docs
-    herald show ./docs /library/index.html
-    herald show ./docs / --format json
-    herald show ./docs / --hints off`,
-	Flags: slices.Concat([]cli.Flag{
-		&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
-		originFlag,
-	}, showHandlerFlags()),
-	Action: runShow,
+	Examples:
+	    herald show ./docs
+	    herald show ./docs /library/index.html
+	    herald show ./docs / --format json
+	    herald show ./docs / --hints off`,
+		Flags: slices.Concat([]cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			originFlag(),
+		}, showHandlerFlags()),
+		Action: runShow,
+	}
 }
 
 // showHandlerFlags are the flags of herald serve that decide what a page

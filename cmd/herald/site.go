@@ -93,9 +93,11 @@ func realPath(name string) (string, error) {
 	return abs, nil
 }
 
-var originFlag = &cli.StringFlag{
-	Name:  "origin",
-	Usage: "the site's own origin (https://docs.example.com): absolute URLs to it count as same-origin",
+func originFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:  "origin",
+		Usage: "the site's own origin (https://docs.example.com): absolute URLs to it count as same-origin",
+	}
 }
 
 func buildOptions(c *cli.Context) (manifest.Options, error) {

@@ -9,24 +9,26 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var versionCommand = &cli.Command{
-	Name:  "version",
-	Usage: "print herald's version and the revision it was built from",
-	Description: `Prints the module version, the version control revision (marked modified
-when built from a changed tree), the time of that revision's commit and the
-Go toolchain, all read from the build information of the executable. The
-version is (devel) when the build recorded none. Same as herald --version.
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print herald's version and the revision it was built from",
+		Description: `Prints the module version, the version control revision (marked modified
+	when built from a changed tree), the time of that revision's commit and the
+	Go toolchain, all read from the build information of the executable. The
+	version is (devel) when the build recorded none. Same as herald --version.
 
-Examples:
-    herald version
-    herald --version`,
-	Action: func(c *cli.Context) error {
-		if c.Args().Present() {
-			return usageError("herald version takes no arguments (got %q)", c.Args().First())
-		}
-		fmt.Fprintln(c.App.Writer, version())
-		return nil
-	},
+	Examples:
+	    herald version
+	    herald --version`,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageError("herald version takes no arguments (got %q)", c.Args().First())
+			}
+			fmt.Fprintln(c.App.Writer, version())
+			return nil
+		},
+	}
 }
 
 // version describes this executable from its build information.

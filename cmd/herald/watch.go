@@ -21,9 +21,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-var buildWatchFlag = &cli.BoolFlag{
-	Name:  "watch",
-	Usage: "keep building: rewrite the manifest whenever a file of the site changes, until interrupted",
+func buildWatchFlag() cli.Flag {
+	return &cli.BoolFlag{
+		Name:  "watch",
+		Usage: "keep building: rewrite the manifest whenever a file of the site changes, until interrupted",
+	}
 }
 
 // buildWatch is `herald build --watch`: it builds, writes the manifest, and
@@ -115,12 +117,14 @@ func checkOutsideSite(dir, out string) error {
 		"leave out -o (DIR/%s is never site content), or write it outside the folder", out, manifest.FileName)
 }
 
-var serveWatchFlags = []cli.Flag{
-	&cli.BoolFlag{Name: "watch", Value: true,
-		Usage: "follow changes to the folder: the manifest is updated as files are saved (--watch=false to serve it as it was)"},
-	&cli.BoolFlag{Name: "live-reload",
-		Usage: "reload open pages when their files change, and swap changed stylesheets in place " +
-			"(default: on for a folder served on a loopback address without --cert, off otherwise; never with --cert)"},
+func serveWatchFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "watch", Value: true,
+			Usage: "follow changes to the folder: the manifest is updated as files are saved (--watch=false to serve it as it was)"},
+		&cli.BoolFlag{Name: "live-reload",
+			Usage: "reload open pages when their files change, and swap changed stylesheets in place " +
+				"(default: on for a folder served on a loopback address without --cert, off otherwise; never with --cert)"},
+	}
 }
 
 // liveSite is a watched folder being served: the watcher's callback swaps

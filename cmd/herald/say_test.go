@@ -47,10 +47,11 @@ func TestServeStartLines(t *testing.T) {
 			"  live reload  on: open pages reload when their files change\n",
 			"  TLS          off: browsers take 103 Early Hints over HTTP/2 and HTTP/3 only; --tls serves them",
 			"  HTTP/3       off: it needs TLS\n",
-			"  compression  on: zstd, br, gzip\n"}, []string{"warning"}},
+			"  compression  on: zstd, br, gzip\n",
+			"  report       http://127.0.0.1:"}, []string{"warning"}},
 		{"all addresses", []string{"serve", dir, "--addr", "0.0.0.0:0", "--compress=off"}, nil, []string{
 			"  live reload  off: 0.0.0.0:0 is reachable from other machines, and the script would reach them too; --live-reload turns it on\n",
-			"  compression  off: --compress=off\n"}, nil},
+			"  compression  off: --compress=off\n"}, []string{"report"}},
 		{"all addresses, asked", []string{"serve", dir, "--addr", "0.0.0.0:0", "--live-reload"}, nil, []string{
 			"  live reload  on (--live-reload)\n"}, nil},
 		{"not watching", []string{"serve", dir, "--addr", "127.0.0.1:0", "--watch=false"}, nil, []string{
@@ -58,7 +59,8 @@ func TestServeStartLines(t *testing.T) {
 			"  live reload  off: not watching\n"}, nil},
 		{"example", []string{"serve", "--addr", "127.0.0.1:0"}, nil, []string{
 			"  site         the example site built into herald: ",
-			"  watching     nothing: the example site is built into herald\n"}, nil},
+			"  watching     nothing: the example site is built into herald\n",
+			"/_herald/: what each page gets, and what the browser did with it\n"}, nil},
 		{"tls, untrusted", []string{"serve", dir, "--addr", "127.0.0.1:0", "--tls"}, fresh, []string{
 			"  TLS          local certificate authority, not trusted\n",
 			"herald: warning: browsers refuse a certificate whose authority they do not trust, and take no early hints over it: run herald ca install\n",

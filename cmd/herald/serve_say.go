@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"herald/localca"
@@ -69,6 +70,10 @@ func startLines(c *cli.Context, log *slog.Logger, u string, m *manifest.Manifest
 		say("compression", "on: zstd, br, gzip", "compress", true)
 	} else {
 		say("compression", "off: --compress=off", "compress", false)
+	}
+	if opts.Report {
+		at := strings.TrimSuffix(u, "/") + serve.ReportPath
+		say("report", at+": what each page gets, and what the browser did with it", "report", at)
 	}
 }
 

@@ -178,7 +178,7 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			}
 			logger, _ := newSayLogger(c.App.ErrWriter, "text", false)
 			opts.Logger, srv.Logger = logger, logger
-			defer reloadOnHangup(c, reloadCert, nil, "a bundle serves the site it carries; SIGHUP reads --cert and --key again when given")()
+			defer reloadOnHangup(c, logger, reloadCert, nil, "a bundle serves the site it carries; SIGHUP reads --cert and --key again when given")()
 			certs, hosts, err := bundleACME(c, &srv, logger)
 			if err != nil {
 				return err

@@ -378,6 +378,7 @@ func TestHangupWithoutConfig(t *testing.T) {
 		{"folder served as it was", []string{bin, "serve", dir, "--watch=false"}, "herald: reloaded " + dir + ": 1 pages", true},
 		{"watched folder", []string{bin, "serve", dir}, "herald: reload: nothing to reload: " + dir + " is watched", false},
 		{"example site", []string{bin, "serve"}, "herald: reload: nothing to reload: the example site", false},
+		{"as JSON", []string{bin, "serve", "--log-format", "json"}, `"msg":"reload: nothing to reload: the example site`, false},
 		{"bundle", []string{bundle}, "herald: reload: nothing to reload: a bundle serves the site it carries", false},
 	}
 	for _, tt := range tests {

@@ -111,7 +111,7 @@ func runServe(c *cli.Context) error {
 	}
 	var served atomic.Pointer[serve.Handler] // set once the site is built: a SIGHUP meanwhile finds nothing to rebuild
 	rebuild, nothing := siteReload(c, fsys, buildOpts, &served)
-	defer reloadOnHangup(c, reloadCert, rebuild, nothing)()
+	defer reloadOnHangup(c, logger, reloadCert, rebuild, nothing)()
 	m, problems, live, err := watchOrBuild(c, fsys, buildOpts, mx, logger)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -73,26 +74,25 @@ func (f *inFlight) wrap(h http.Handler) http.Handler {
 // SIGHUP's default action, which stops the process, is no answer to a
 // reload (a systemd ExecReload, a logrotate script). A certificate or site
 // that does not load is reported, and what was loaded before is still
-// served.
-func reloadOnHangup(c *cli.Context, reloadCert func() error, site func() (string, error), nothing string) (stop func()) {
-	w := c.App.ErrWriter
+// served. Its lines go through log, as serve's others (--log-format).
+func reloadOnHangup(c *cli.Context, log *slog.Logger, reloadCert func() error, site func() (string, error), nothing string) (stop func()) {
 	return onHangup(func() {
 		if reloadCert == nil && site == nil {
-			fmt.Fprintf(w, "herald: reload: nothing to reload: %s\n", nothing)
+			log.Info("reload: nothing to reload: " + nothing)
 			return
 		}
 		if reloadCert != nil {
 			if err := reloadCert(); err != nil {
-				fmt.Fprintf(w, "herald: error: reload: %v; still serving the certificate loaded before\n", err)
+				log.Error(fmt.Sprintf("reload: %v; still serving the certificate loaded before", err))
 			} else {
-				fmt.Fprintf(w, "herald: reloaded the certificate %s\n", c.String("cert"))
+				log.Info("reloaded the certificate " + c.String("cert"))
 			}
 		}
 		if site != nil {
 			if did, err := site(); err != nil {
-				fmt.Fprintf(w, "herald: error: reload: %v; still serving the site as it was\n", err)
+				log.Error(fmt.Sprintf("reload: %v; still serving the site as it was", err))
 			} else {
-				fmt.Fprintf(w, "herald: %s\n", did)
+				log.Info(did)
 			}
 		}
 	})

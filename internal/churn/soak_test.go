@@ -55,7 +55,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--live-reload=false", dir)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--live-reload=false", "--report=false", dir)
 	stderr := &testsite.Buffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()

@@ -8,6 +8,7 @@
 package testsite
 
 import (
+	"go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +43,15 @@ func Tool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		missing(t, name+" is not installed: run make testdeps")
+		// make testdeps installs Go programs (pebble) with go install,
+		// into GOBIN or GOPATH/bin, which need not be on PATH.
+		dir := os.Getenv("GOBIN")
+		if dir == "" {
+			dir = filepath.Join(build.Default.GOPATH, "bin")
+		}
+		if p, err = exec.LookPath(filepath.Join(dir, name)); err != nil {
+			missing(t, name+" is not installed: run make testdeps")
+		}
 	}
 	return p
 }

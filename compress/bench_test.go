@@ -1,6 +1,7 @@
 package compress
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,21 +32,21 @@ func pythonSite(b *testing.B) (string, *manifest.Manifest) {
 	return python.dir, python.m
 }
 
-// fileJob reads a file of the site by URL path ("/a.css?v=1").
-func fileJob(dir, p, hash string) Job {
+// fileJob is a file of the site by URL path ("/a.css?v=1").
+func fileJob(dir, p, hash string, size int64) File {
 	p, _, _ = strings.Cut(p, "?")
-	return Job{Hash: hash, Src: func() ([]byte, error) { return os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))) }}
+	return File{Hash: hash, Size: size, Open: func() (io.ReadCloser, error) { return os.Open(filepath.Join(dir, filepath.FromSlash(p))) }}
 }
 
 // criticalJobs are the given pages and their critical assets, the
 // compressible ones.
-func criticalJobs(dir string, m *manifest.Manifest, pages []string) []Job {
-	var jobs []Job
+func criticalJobs(dir string, m *manifest.Manifest, pages []string) []File {
+	var jobs []File
 	for _, p := range pages {
-		jobs = append(jobs, fileJob(dir, p, m.Files[p].Hash))
+		jobs = append(jobs, fileJob(dir, p, m.Files[p].Hash, m.Files[p].Size))
 		for _, a := range m.Pages[p].Assets {
 			if Compressible(a.Type) {
-				jobs = append(jobs, fileJob(dir, a.Path, a.Hash))
+				jobs = append(jobs, fileJob(dir, a.Path, a.Hash, a.Size))
 			}
 		}
 	}
@@ -59,7 +60,12 @@ func BenchmarkEncode(b *testing.B) {
 	var files [][]byte
 	size := 0
 	for _, j := range criticalJobs(dir, m, []string{"/index.html"}) {
-		data, err := j.Src()
+		rc, err := j.Open()
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,10 +2,12 @@ package compress
 
 import (
 	"bytes"
+	"cmp"
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -16,6 +18,14 @@ import (
 // holds in memory. A docs site's critical assets and most-read pages fit:
 // the python docs index and its critical assets are 117 KB in zstd.
 const DefaultMemoryBudget = 16 << 20
+
+// DefaultWorkMemory is the default bound on the memory of the compressions
+// under way: their encoders and the forms being made (Encoder.weight). It
+// holds a brotli compression of a file of 3 MiB, or one of a smaller file
+// with gzip's beside it; a larger one runs alone. With it a cold herald
+// serve (no form on disk yet) peaks at the resident memory of one whose
+// forms are all on disk (README, performance).
+const DefaultWorkMemory = 8 << 20
 
 // DefaultDiskBudget is the default bound on the bytes a Cache keeps on
 // disk. The forms of every text file of the python docs, the largest site
@@ -38,6 +48,9 @@ type Options struct {
 	// DiskBudget bounds the bytes kept in Dir; 0 means DefaultDiskBudget.
 	// Beyond it the forms least recently used go first (see prune).
 	DiskBudget int64
+	// WorkMemory bounds the memory of the compressions under way; 0 means
+	// DefaultWorkMemory. A request that finds it taken gets no form (Get).
+	WorkMemory int64
 	// Codings are those the warmer makes; 0 means All.
 	Codings Set
 }
@@ -52,8 +65,15 @@ func DefaultDir() (string, error) {
 	return filepath.Join(d, "herald", "compressed-v1"), nil
 }
 
-// Source returns the bytes a hash names.
-type Source func() ([]byte, error)
+// File is a file to compress: the hash of its bytes (hex sha256), their
+// size, and how to read them. Open is called at most once per form made,
+// after the memory of the compression is reserved, and what it returns is
+// read once, to its end or to the form's limit, then closed.
+type File struct {
+	Hash string
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
 
 // Cache holds the encoded forms of files by (content hash, coding), each
 // made once: in memory under a byte budget (least recently used out first),
@@ -81,8 +101,9 @@ type Cache struct {
 
 	compressed, diskHits atomic.Int64
 	// What Get found: the form in memory, on disk, or neither (made for
-	// it, or by a compression under way that it waited for).
-	getMemory, getDisk, getMiss atomic.Int64
+	// it, or by a compression under way that it waited for), or that the
+	// memory of compressions was taken.
+	getMemory, getDisk, getMiss, getBusy atomic.Int64
 }
 
 type key struct {
@@ -113,7 +134,7 @@ type flight struct {
 // keyed by content hash, whatever the site.
 func New(opts Options) *Cache {
 	c := &Cache{dir: opts.Dir, budget: opts.MemoryBudget, diskBudget: opts.DiskBudget,
-		codings: opts.Codings, enc: NewEncoder(2),
+		codings: opts.Codings, enc: newEncoder(2, cmp.Or(opts.WorkMemory, DefaultWorkMemory)),
 		entries: map[key]*list.Element{}, flights: map[key]*flight{}}
 	if c.budget <= 0 {
 		c.budget = DefaultMemoryBudget
@@ -128,20 +149,26 @@ func New(opts Options) *Cache {
 	return c
 }
 
-// Get returns the bytes named by hash encoded in coding cd: from memory,
-// else from disk, else compressed now from src (whose bytes must match
-// hash, or Get returns ErrChanged). Concurrent Gets of one (hash, coding)
-// compress once; the others wait for it. Get returns nil bytes and no error
-// when cd does not make the file worth sending encoded, and for Identity.
-func (c *Cache) Get(hash string, cd Coding, src Source) ([]byte, error) {
+// Get returns the bytes of f encoded in coding cd: from memory, else from
+// disk, else compressed now from f (whose bytes must match its hash and
+// size, or Get returns ErrChanged). Concurrent Gets of one (hash, coding)
+// compress once; the others wait for it. Get returns nil bytes and no
+// error when cd does not make the file worth sending encoded, for
+// Identity, and when the compressions under way hold the Cache's
+// WorkMemory: a request never waits for memory, it is sent the file as it
+// is (counted in Stats.GetBusy), and a later one gets the form.
+func (c *Cache) Get(f File, cd Coding) ([]byte, error) {
 	if cd == Identity {
 		return nil, nil
 	}
-	e, from, err := c.load(key{hash, cd}, src, true)
-	switch from {
-	case fromMemory:
+	e, from, err := c.load(key{f.Hash, cd}, f, true, false)
+	switch {
+	case err == errBusy:
+		c.getBusy.Add(1)
+		return nil, nil
+	case from == fromMemory:
 		c.getMemory.Add(1)
-	case fromDisk:
+	case from == fromDisk:
 		c.getDisk.Add(1)
 	default:
 		c.getMiss.Add(1)
@@ -151,6 +178,24 @@ func (c *Cache) Get(hash string, cd Coding, src Source) ([]byte, error) {
 	}
 	return e.data, nil
 }
+
+// Make is Get that waits for the memory of its compression rather than
+// answer without a form: for work off a request's path, such as a report
+// of the sizes of a page's assets. It counts in no Stats but Compressed
+// and DiskHits.
+func (c *Cache) Make(f File, cd Coding) ([]byte, error) {
+	if cd == Identity {
+		return nil, nil
+	}
+	e, _, err := c.load(key{f.Hash, cd}, f, true, true)
+	if err != nil {
+		return nil, err
+	}
+	return e.data, nil
+}
+
+// errBusy is a compression not started: the Cache's WorkMemory is taken.
+var errBusy = errors.New("compress: the memory of compressions is taken")
 
 // Where load found a form.
 const (
@@ -179,20 +224,25 @@ type Stats struct {
 
 	// The answers of Get (a request's), by where the form was: in memory,
 	// on disk, or neither (a miss: made for it, or by a compression under
-	// way that it waited for). Identity asks nothing and counts nowhere.
-	GetMemory, GetDisk, GetMiss int64
+	// way that it waited for), or none, the memory of compressions being
+	// taken (busy: the file went out as it is). Identity asks nothing and
+	// counts nowhere.
+	GetMemory, GetDisk, GetMiss, GetBusy int64
 }
 
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes,
-		GetMemory: c.getMemory.Load(), GetDisk: c.getDisk.Load(), GetMiss: c.getMiss.Load()}
+		GetMemory: c.getMemory.Load(), GetDisk: c.getDisk.Load(), GetMiss: c.getMiss.Load(),
+		GetBusy: c.getBusy.Load()}
 }
 
 // load returns the entry of k, keeping it in memory when keep is set, and
-// where it was found.
-func (c *Cache) load(k key, src Source, keep bool) (_ *entry, from int, _ error) {
+// where it was found. With wait it waits for the memory of a compression;
+// without, it returns errBusy when it is taken, and so when the compression
+// under way it waits for found it taken.
+func (c *Cache) load(k key, src File, keep, wait bool) (_ *entry, from int, _ error) {
 	c.mu.Lock()
 	if el := c.entries[k]; el != nil {
 		c.lru.MoveToFront(el)
@@ -202,6 +252,9 @@ func (c *Cache) load(k key, src Source, keep bool) (_ *entry, from int, _ error)
 	if f := c.flights[k]; f != nil {
 		c.mu.Unlock()
 		<-f.done
+		if f.err == errBusy && wait {
+			return c.load(k, src, keep, wait)
+		}
 		if f.err == nil && keep {
 			c.keep(f.e)
 		}
@@ -219,33 +272,83 @@ func (c *Cache) load(k key, src Source, keep bool) (_ *entry, from int, _ error)
 		}
 		close(f.done)
 	}()
-	f.e, from, f.err = c.produce(k, src)
+	f.e, from, f.err = c.produce(k, src, wait)
 	if f.err == nil && keep {
 		c.keep(f.e)
 	}
 	return f.e, from, f.err
 }
 
-// produce reads k's form from disk or makes it.
-func (c *Cache) produce(k key, src Source) (_ *entry, from int, _ error) {
+// produce reads k's form from disk or makes it from src, once the memory
+// of the compression is reserved (waiting for it with wait, else errBusy),
+// so that the file is not opened before.
+func (c *Cache) produce(k key, src File, wait bool) (_ *entry, from int, _ error) {
 	if e := c.readDisk(k); e != nil {
 		c.diskHits.Add(1)
 		return e, fromDisk, nil
 	}
-	data, err := src()
+	release, ok := c.enc.reserve(k.c, src.Size, wait)
+	if !ok {
+		return nil, fromMade, errBusy
+	}
+	defer release()
+	data, err := c.encodeFile(k, src)
 	if err != nil {
 		return nil, fromMade, err
 	}
-	if sha256Hex(data) != k.hash {
-		return nil, fromMade, ErrChanged
-	}
-	e := &entry{key: k}
-	if enc := c.enc.Encode(k.c, data); Worth(len(enc), len(data)) {
-		e.data = enc
-	}
+	e := &entry{key: k, data: data}
 	c.compressed.Add(1)
 	c.writeDisk(e) // a form not kept is made again: nothing to report
 	return e, fromMade, nil
+}
+
+// encodeFile returns the form of src in k's coding, nil when it is not
+// worth sending (Worth), or ErrChanged when src's bytes are not those of
+// its hash and size. The file is read once, through the encoder, and is
+// never whole in memory; a form that grows past what is worth sending
+// stops the compression, and the rest of the file is only hashed.
+func (c *Cache) encodeFile(k key, src File) ([]byte, error) {
+	rc, err := src.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	r := &countReader{r: io.TeeReader(io.LimitReader(rc, src.Size+1), h)}
+	limit := src.Size - src.Size/10 - 1 // the largest form Worth sending
+	data, err := c.enc.encode(k.c, r, src.Size, max(limit, 0))
+	if errors.Is(err, errLarger) {
+		data, err = nil, nil
+		io.Copy(io.Discard, r)
+	}
+	switch {
+	case r.err != nil && r.err != io.EOF:
+		return nil, r.err
+	case r.n != src.Size:
+		return nil, ErrChanged // zstd's frame, which names the size, says so too
+	case err != nil:
+		return nil, err
+	case hex.EncodeToString(h.Sum(nil)) != k.hash:
+		return nil, ErrChanged
+	}
+	if !Worth(len(data), int(src.Size)) {
+		data = nil
+	}
+	return data, nil
+}
+
+// countReader counts the bytes read through it, and keeps its last error.
+type countReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (r *countReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	r.err = err
+	return n, err
 }
 
 // keep puts e in memory, first in line, and evicts the least recently used

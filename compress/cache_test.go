@@ -48,7 +48,20 @@ func text(seed string) []byte {
 	return []byte(strings.Repeat("body { color: #"+seed+"; margin: 0 auto; }\n", 200))
 }
 
-func constSource(b []byte) Source { return func() ([]byte, error) { return b, nil } }
+// bytesFile is a File of data.
+func bytesFile(data []byte) File {
+	return File{Hash: sha256Hex(data), Size: int64(len(data)), Open: opener(data)}
+}
+
+func opener(data []byte) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+}
+
+// unreadable is a File of hash that cannot be opened: its form must come
+// from the cache.
+func unreadable(hash string, size int) File {
+	return File{Hash: hash, Size: int64(size), Open: func() (io.ReadCloser, error) { return nil, fmt.Errorf("read the file again") }}
+}
 
 func TestGetCompressesOnce(t *testing.T) {
 	c := New(Options{})
@@ -60,7 +73,7 @@ func TestGetCompressesOnce(t *testing.T) {
 		results := make([][]byte, 8)
 		for i := range results {
 			wg.Go(func() {
-				b, err := c.Get(h, cd, constSource(data))
+				b, err := c.Get(bytesFile(data), cd)
 				if err != nil {
 					t.Error(err)
 				}
@@ -82,14 +95,32 @@ func TestGetCompressesOnce(t *testing.T) {
 	}
 }
 
+// TestGetChanged: a file whose bytes are not those of its hash, or not of
+// its size, has no form; a file of the right bytes and size too large for
+// its form to be worth it has none either, yet it is read to its end.
 func TestGetChanged(t *testing.T) {
-	c := New(Options{})
-	defer c.Close()
-	if _, err := c.Get(sha256Hex(text("old")), Gzip, constSource(text("new"))); err != ErrChanged {
-		t.Fatalf("got %v, want ErrChanged", err)
-	}
-	if _, ok := c.Peek(sha256Hex(text("old")), Gzip); ok {
-		t.Errorf("a form of changed bytes is kept")
+	old, edited := text("old"), text("new")
+	for _, tc := range []struct {
+		name string
+		f    File
+	}{
+		{"other bytes", File{Hash: sha256Hex(old), Size: int64(len(old)), Open: opener(edited)}},
+		{"longer", File{Hash: sha256Hex(old), Size: int64(len(old)), Open: opener(append(slicesClone(old), 'x'))}},
+		{"shorter", File{Hash: sha256Hex(old), Size: int64(len(old)), Open: opener(old[:len(old)-1])}},
+		{"size wrong", File{Hash: sha256Hex(old), Size: int64(len(old) - 1), Open: opener(old)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Options{})
+			defer c.Close()
+			for _, cd := range Preferred {
+				if b, err := c.Get(tc.f, cd); err != ErrChanged {
+					t.Fatalf("%v: got %d bytes, %v, want ErrChanged", cd, len(b), err)
+				}
+				if _, ok := c.Peek(tc.f.Hash, cd); ok {
+					t.Errorf("%v: a form of changed bytes is kept", cd)
+				}
+			}
+		})
 	}
 }
 
@@ -100,13 +131,13 @@ func TestNotWorth(t *testing.T) {
 	for i := range noise {
 		noise[i] = byte(rand.N(256))
 	}
-	b, err := c.Get(sha256Hex(noise), Brotli, constSource(noise))
+	b, err := c.Get(bytesFile(noise), Brotli)
 	if err != nil || b != nil {
 		t.Fatalf("got %d bytes, %v: want nil (send it as it is)", len(b), err)
 	}
 	c2 := New(Options{Dir: c.dir})
 	defer c2.Close()
-	if b, err := c2.Get(sha256Hex(noise), Brotli, nil); err != nil || b != nil || c2.Stats().DiskHits != 1 {
+	if b, err := c2.Get(unreadable(sha256Hex(noise), len(noise)), Brotli); err != nil || b != nil || c2.Stats().DiskHits != 1 {
 		t.Fatalf("from disk: %d bytes, %v, %+v", len(b), err, c2.Stats())
 	}
 }
@@ -116,7 +147,7 @@ func TestDiskCache(t *testing.T) {
 	data := text("def")
 	h := sha256Hex(data)
 	c := New(Options{Dir: dir})
-	want, err := c.Get(h, Gzip, constSource(data))
+	want, err := c.Get(bytesFile(data), Gzip)
 	c.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -126,12 +157,11 @@ func TestDiskCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noSource := func() ([]byte, error) { return nil, fmt.Errorf("read the file again") }
 
 	t.Run("restart", func(t *testing.T) {
 		c := New(Options{Dir: dir})
 		defer c.Close()
-		got, err := c.Get(h, Gzip, noSource)
+		got, err := c.Get(unreadable(h, len(data)), Gzip)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("got %d bytes, %v", len(got), err)
 		}
@@ -155,7 +185,7 @@ func TestDiskCache(t *testing.T) {
 			}
 			c := New(Options{Dir: dir})
 			defer c.Close()
-			got, err := c.Get(h, Gzip, constSource(data))
+			got, err := c.Get(bytesFile(data), Gzip)
 			if err != nil || !bytes.Equal(decode(t, Gzip, got), data) {
 				t.Fatalf("got %d bytes, %v", len(got), err)
 			}
@@ -189,7 +219,7 @@ func TestMemoryBudget(t *testing.T) {
 		if i == 0 {
 			first = h
 		}
-		if _, err := c.Get(h, Gzip, constSource(data)); err != nil {
+		if _, err := c.Get(bytesFile(data), Gzip); err != nil {
 			t.Fatal(err)
 		}
 		if m := c.Stats().MemoryBytes; m > budget {
@@ -207,8 +237,8 @@ func TestWarm(t *testing.T) {
 	defer c.Close()
 	crit, rest := text("c1"), text("r1")
 	changed := text("x")
-	c.Warm("site", []Job{{sha256Hex(crit), constSource(crit)}, {sha256Hex(changed), constSource(text("y"))}},
-		[]Job{{sha256Hex(rest), constSource(rest)}, {sha256Hex(crit), constSource(crit)}})
+	c.Warm("site", []File{bytesFile(crit), {Hash: sha256Hex(changed), Size: int64(len(changed)), Open: opener(text("y"))}},
+		[]File{bytesFile(rest), bytesFile(crit)})
 	c.Wait()
 	if _, ok := c.Peek(sha256Hex(crit), Zstd); ok {
 		t.Errorf("zstd form made ahead, want it on first request only")
@@ -239,10 +269,11 @@ func TestWarmSites(t *testing.T) {
 	defer c.Close()
 	a, b := text("a1"), text("b1")
 	block := make(chan struct{})
-	slow := func() ([]byte, error) { <-block; return a, nil } // holds the warmer on site a
+	slow := bytesFile(a)
+	slow.Open = func() (io.ReadCloser, error) { <-block; return opener(a)() } // holds the warmer on site a
 	a2 := text("a2")
-	c.Warm("a", []Job{{sha256Hex(a), slow}, {sha256Hex(a2), constSource(a2)}}, nil)
-	c.Warm("b", []Job{{sha256Hex(b), constSource(b)}}, nil)
+	c.Warm("a", []File{slow, bytesFile(a2)}, nil)
+	c.Warm("b", []File{bytesFile(b)}, nil)
 	close(block)
 	c.Wait()
 	for name, data := range map[string][]byte{"a": a, "a2": a2, "b": b} {
@@ -259,7 +290,7 @@ func TestWarmSites(t *testing.T) {
 
 func TestCloseUnwarmed(t *testing.T) {
 	c := New(Options{})
-	if _, err := c.Get(sha256Hex(text("x")), Gzip, constSource(text("x"))); err != nil {
+	if _, err := c.Get(bytesFile(text("x")), Gzip); err != nil {
 		t.Fatal(err)
 	}
 	c.Close() // returns, though no warmer ran
@@ -278,12 +309,12 @@ func TestDiskBudget(t *testing.T) {
 	first := text("000")
 	for i := range 30 {
 		data := text(fmt.Sprintf("%03d", i))
-		if _, err := c.Get(sha256Hex(data), Gzip, constSource(data)); err != nil {
+		if _, err := c.Get(bytesFile(data), Gzip); err != nil {
 			t.Fatal(err)
 		}
 		if i%2 == 1 { // the first form is read from disk again and again
 			c2 := New(Options{Dir: dir, DiskBudget: budget})
-			if _, err := c2.Get(sha256Hex(first), Gzip, func() ([]byte, error) { return nil, fmt.Errorf("not on disk") }); err != nil {
+			if _, err := c2.Get(unreadable(sha256Hex(first), len(first)), Gzip); err != nil {
 				t.Fatalf("form %d: the form read last was pruned: %v", i, err)
 			}
 			c2.Close()
@@ -314,21 +345,20 @@ func diskUsage(t *testing.T, dir string) int64 {
 func TestGetStats(t *testing.T) {
 	dir := t.TempDir()
 	data := text("stats")
-	h := sha256Hex(data)
 	c := New(Options{Dir: dir})
 	defer c.Close()
 	for range 3 {
-		if _, err := c.Get(h, Gzip, constSource(data)); err != nil {
+		if _, err := c.Get(bytesFile(data), Gzip); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c.Get(h, Identity, constSource(data))
+	c.Get(bytesFile(data), Identity)
 	if s := c.Stats(); s.GetMiss != 1 || s.GetMemory != 2 || s.GetDisk != 0 {
 		t.Errorf("after 3 Gets: %+v, want 1 miss, 2 from memory", s)
 	}
 	c2 := New(Options{Dir: dir})
 	defer c2.Close()
-	c2.Get(h, Gzip, constSource(data))
+	c2.Get(bytesFile(data), Gzip)
 	if s := c2.Stats(); s.GetMiss != 0 || s.GetMemory != 0 || s.GetDisk != 1 {
 		t.Errorf("a new cache on the folder: %+v, want 1 from disk", s)
 	}

@@ -6,19 +6,14 @@ import (
 	"sync"
 )
 
-// Job is a file for the warmer: its hash and how to read its bytes.
-type Job struct {
-	Hash string
-	Src  Source
-}
-
 // warmer is the Cache's background compression: one goroutine, at the
 // lowest CPU priority the system gives a thread (nice 19 on Linux), that
 // makes the forms of a queue of files ahead of their requests. Being one,
 // it takes at most one core and makes one form at a time, with the
-// encoders of the Cache's Encoder, reused from form to form: its memory is
-// one file, its form and one encoder. Being niced, it yields its core to
-// every request in flight. The goroutine owns the compression; the queues
+// encoders of the Cache's Encoder, reused from form to form, and waits for
+// its share of the Cache's WorkMemory as a request does not: its memory is
+// one form and one encoder. Being niced, it yields its core to every
+// request in flight. The goroutine owns the compression; the queues
 // are guarded by Cache.mu.
 //
 // Each owner (a site's handler) has its queue, which its Warm replaces:
@@ -27,8 +22,9 @@ type Job struct {
 // owner go before the rest of any.
 //
 // A request never waits for the warmer's queue: it compresses on its own
-// what it needs and is not ready (Get), and waits only for a compression
-// of the same form already under way, whoever started it.
+// what it needs and is not ready (Get), when the WorkMemory allows, and
+// waits only for a compression of the same form already under way,
+// whoever started it.
 type warmer struct {
 	queues     []*queue // in the order of their first Warm
 	busy       bool     // the goroutine is on a job
@@ -41,7 +37,7 @@ type warmer struct {
 // queue is what is left to do for one owner, critical first.
 type queue struct {
 	owner          any
-	critical, rest []Job
+	critical, rest []File
 }
 
 func (c *Cache) initWarmer() {
@@ -57,10 +53,10 @@ func (c *Cache) initWarmer() {
 // disk only (in memory once asked for), and only when the Cache has a disk
 // folder. Call it after start-up and after each change, with the critical
 // assets of every page. The first Warm starts the warmer.
-func (c *Cache) Warm(owner any, critical, rest []Job) {
+func (c *Cache) Warm(owner any, critical, rest []File) {
 	seen := map[string]bool{}
-	dedup := func(jobs []Job) []Job {
-		var out []Job
+	dedup := func(jobs []File) []File {
+		var out []File
 		for _, j := range jobs {
 			if !seen[j.Hash] {
 				seen[j.Hash] = true
@@ -122,7 +118,7 @@ func (c *Cache) Close() {
 
 // next takes the next job off the queues: the first critical one of any
 // owner, else the first of the rest. Called with c.mu held.
-func (c *Cache) next() (j Job, critical bool) {
+func (c *Cache) next() (j File, critical bool) {
 	// A queue done lets go of its owner (a handler replaced by a reload).
 	c.queues = slices.DeleteFunc(c.queues, func(q *queue) bool { return len(q.critical)+len(q.rest) == 0 })
 	for _, q := range c.queues {
@@ -137,7 +133,7 @@ func (c *Cache) next() (j Job, critical bool) {
 			return j, false
 		}
 	}
-	return Job{}, false
+	return File{}, false
 }
 
 func (c *Cache) warm() {
@@ -146,12 +142,12 @@ func (c *Cache) warm() {
 	for {
 		c.mu.Lock()
 		j, critical := c.next()
-		c.busy = j.Src != nil
+		c.busy = j.Open != nil
 		if !c.busy {
 			c.idle.Broadcast()
 		}
 		c.mu.Unlock()
-		if j.Src == nil {
+		if j.Open == nil {
 			select {
 			case <-c.wake:
 				continue
@@ -172,7 +168,7 @@ func (c *Cache) warm() {
 			if !critical && c.onDisk(k) {
 				continue
 			}
-			c.load(k, j.Src, critical) // a file that changed waits for its new hash
+			c.load(k, j, critical, true) // a file that changed waits for its new hash
 			runtime.Gosched()
 		}
 	}

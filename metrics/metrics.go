@@ -201,6 +201,8 @@ var (
 		"Compressed forms a request found made: in memory or on disk (tier).", []string{"tier"}, nil)
 	compressMisses = prometheus.NewDesc("herald_compress_cache_misses_total",
 		"Compressed forms a request found not made: compressed for it, or waited for a compression under way.", nil, nil)
+	compressBusy = prometheus.NewDesc("herald_compress_cache_busy_total",
+		"Compressed forms a request found not made and went without, the memory of compressions being taken: the file went out as it is.", nil, nil)
 	compressBytes = prometheus.NewDesc("herald_compress_cache_memory_bytes",
 		"Bytes of compressed forms the cache holds in memory.", nil, nil)
 )
@@ -208,6 +210,7 @@ var (
 func (compressCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- compressHits
 	ch <- compressMisses
+	ch <- compressBusy
 	ch <- compressBytes
 }
 
@@ -219,6 +222,7 @@ func (c compressCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(compressHits, prometheus.CounterValue, float64(s.GetMemory), "memory")
 	ch <- prometheus.MustNewConstMetric(compressHits, prometheus.CounterValue, float64(s.GetDisk), "disk")
 	ch <- prometheus.MustNewConstMetric(compressMisses, prometheus.CounterValue, float64(s.GetMiss))
+	ch <- prometheus.MustNewConstMetric(compressBusy, prometheus.CounterValue, float64(s.GetBusy))
 	ch <- prometheus.MustNewConstMetric(compressBytes, prometheus.GaugeValue, float64(s.MemoryBytes))
 }
 

@@ -22,25 +22,30 @@ import (
 // requests of that form wait for that one compression): a form is small
 // work (the python docs' largest critical asset, jquery.js at 90 KB, takes
 // milliseconds), and the client gets its bytes compressed from its first
-// visit.
+// visit. When the compressions under way already hold the memory the cache
+// gives them (compress.Options.WorkMemory), as when a cold server meets
+// many first requests at once, the request is sent the file as it is
+// rather than wait, and a later one gets the form.
 //
 // Ranges apply to the form sent, as nginx's gzip_static does: each form
 // has its own strong ETag (compress.ETag), so If-Range never mixes two.
 
 // encoded returns e's form in coding c, or nil to send the file itself (the
-// form is not worth it, or the file cannot be read or changed since the
-// manifest).
-func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding) []byte {
-	data, err := h.compressed.Get(e.hash, c, func() ([]byte, error) {
+// form is not worth it, the memory of compressions is taken, or the file
+// cannot be read or changed since the manifest). With wait, it waits for
+// that memory rather than answer nil.
+func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding, wait bool) []byte {
+	get := h.compressed.Get
+	if wait {
+		get = h.compressed.Make
+	}
+	data, err := get(compress.File{Hash: e.hash, Size: e.size, Open: func() (io.ReadCloser, error) {
 		f, err := s.open(e)
 		if err != nil {
 			return nil, err
 		}
-		if f.close != nil {
-			defer f.close()
-		}
-		return io.ReadAll(f.r)
-	})
+		return readCloser{f.r, f.close}, nil
+	}}, c)
 	if err != nil {
 		h.logger.Debug("cannot compress a file", "file", e.name, "coding", c.String(), "err", err)
 		return nil
@@ -56,17 +61,10 @@ func (h *Handler) warm(s *state) {
 	if !h.opts.Compress || h.opts.Compressed == nil {
 		return
 	}
-	job := func(e *fileEntry) compress.Job {
-		return compress.Job{Hash: e.hash, Src: func() ([]byte, error) {
-			f, err := s.fsys.Open(e.name)
-			if err != nil {
-				return nil, err
-			}
-			defer f.Close()
-			return io.ReadAll(f)
-		}}
+	job := func(e *fileEntry) compress.File {
+		return compress.File{Hash: e.hash, Size: e.size, Open: func() (io.ReadCloser, error) { return s.fsys.Open(e.name) }}
 	}
-	var critical []compress.Job
+	var critical []compress.File
 	for _, page := range s.m.Pages {
 		if page == nil {
 			continue
@@ -78,4 +76,18 @@ func (h *Handler) warm(s *state) {
 		}
 	}
 	h.opts.Compressed.Warm(h, critical, nil)
+}
+
+// readCloser is the content of a file as an io.ReadCloser; close may be nil
+// (a file in memory).
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error {
+	if r.close == nil {
+		return nil
+	}
+	return r.close()
 }

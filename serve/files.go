@@ -350,7 +350,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 		src, etag = v.file, v.etag
 		hdr["Content-Encoding"] = v.header
 	case coding != compress.Identity:
-		if data := h.encoded(s, e, coding); data != nil {
+		if data := h.encoded(s, e, coding, false); data != nil {
 			hdr["Content-Encoding"] = codingHeader[coding]
 			hdr["Etag"] = e.codedEtag[coding]
 			// http.ServeContent leaves Content-Length out of a whole

@@ -332,7 +332,7 @@ func (h *Handler) encodedSize(s *state, e *fileEntry, c compress.Coding) int64 {
 	if len(e.variants) > 0 || e.codedEtag[c] == nil {
 		return sizeUnknown
 	}
-	if data := h.encoded(s, e, c); data != nil {
+	if data := h.encoded(s, e, c, true); data != nil {
 		return int64(len(data))
 	}
 	return sizeUnknown

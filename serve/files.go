@@ -357,7 +357,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 			// response with a Content-Encoding; it sets its own for a
 			// range, and drops it from a 304 or an error.
 			hdr["Content-Length"] = header(strconv.Itoa(len(data)))
-			serveContent(w, r, time.Time{}, bytes.NewReader(data))
+			serveContent(w, r, time.Time{}, newMemFile(data)) // written from where it is, without a copy
 			return
 		}
 	}

@@ -17,7 +17,7 @@ build:
 # race detector, which inflates memory: there the peak RSS bounds are asserted.
 test: tidy testdeps testsites vet
 	CI=$${CI:-true} $(GO) test -race -count=1 -timeout 20m ./...
-	CI=$${CI:-true} $(GO) test -count=1 -run '^TestAttack' ./serve
+	CI=$${CI:-true} $(GO) test -count=1 -run '^TestAttack' ./serve ./compress
 
 testdeps:
 	./scripts/testdeps.sh

@@ -162,33 +162,7 @@ func (e *Encoder) encode(c Coding, r io.Reader, size, limit int64) ([]byte, erro
 	out := &formBuffer{limit: limit}
 	// Text compresses to a fifth to a third of its size: one growth at most.
 	out.b.Grow(int(min(max(size, 0)/4, 1<<30)) + 512)
-	enc.reset(out, size)
-	var read int64
-	for {
-		buf := enc.buf
-		if enc.block > 0 {
-			buf = buf[:min(int64(len(buf)), enc.block-read%enc.block)]
-		}
-		n, err := r.Read(buf)
-		if n > 0 {
-			if read > 0 && enc.block > 0 && read%enc.block == 0 {
-				if werr := enc.flush(); werr != nil {
-					return nil, werr
-				}
-			}
-			read += int64(n)
-			if _, werr := enc.w.Write(buf[:n]); werr != nil {
-				return nil, werr
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := enc.w.Close(); err != nil {
+	if err := enc.encode(out, r, size); err != nil {
 		return nil, err
 	}
 	form := out.b.Bytes()
@@ -235,6 +209,37 @@ func newCodingEncoder(c Coding) *encoder {
 		enc.w, _ = gzip.NewWriterLevel(nil, gzipLevel)
 	}
 	return enc
+}
+
+// encode writes to w, in enc's coding, what r reads (size bytes, -1 when
+// not known).
+func (enc *encoder) encode(w io.Writer, r io.Reader, size int64) error {
+	enc.reset(w, size)
+	var read int64
+	for {
+		buf := enc.buf
+		if enc.block > 0 {
+			buf = buf[:min(int64(len(buf)), enc.block-read%enc.block)]
+		}
+		n, err := r.Read(buf)
+		if n > 0 {
+			if read > 0 && enc.block > 0 && read%enc.block == 0 {
+				if err := enc.flush(); err != nil {
+					return err
+				}
+			}
+			read += int64(n)
+			if _, err := enc.w.Write(buf[:n]); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return enc.w.Close()
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // reset makes enc write a new stream of size bytes (-1: unknown) to w.

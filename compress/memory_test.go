@@ -58,7 +58,7 @@ func TestAttackFirstRequests(t *testing.T) {
 	const (
 		nFiles   = 16
 		requests = 128 // goroutines, each asking for every (file, coding) in its own order
-		// The bound: WorkMemory (8 MiB) in use, an idle encoder of each
+		// The bound: WorkMemory (12 MiB) in use, an idle encoder of each
 		// coding, MemoryBudget's forms (4 MiB), the goroutines, and what
 		// the garbage collector lets pile up at GOGC=50 (herald serve's).
 		// Reading each file whole before compressing it, or brotli's

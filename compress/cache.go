@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"container/list"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultMemoryBudget is the default bound on the encoded bytes a Cache
@@ -50,7 +52,8 @@ type Options struct {
 	// Beyond it the forms least recently used go first (see prune).
 	DiskBudget int64
 	// WorkMemory bounds the memory of the compressions under way; 0 means
-	// DefaultWorkMemory. A request that finds it taken gets no form (Get).
+	// DefaultWorkMemory. A request that finds it taken for MaxWait gets no
+	// form (Get).
 	WorkMemory int64
 	// Codings are those the warmer makes; 0 means All.
 	Codings Set
@@ -156,8 +159,9 @@ func New(opts Options) *Cache {
 // compress once; the others wait for it. Get returns nil bytes and no
 // error when cd does not make the file worth sending encoded, for
 // Identity, and when the compressions under way hold the Cache's
-// WorkMemory: a request never waits for memory, it is sent the file as it
-// is (counted in Stats.GetBusy), and a later one gets the form.
+// WorkMemory for longer than MaxWait: a request does not wait long for
+// memory, it is sent the file as it is (counted in Stats.GetBusy), and a
+// later one gets the form.
 func (c *Cache) Get(f File, cd Coding) ([]byte, error) {
 	if cd == Identity {
 		return nil, nil
@@ -194,6 +198,12 @@ func (c *Cache) Make(f File, cd Coding) ([]byte, error) {
 	}
 	return e.data, nil
 }
+
+// MaxWait is how long Get waits for the memory of a compression before it
+// gives up and the file goes out as it is. A page and the assets pushed
+// with it ask for their forms at once, and a small file takes milliseconds
+// to compress: they wait for one another rather than go out uncompressed.
+const MaxWait = 200 * time.Millisecond
 
 // errBusy is a compression not started: the Cache's WorkMemory is taken.
 var errBusy = errors.New("compress: the memory of compressions is taken")
@@ -281,14 +291,20 @@ func (c *Cache) load(k key, src File, keep, wait bool) (_ *entry, from int, _ er
 }
 
 // produce reads k's form from disk or makes it from src, once the memory
-// of the compression is reserved (waiting for it with wait, else errBusy),
-// so that the file is not opened before.
+// of the compression is reserved (waiting for it with wait, else for at
+// most MaxWait, then errBusy), so that the file is not opened before.
 func (c *Cache) produce(k key, src File, wait bool) (_ *entry, from int, _ error) {
 	if e := c.readDisk(k); e != nil {
 		c.diskHits.Add(1)
 		return e, fromDisk, nil
 	}
-	release, ok := c.enc.reserve(k.c, src.Size, wait)
+	ctx := context.Background()
+	if !wait {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, MaxWait)
+		defer cancel()
+	}
+	release, ok := c.enc.reserve(ctx, k.c, src.Size)
 	if !ok {
 		return nil, fromMade, errBusy
 	}

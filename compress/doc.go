@@ -5,8 +5,8 @@
 // holds the encoded forms of files by content hash, in memory under a byte
 // budget and on disk in the user's cache folder, makes them under a bound
 // on the memory of the compressions under way (a request that finds it
-// taken is not kept waiting), and warms them in the background at low
-// priority.
+// taken waits briefly, then goes without), and warms them in the
+// background at low priority.
 //
 // It knows nothing of HTTP handlers or of sites: serve calls it with a file's
 // hash and a way to read the file's bytes.

@@ -107,26 +107,17 @@ func (e *Encoder) weight(c Coding, size int64) int64 {
 }
 
 // reserve takes an encoder slot of c and the memory of compressing size
-// bytes. With wait it blocks for them; without, it returns false at once
-// when either is taken. release gives them back.
-func (e *Encoder) reserve(c Coding, size int64, wait bool) (release func(), ok bool) {
-	if wait {
-		e.slots[c] <- struct{}{}
-		if e.mem != nil {
-			e.mem.Acquire(context.Background(), e.weight(c, size))
-		}
-	} else {
-		if e.mem != nil && !e.mem.TryAcquire(e.weight(c, size)) {
-			return nil, false
-		}
-		select {
-		case e.slots[c] <- struct{}{}:
-		default:
-			if e.mem != nil {
-				e.mem.Release(e.weight(c, size))
-			}
-			return nil, false
-		}
+// bytes, waiting for them until ctx is done, and then returns false.
+// release gives them back.
+func (e *Encoder) reserve(ctx context.Context, c Coding, size int64) (release func(), ok bool) {
+	select {
+	case e.slots[c] <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false
+	}
+	if e.mem != nil && e.mem.Acquire(ctx, e.weight(c, size)) != nil {
+		<-e.slots[c]
+		return nil, false
 	}
 	return func() {
 		if e.mem != nil {
@@ -143,7 +134,7 @@ func (e *Encoder) Encode(c Coding, data []byte) []byte {
 	if c == Identity {
 		return data
 	}
-	release, _ := e.reserve(c, int64(len(data)), true)
+	release, _ := e.reserve(context.Background(), c, int64(len(data)))
 	defer release()
 	out, _ := e.encode(c, bytes.NewReader(data), int64(len(data)), -1)
 	return out

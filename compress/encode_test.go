@@ -109,7 +109,7 @@ func TestEncodeSame(t *testing.T) {
 			}
 			e.Encode(c, files[len(files)-1-i]) // the pooled encoder made another form before
 			reused := e.Encode(c, data)
-			release, _ := e.reserve(c, int64(len(data)), true)
+			release, _ := e.reserve(t.Context(), c, int64(len(data)))
 			short, err := e.encode(c, iotest.HalfReader(bytes.NewReader(data)), int64(len(data)), -1)
 			release()
 			if err != nil {

@@ -11,10 +11,10 @@ import (
 // makes the forms of a queue of files ahead of their requests. Being one,
 // it takes at most one core and makes one form at a time, with the
 // encoders of the Cache's Encoder, reused from form to form, and waits for
-// its share of the Cache's WorkMemory as a request does not: its memory is
-// one form and one encoder. Being niced, it yields its core to every
-// request in flight. The goroutine owns the compression; the queues
-// are guarded by Cache.mu.
+// its share of the Cache's WorkMemory as long as it takes (a request waits
+// MaxWait at most): its memory is one form and one encoder. Being niced,
+// it yields its core to every request in flight. The goroutine owns the
+// compression; the queues are guarded by Cache.mu.
 //
 // Each owner (a site's handler) has its queue, which its Warm replaces:
 // several sites served by one process share the warmer, and a site's
@@ -23,8 +23,8 @@ import (
 //
 // A request never waits for the warmer's queue: it compresses on its own
 // what it needs and is not ready (Get), when the WorkMemory allows, and
-// waits only for a compression of the same form already under way,
-// whoever started it.
+// otherwise waits only for a compression of the same form already under
+// way, whoever started it.
 type warmer struct {
 	queues     []*queue // in the order of their first Warm
 	busy       bool     // the goroutine is on a job

@@ -24,8 +24,9 @@ import (
 // milliseconds), and the client gets its bytes compressed from its first
 // visit. When the compressions under way already hold the memory the cache
 // gives them (compress.Options.WorkMemory), as when a cold server meets
-// many first requests at once, the request is sent the file as it is
-// rather than wait, and a later one gets the form.
+// many first requests at once, the request waits for it briefly
+// (compress.MaxWait), then is sent the file as it is, and a later one gets
+// the form.
 //
 // Ranges apply to the form sent, as nginx's gzip_static does: each form
 // has its own strong ETag (compress.ETag), so If-Range never mixes two.

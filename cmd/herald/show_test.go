@@ -26,7 +26,7 @@ func TestShow(t *testing.T) {
 	}{
 		{"pages", []string{"show", dir}, 0, "/index.html       2       2.0 KiB"},
 		{"a page by its URL", []string{"show", dir, "/"}, 0, "/index.html: 2 assets"},
-		{"a row", []string{"show", dir, "index.html"}, 0, "0  /a.css  link         style   2.0 KiB  45 B  79 B  ####################  push 103 link"},
+		{"a row", []string{"show", dir, "index.html"}, 0, "0  /a.css  link         style   2.0 KiB  46 B  79 B  ####################  push 103 link"},
 		{"channels", []string{"show", dir, "/index.html"}, 0, "push 103 link\n"},
 		{"channels off", []string{"show", dir, "/index.html", "--hints", "off", "--push", "off"}, 0, "  link\n"},
 		{"no assets", []string{"show", dir, "/docs/"}, 0, "no critical assets"},

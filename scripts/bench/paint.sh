@@ -17,7 +17,7 @@ RATES=${RATES:-10mbit 1.6mbit} DELAY=${DELAY:-25ms} RUNS=${RUNS:-7} PAGE=${PAGE:
 SITE=${SITE:-$SITES/python} PORT=${PORT:-28544} CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 (cd "$TOP" && go build -o "$BENCH_DATA/bin/paint" ./scripts/bench/cmd/paint)
 work=$(mktemp -d) pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 RUN=$work/herald "$BENCH/servers/herald.sh" "$SITE" "$PORT" >/dev/null & pids+=($!)
 RUN=$work/nginx GZIP=1 "$BENCH/servers/nginx.sh" "$SITE" $((PORT + 1)) >/dev/null & pids+=($!)
 targets=(herald nginx)

@@ -8,6 +8,13 @@
 // The certificate's key is trusted by its SPKI hash
 // (--ignore-certificate-errors-spki-list), which Chromium treats as a
 // trusted certificate: it uses 103 Early Hints over it.
+//
+// Where the time goes: -timing FILE keeps each load's Navigation and
+// Resource Timing entries (which assets came from early hints, when each
+// was asked for and arrived, which blocked rendering) and prints the median
+// of each step of a load (the 103, the page, the render-blocking assets,
+// DOMContentLoaded, the paint); -netlog DIR keeps Chromium's net log of each
+// load (each HTTP/2 frame sent and received, for the order of the bytes).
 package main
 
 import (
@@ -15,11 +22,13 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +40,8 @@ func main() {
 	certFile := flag.String("cert", "", "PEM certificate the servers use, trusted by its public key")
 	n := flag.Int("n", 7, "loads per server")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "the browser")
+	timing := flag.String("timing", "", "append each load's Navigation and Resource Timing to this file, a JSON object a line, and print the median time of each step of a load")
+	netlog := flag.String("netlog", "", "write each load's Chromium net log into this folder (NAME-LOAD.json)")
 	flag.Parse()
 	if *certFile == "" || flag.NArg() == 0 {
 		log.Fatal("usage: paint -cert CERT [-n N] NAME=URL...")
@@ -48,13 +59,33 @@ func main() {
 		}
 		targets = append(targets, target{name, url})
 	}
+	var timingOut *os.File
+	if *timing != "" {
+		if timingOut, err = os.OpenFile(*timing, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		defer timingOut.Close()
+	}
 	times := map[string][]float64{}
+	steps := map[string][][]float64{} // per server, the steps of each load (with -timing)
 	for i := range *n {
 		for j := range targets {
 			t := targets[(i+j)%len(targets)] // the order rotates each round
-			ms, err := firstPaint(*chromium, spki, t.url)
+			var logFile string
+			if *netlog != "" {
+				logFile = filepath.Join(*netlog, fmt.Sprintf("%s-%d.json", t.name, i+1))
+			}
+			ms, entries, err := firstPaint(*chromium, spki, t.url, logFile, timingOut != nil)
 			if err != nil {
 				log.Fatalf("%s: %v", t.name, err)
+			}
+			if timingOut != nil {
+				fmt.Fprintf(timingOut, "{\"server\":%q,\"load\":%d,\"paint\":%.1f,\"entries\":%s}\n", t.name, i+1, ms, entries)
+				st, err := loadSteps(entries)
+				if err != nil {
+					log.Fatalf("%s: %v", t.name, err)
+				}
+				steps[t.name] = append(steps[t.name], append(st, ms))
 			}
 			fmt.Printf("load %d\t%s\t%.0f ms\n", i+1, t.name, ms)
 			times[t.name] = append(times[t.name], ms)
@@ -65,6 +96,59 @@ func main() {
 		m := median(times[t.name])
 		fmt.Printf("median\t%s\t%.0f ms\t%.2fx %s\n", t.name, m, m/base, targets[0].name)
 	}
+	for _, t := range targets {
+		if loads := steps[t.name]; len(loads) > 0 {
+			fmt.Printf("steps\t%s\t", t.name)
+			for k, name := range stepNames {
+				col := make([]float64, len(loads))
+				for i, l := range loads {
+					col[i] = l[k]
+				}
+				fmt.Printf(" %s %.0f", name, median(col))
+			}
+			fmt.Println(" (medians, ms)")
+		}
+	}
+}
+
+// stepNames are the steps of a load that -timing reports, in ms from the
+// navigation's start: the 103 (0 without one), the page's first and last
+// byte, the first request of a render-blocking asset, the first byte of
+// one, the last byte of the last one, DOMContentLoaded and the first paint.
+var stepNames = []string{"103", "html", "html-end", "asset-req", "asset", "assets-end", "dcl", "paint"}
+
+// loadSteps reads the steps of stepNames but the paint from a load's
+// performance entries (entriesJS).
+func loadSteps(entries string) ([]float64, error) {
+	var es []struct {
+		EntryType            string  `json:"entryType"`
+		RenderBlockingStatus string  `json:"renderBlockingStatus"`
+		FirstInterim         float64 `json:"firstInterimResponseStart"`
+		RequestStart         float64 `json:"requestStart"`
+		ResponseStart        float64 `json:"responseStart"`
+		ResponseEnd          float64 `json:"responseEnd"`
+		DCL                  float64 `json:"domContentLoadedEventStart"`
+	}
+	if err := json.Unmarshal([]byte(entries), &es); err != nil {
+		return nil, fmt.Errorf("performance entries: %v", err)
+	}
+	st := make([]float64, len(stepNames)-1)
+	st[3], st[4] = -1, -1
+	for _, e := range es {
+		switch {
+		case e.EntryType == "navigation":
+			st[0], st[1], st[2], st[6] = e.FirstInterim, e.ResponseStart, e.ResponseEnd, e.DCL
+		case e.EntryType == "resource" && e.RenderBlockingStatus == "blocking":
+			if st[3] < 0 || e.RequestStart < st[3] {
+				st[3] = e.RequestStart
+			}
+			if st[4] < 0 || e.ResponseStart < st[4] {
+				st[4] = e.ResponseStart
+			}
+			st[5] = max(st[5], e.ResponseEnd)
+		}
+	}
+	return st, nil
 }
 
 func spkiHash(file string) (string, error) {
@@ -84,12 +168,20 @@ func spkiHash(file string) (string, error) {
 	return base64.StdEncoding.EncodeToString(sum[:]), nil
 }
 
+// entriesJS is the page's Navigation Timing, Resource Timing and paint
+// entries, as JSON, once the page has loaded (null before).
+const entriesJS = `document.readyState != 'complete' ? null :
+	JSON.stringify(performance.getEntries().map(e => e.toJSON ? e.toJSON() : e))`
+
 // firstPaint loads url in a new browser with a new profile and returns
-// the first-paint time of the page, in ms from the navigation's start.
-func firstPaint(chromium, spki, url string) (float64, error) {
+// the first-paint time of the page, in ms from the navigation's start, and
+// with timing, the page's performance entries once it has loaded (JSON).
+// With netlog set, Chromium writes its net log to that file (the frames
+// of each HTTP/2 stream, when each request went out).
+func firstPaint(chromium, spki, url, netlog string, timing bool) (float64, string, error) {
 	profile, err := os.MkdirTemp("", "paint-profile-")
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer os.RemoveAll(profile)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -98,6 +190,9 @@ func firstPaint(chromium, spki, url string) (float64, error) {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true), chromedp.UserDataDir(profile),
 		chromedp.Flag("ignore-certificate-errors-spki-list", spki))
+	if netlog != "" {
+		opts = append(opts, chromedp.Flag("log-net-log", netlog))
+	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
@@ -105,18 +200,32 @@ func firstPaint(chromium, spki, url string) (float64, error) {
 	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil { // the browser is up
-		return 0, err
+		return 0, "", err
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		return 0, err
+		return 0, "", err
 	}
+	var ms float64
 	for {
-		ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(performance.getEntriesByName('first-paint')[0] || {startTime: -1}).startTime`))
+		ms, err = chromedp.Run(ctx, chromedp.Evaluate[float64](`(performance.getEntriesByName('first-paint')[0] || {startTime: -1}).startTime`))
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		if ms >= 0 {
-			return ms, nil
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !timing {
+		return ms, "", nil
+	}
+	for {
+		entries, err := chromedp.Run(ctx, chromedp.Evaluate[string](entriesJS))
+		if err != nil {
+			return 0, "", err
+		}
+		if entries != "" {
+			return ms, entries, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -529,7 +529,7 @@ func (pb *pageBuilder) layoutHero(base *url.URL) (r ref, at *url.URL, from strin
 	}
 	en := newStyleEngine(sheets)
 	c := en.pageHero(root, info)
-	if c.url == "" || c.url == "\x00" {
+	if c.url == "" {
 		return ref{}, nil, "", false, true
 	}
 	u, from := resolveAt(c.sheet)
@@ -647,7 +647,8 @@ const layoutMinArea = 100 * 100
 
 // mayHaveHero reports whether the page names an image that could be the
 // largest contentful paint, which alone makes laying it out worth its
-// cost: one of its early <img> or inline backgrounds (doc.heroes) or a
+// cost: one of its early <img> or inline backgrounds (doc.heroes, and the
+// candidates of responsive images, doc.choices) or a
 // background of its critical CSS, whose file is at least layoutMinArea
 // pixels (the intrinsic area bounds the LCP size) and heavy enough not to
 // be a placeholder at that size.
@@ -661,7 +662,7 @@ func (pb *pageBuilder) mayHaveHero(base *url.URL, d *doc) bool {
 		return e != nil && strings.HasPrefix(e.Type, "image/") && e.width*e.height >= layoutMinArea &&
 			float64(e.Size)*8 >= minEntropy*layoutMinArea
 	}
-	for _, r := range d.heroes {
+	for _, r := range slices.Concat(d.heroes, d.choices) {
 		at := base
 		if r.beforeBase {
 			at = pb.site.ResolveReference(&url.URL{Path: pb.from})

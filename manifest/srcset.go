@@ -16,8 +16,8 @@ import (
 // standard's "update the image data": the first <source> of the <picture>
 // whose media matches and whose type is supported gives the source set,
 // else the <img>'s srcset and src; "parse a srcset attribute" and "parse a
-// sizes attribute" read them; the choice among candidates is the user
-// agent's, and Chromium's (HTMLSrcsetParser.cpp, SelectionLogic) takes, at
+// sizes attribute" read them; the choice among candidates is the
+// browser's, and Chromium's (HTMLSrcsetParser.cpp, SelectionLogic) takes, at
 // a ratio of 1, the candidate of the smallest density of at least 1, or
 // the densest when none is.
 

@@ -10,7 +10,8 @@
 // off, see fontsJS); and the same-origin image of the last
 // largest-contentful-paint entry. A body stylesheet or script the
 // manifest defers, which Chromium now and then reports as blocking when it
-// fetched it before the first paint, is not counted.
+// fetched it before the first paint, is not counted; nor is a file the
+// site lacks, which the manifest lists as missing.
 //
 // Content that scripts insert is seen only as far as it is painted before
 // the page's load event; resources of other origins are left out (the
@@ -76,6 +77,10 @@ type Page struct {
 	// Ignored are resources Chromium took as blocking that the manifest
 	// defers and the page holds in its body (see the package doc).
 	Ignored []string `json:"ignored,omitempty"`
+	// Absent are resources Chromium needed that the site does not have:
+	// the manifest lists them as missing (herald check reports them), and
+	// no server can send them early, so they are not counted.
+	Absent []string `json:"absent,omitempty"`
 	// LCP names the element of the last largest-contentful-paint entry and
 	// its size, Viewport the page's CSS viewport: what to read when the
 	// hero image disagrees.
@@ -327,15 +332,47 @@ func open[T any](bctx context.Context, url string, timeout time.Duration, noScri
 	return chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 }
 
-// fontsJS waits for web fonts and two frames after load, then lists the
-// resources. With the page's scripts off, the font files its CSS asked
-// for are those of faces the document's own elements use, wherever they
-// stand on the page: Chromium fetches a face only when text it lays out
-// uses it. This is the manifest's rule, and unlike "fetched before the
-// first contentful paint" it does not vary with timing: on a loaded
-// machine the first paint of a long page came before or after the fetch
-// of the heading's face from one run to the next.
-const fontsJS = `performance.getEntriesByType("resource").map(e => ({name: e.name, initiatorType: e.initiatorType}))`
+// fontsJS lists the resources of the page loaded with its scripts off.
+// With scripts off, the font files its CSS asked for are those of faces
+// the document's own elements use, wherever they stand on the page:
+// Chromium fetches a face only when text it lays out uses it. This is the
+// manifest's rule, and unlike "fetched before the first contentful paint"
+// it does not vary with timing: on a loaded machine the first paint of a
+// long page came before or after the fetch of the heading's face from one
+// run to the next.
+//
+// A font the page preloads is fetched by the preload (initiator "link"),
+// and the face that uses it takes that response without a fetch of its
+// own: such a file is listed a second time as the CSS's when a loaded face
+// (document.fonts) is one of an @font-face rule whose src names it. Faces
+// and rules are matched by family, style, weight and unicode-range. (With
+// scripts off, FontFaceSet.forEach refuses callbacks: it is iterated.)
+const fontsJS = `(() => {
+	const list = performance.getEntriesByType("resource").map(e => ({name: e.name, initiatorType: e.initiatorType}));
+	const key = (family, style, weight, range) => [
+		family.replace(/^["']|["']$/g, ""), style || "normal",
+		({"": "400", normal: "400", bold: "700"})[weight] ?? weight,
+		(range || "U+0-10FFFF").toUpperCase().replace(/\s/g, "")].join("|");
+	const loaded = new Set();
+	for (const f of document.fonts) if (f.status === "loaded") loaded.add(key(f.family, f.style, f.weight, f.unicodeRange));
+	const used = new Set();
+	const walk = (rules, base) => {
+		for (const r of rules) {
+			if (r instanceof CSSFontFaceRule) {
+				const v = p => r.style.getPropertyValue(p).trim();
+				if (loaded.has(key(v("font-family"), v("font-style"), v("font-weight"), v("unicode-range"))))
+					for (const m of v("src").matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)) used.add(new URL(m[1], base).href);
+			} else if (r instanceof CSSImportRule) {
+				try { walk(r.styleSheet.cssRules, r.styleSheet.href) } catch {}
+			} else if (r.cssRules) {
+				walk(r.cssRules, base);
+			}
+		}
+	};
+	for (const s of document.styleSheets) try { walk(s.cssRules, s.href || document.baseURI) } catch {}
+	const preloaded = list.filter(e => e.initiatorType === "link" && used.has(e.name));
+	return list.concat(preloaded.map(e => ({name: e.name, initiatorType: "css"})));
+})()`
 
 // collectJS waits for web fonts and two frames after load, then reads
 // Resource Timing and the last LCP entry. An
@@ -381,6 +418,18 @@ func Compare(path string, mp *manifest.Page, o Observed) Page {
 	for _, a := range mp.Assets {
 		p.Listed = append(p.Listed, a.Path)
 	}
+	// The manifest escapes more than Chromium does ("(" and "'" of a
+	// name): missing paths are compared unescaped.
+	unescaped := func(p string) string {
+		if u, err := url.PathUnescape(p); err == nil {
+			return u
+		}
+		return p
+	}
+	absent := map[string]bool{}
+	for _, m := range mp.Missing {
+		absent[unescaped(m.Path)] = true
+	}
 	needed := map[string]bool{}
 	for _, b := range o.Blocking {
 		if slices.Contains(deferred, b) && slices.Contains(o.InBody, b) && !slices.Contains(p.Listed, b) {
@@ -396,6 +445,10 @@ func Compare(path string, mp *manifest.Page, o Observed) Page {
 		needed[o.LCP] = true
 	}
 	for n := range needed {
+		if absent[unescaped(n)] {
+			p.Absent = append(p.Absent, n)
+			continue
+		}
 		p.Needed = append(p.Needed, n)
 		if !slices.Contains(p.Listed, n) {
 			p.Missed = append(p.Missed, n)
@@ -410,6 +463,7 @@ func Compare(path string, mp *manifest.Page, o Observed) Page {
 	sort.Strings(p.Needed)
 	sort.Strings(p.Missed)
 	sort.Strings(p.Extra)
+	sort.Strings(p.Absent)
 	return p
 }
 

@@ -27,6 +27,8 @@ func TestBrowserCorpora(t *testing.T) {
 		{"clean-blog", 4, 1, 1},
 		{"sb-admin-2", 3, 1, 1},
 		{"vitest-ui", 1, 1, 1},
+		{"groonga", 6, 1, 1},
+		{"config-inspector", 3, 1, 1},
 	} {
 		t.Run(tt.site, func(t *testing.T) {
 			root, err := os.OpenRoot(testsite.Dir(t, tt.site))
@@ -76,14 +78,15 @@ func TestCompare(t *testing.T) {
 	mp := &manifest.Page{
 		Assets:   []manifest.Asset{{Path: "/a.css"}, {Path: "/f.woff2"}, {Path: "/hero.jpg"}},
 		Deferred: []manifest.Asset{{Path: "/body.js"}},
+		Missing:  []manifest.Missing{{Path: "/gone%28x%29.css"}},
 	}
 	p := audit.Compare("/", mp, audit.Observed{
-		Blocking: []string{"/a.css", "/b.js", "/body.js"},
+		Blocking: []string{"/a.css", "/b.js", "/body.js", "/gone(x).css"},
 		InBody:   []string{"/body.js"},
 		LCP:      "/hero.jpg",
 	})
-	if fmt.Sprint(p.Extra, p.Missed, p.Ignored) != "[/f.woff2] [/b.js] [/body.js]" {
-		t.Errorf("extra %q, missed %q, ignored %q", p.Extra, p.Missed, p.Ignored)
+	if fmt.Sprint(p.Extra, p.Missed, p.Ignored, p.Absent) != "[/f.woff2] [/b.js] [/body.js] [/gone(x).css]" {
+		t.Errorf("extra %q, missed %q, ignored %q, absent %q", p.Extra, p.Missed, p.Ignored, p.Absent)
 	}
 	if p.Precision() != 2.0/3 || p.Recall() != 2.0/3 {
 		t.Errorf("precision %v, recall %v", p.Precision(), p.Recall())

@@ -529,7 +529,7 @@ func (pb *pageBuilder) layoutHero(base *url.URL) (r ref, at *url.URL, from strin
 	}
 	en := newStyleEngine(sheets)
 	c := en.pageHero(root, info)
-	if c.url == "" || c.url == "\x00" {
+	if c.url == "" {
 		return ref{}, nil, "", false, true
 	}
 	u, from := resolveAt(c.sheet)
@@ -638,12 +638,20 @@ func (pb *pageBuilder) hero(base *url.URL, d *doc) {
 	}
 }
 
+// layoutMinArea is the intrinsic area, in pixels, below which an image is
+// taken never to be the largest contentful paint: a logo of 234x100 was
+// the LCP of pages whose first viewport held only short lines of text
+// (groonga's docs), so it is far below the 300x300 of a hero found
+// without layout; a 100x100 image loses to one line of text 200 px wide.
+const layoutMinArea = 100 * 100
+
 // mayHaveHero reports whether the page names an image that could be the
 // largest contentful paint, which alone makes laying it out worth its
-// cost: one of its early <img> or inline backgrounds (doc.heroes) or a
-// background of its critical CSS, whose file is at least 300x300 pixels
-// (the intrinsic area bounds the LCP size) and heavy enough not to be a
-// placeholder at that size.
+// cost: one of its early <img> or inline backgrounds (doc.heroes, and the
+// candidates of responsive images, doc.choices) or a
+// background of its critical CSS, whose file is at least layoutMinArea
+// pixels (the intrinsic area bounds the LCP size) and heavy enough not to
+// be a placeholder at that size.
 func (pb *pageBuilder) mayHaveHero(base *url.URL, d *doc) bool {
 	big := func(at *url.URL, raw string) bool {
 		t, _, ok := pb.resolve(at, raw)
@@ -651,10 +659,10 @@ func (pb *pageBuilder) mayHaveHero(base *url.URL, d *doc) bool {
 			return false
 		}
 		e := pb.lookup(t.file)
-		return e != nil && strings.HasPrefix(e.Type, "image/") && bigArea(e.width, e.height) &&
-			float64(e.Size)*8 >= minEntropy*heroMinArea
+		return e != nil && strings.HasPrefix(e.Type, "image/") && e.width*e.height >= layoutMinArea &&
+			float64(e.Size)*8 >= minEntropy*layoutMinArea
 	}
-	for _, r := range d.heroes {
+	for _, r := range slices.Concat(d.heroes, d.choices) {
 		at := base
 		if r.beforeBase {
 			at = pb.site.ResolveReference(&url.URL{Path: pb.from})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"image"
@@ -13,10 +14,12 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"path"
 	"reflect"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -333,7 +336,9 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 			return fail(err)
 		}
 		h.Write(buf[:head])
-		if strings.HasPrefix(e.Type, "image/") {
+		if strings.HasPrefix(e.Type, "image/svg") {
+			e.width, e.height = svgSize(buf[:head])
+		} else if strings.HasPrefix(e.Type, "image/") {
 			if cfg, _, err := image.DecodeConfig(bytes.NewReader(buf[:head])); err == nil {
 				e.width, e.height = cfg.Width, cfg.Height
 			}
@@ -579,5 +584,47 @@ func (b *Builder) forget(match func(string) bool) {
 		if match(k) {
 			delete(b.problems, k)
 		}
+	}
+}
+
+// svgSize reads the natural size of an SVG image from the width and
+// height of its root element, in pixels (a number, or one with "px"); 0
+// when they are absent or in other units (the image then takes its size
+// from the page, or the browser's default).
+func svgSize(head []byte) (w, h int) {
+	d := xml.NewDecoder(bytes.NewReader(head))
+	d.Strict = false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return 0, 0
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if se.Name.Local != "svg" {
+			return 0, 0
+		}
+		px := func(v string) int {
+			v = strings.TrimSuffix(strings.TrimSpace(v), "px")
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || f > 1<<20 {
+				return 0
+			}
+			return int(math.Round(f))
+		}
+		for _, a := range se.Attr {
+			switch a.Name.Local {
+			case "width":
+				w = px(a.Value)
+			case "height":
+				h = px(a.Value)
+			}
+		}
+		if w == 0 || h == 0 {
+			return 0, 0
+		}
+		return w, h
 	}
 }

@@ -130,10 +130,14 @@ func TestRules(t *testing.T) {
 			files:   map[string]string{"d.html": "x", "v.mp4": "x", "f.json": "{}"},
 			want:    []string{},
 			preload: []string{"preload /f.json crossorigin=anonymous"}},
-		{name: "no hero where the browser chooses among candidates",
-			page: `</head><body><img src=a.png srcset="a.png 800w, b.png 1600w" sizes=100vw width=1600 height=900>` +
-				`<picture><source type=image/webp srcset=h.webp><img src=h.png width=1600 height=900></picture>`,
-			files: map[string]string{"a.png": pngOf(1600, 900), "b.png": pngOf(1600, 900), "h.png": pngOf(1600, 900), "h.webp": "x"},
+		{name: "of a srcset, the candidate of the desktop viewport (1366 px wide, density 1)",
+			page:  `</head><body><img src=a.png srcset="a.png 800w, b.png 1600w" sizes=100vw width=1600 height=900>`,
+			files: map[string]string{"a.png": pngOf(1600, 900), "b.png": pngOf(1600, 900)},
+			want:  []string{"hero /b.png"}},
+		{name: "of a picture, the first source that applies; no hero when it is no image of the site",
+			page: `</head><body><picture><source media="(max-width: 600px)" srcset=p.png>` +
+				`<source type=image/webp srcset=h.webp><img src=h.png width=1600 height=900></picture>`,
+			files: map[string]string{"p.png": pngOf(1600, 900), "h.png": pngOf(1600, 900), "h.webp": "x"},
 			want:  []string{}},
 		{name: "after a picture, images are heroes again; a width in percent is not a size",
 			page:  `</head><body><picture><source srcset=h.webp><img src=h.png width=100 height=50></picture><img src=w.png width="100%">`,

@@ -29,13 +29,39 @@ func FuzzExtractHTML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, page []byte) {
 		d := extractHTML(page)
 		lines := strings.Count(string(page), "\n") + 1
-		for _, r := range append(append([]ref{}, d.refs...), d.heroes...) {
+		for _, r := range slices.Concat(d.refs, d.heroes, d.choices) {
 			if strings.TrimSpace(r.url) == "" && r.inline == nil { // a <style> names no URL
 				t.Errorf("empty reference %+v", r)
 			}
 			if r.line < 1 || r.line > lines {
 				t.Errorf("line %d outside the page's %d lines", r.line, lines)
 			}
+		}
+	})
+}
+
+// FuzzSrcset: a srcset attribute and a sizes attribute of any text;
+// parsing never panics, every candidate has a URL without white space and
+// at most one of a width or a density, and the choice is one of them.
+func FuzzSrcset(f *testing.F) {
+	for _, s := range [][2]string{
+		{"a.png 480w, b.png 960w", "(max-width: 600px) 100vw, 50vw"},
+		{"a.png, b.png 2x, data:image/png;base64,AA== 3x", ""},
+		{"a.png 1x 2x, b.png (1x), c.png 10.5w, d,e 1x", "calc(100vw - 2em), auto"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	l := &layouter{}
+	f.Fuzz(func(t *testing.T, srcset, sizes string) {
+		cands := parseSrcset(srcset)
+		for _, c := range cands {
+			if c.url == "" || strings.ContainsAny(c.url, " \t\n\f\r") || c.w != 0 && c.x != 0 || c.w < 0 || c.x < 0 {
+				t.Errorf("candidate %+v of %q", c, srcset)
+			}
+		}
+		size := l.sourceSize(sizes)
+		if u, _, ok := pickCandidate(cands, size); ok != (len(cands) > 0) || ok && !slices.ContainsFunc(cands, func(c srcCandidate) bool { return c.url == u }) {
+			t.Errorf("picked %q (%v) of %+v", u, ok, cands)
 		}
 	})
 }

@@ -40,6 +40,10 @@ type doc struct {
 	// early holds ".class" and "#id" of the first elements of <body>, to
 	// match CSS rules that give one of them a background image.
 	early map[string]bool
+	// choices are the URLs of the early images the browser chooses among
+	// by the viewport (srcset, <picture>): only the layout, which knows
+	// the viewport, may take one as the hero.
+	choices []ref
 }
 
 // How far into <body> the hero image is looked for, and how large an image
@@ -525,6 +529,9 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 	case atom.Source:
 		if x.pictures > 0 && strings.TrimSpace(attrs.val("srcset")) != "" {
 			x.choosing = true
+			if x.body && x.imgs < heroImgLimit && x.elements <= heroElementLimit {
+				x.choices(attrs.val("srcset"), at)
+			}
 		}
 	}
 	if x.body && x.elements <= heroElementLimit {
@@ -545,13 +552,18 @@ func (x *extractor) img(attrs attrList, at int) {
 	x.imgs++
 	early := x.imgs <= heroImgLimit && x.elements <= heroElementLimit
 	src := strings.TrimSpace(attrs.val("src"))
-	if src == "" || strings.HasPrefix(src, "data:") || strings.EqualFold(attrs.val("loading"), "lazy") {
+	if strings.EqualFold(attrs.val("loading"), "lazy") {
 		return
 	}
-	if strings.TrimSpace(attrs.val("srcset")) != "" || x.choosing {
-		// The browser picks among candidates by the screen's width and
-		// density: which one is not known here, and src may be none of
-		// them. Better no hero than the wrong one.
+	if srcset := strings.TrimSpace(attrs.val("srcset")); srcset != "" || x.choosing {
+		// The browser picks among candidates by the viewport's width
+		// and density: the layout does (srcset.go), not this.
+		if early {
+			x.choices(srcset+", "+src, at)
+		}
+		return
+	}
+	if src == "" || strings.HasPrefix(src, "data:") {
 		return
 	}
 	r := ref{url: src, why: WhyHero, as: "image", line: at}
@@ -563,6 +575,16 @@ func (x *extractor) img(attrs attrList, at int) {
 	case early && pixels(attrs.val("width")) == 0 && pixels(attrs.val("height")) == 0: // none, or not in pixels (100%)
 		r.sizeFromFile = true
 		x.unsized = append(x.unsized, r)
+	}
+}
+
+// choices notes the URLs of a srcset (and an <img>'s src) as images the
+// browser may choose.
+func (x *extractor) choices(srcset string, at int) {
+	for _, u := range srcsetURLs(srcset) {
+		if !strings.HasPrefix(u, "data:") {
+			x.d.choices = append(x.d.choices, ref{url: u, why: WhyHero, as: "image", line: at})
+		}
 	}
 }
 

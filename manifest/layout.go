@@ -545,7 +545,7 @@ func inlineChars(n *html.Node) int {
 // img lays out an <img> at top in a containing block cw wide and returns
 // its height.
 func (l *layouter) img(n *html.Node, st *layoutStyle, top, outW, cw float64) float64 {
-	src := strings.TrimSpace(nodeAttr(n, "src"))
+	src, density := l.chosenImage(n)
 	iw, ih, size, ok := 0, 0, int64(0), false
 	if src != "" && !strings.HasPrefix(src, "data:") {
 		iw, ih, size, ok = l.info(-1, src)
@@ -567,7 +567,9 @@ func (l *layouter) img(n *html.Node, st *layoutStyle, top, outW, cw float64) flo
 	}
 	switch {
 	case !wok && !hok:
-		w, h = float64(iw), float64(ih)
+		// The natural size of a candidate of density d is its pixel
+		// size divided by d (a 2x image shows at half its pixels).
+		w, h = float64(iw)/density, float64(ih)/density
 	case !wok && ratio > 0:
 		w = h * ratio
 	case !hok && ratio > 0:
@@ -579,32 +581,10 @@ func (l *layouter) img(n *html.Node, st *layoutStyle, top, outW, cw float64) flo
 		}
 		w = mw
 	}
-	if ok && !st.invisible && st.display != "none" && (nodeAttr(n, "srcset") == "" && !inPictureWithSources(n)) {
+	if ok && !st.invisible && st.display != "none" {
 		l.imageSized(src, -1, top, w, h, iw, ih, size)
-	} else if !ok || st.invisible {
-		// no candidate
-	} else {
-		// The browser picks among srcset candidates: which one is not
-		// known here. It still takes its room, and may be the largest:
-		// then there is no hero rather than a wrong one.
-		if a := visible(top, w, h); a < ViewportWidth*ViewportHeight {
-			l.consider(lcpCandidate{url: "\x00", area: a})
-		}
 	}
 	return h
-}
-
-func inPictureWithSources(n *html.Node) bool {
-	p := n.Parent
-	if p == nil || p.DataAtom != atom.Picture {
-		return false
-	}
-	for c := p.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && c.DataAtom == atom.Source && strings.TrimSpace(nodeAttr(c, "srcset")) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // image notes a background image shown in a box w x h at top.

@@ -49,15 +49,24 @@ done
 # Sites of other kinds, for the browser check (audit): a Sphinx theme with web
 # fonts (GitPython's docs, Read the Docs theme), and from npm a landing page
 # with a background hero, a blog theme, an admin template with an icon font
-# and a Vite-built app. npmsite SITE PACKAGE FOLDER copies FOLDER of the
-# pinned package's tarball ("." for all of it).
+# and a Vite-built app; then, measured before any change was made for them,
+# a Sphinx theme with an icon font (groonga's docs, PyData theme) and a
+# framework's static export (ESLint's config inspector, made by Nuxt's
+# generate: module preloads, prefetches, an import map). npmsite SITE
+# PACKAGE FOLDER [SHA256] copies FOLDER of the pinned package's tarball
+# ("." for all of it), after checking the tarball's sha256 when given.
 deb gitpython python-git-doc /usr/share/doc/python-git-doc/html
+deb groonga groonga-doc /usr/share/doc/groonga-doc/en/html
 npmsite() {
 	[ -d "$dir/$1" ] && return 0
 	ver=$(awk -v p="$2" '$1 == p { print $2 }' "$pins")
 	[ -n "$ver" ] || { echo "testsites: no version of $2 in $pins" >&2; exit 1; }
 	tmp=$(mktemp -d)
 	tgz=$(cd "$tmp" && npm pack --silent "$2@$ver" | tail -1)
+	if [ -n "${4:-}" ] && ! echo "$4  $tmp/$tgz" | sha256sum -c --quiet -; then
+		echo "testsites: $2@$ver is not the tarball the tests were made from (sha256 $4)" >&2
+		exit 1
+	fi
 	mkdir -p "$tmp/x" && tar -xzf "$tmp/$tgz" -C "$tmp/x" --strip-components=1
 	src=$tmp/x
 	[ "$3" = . ] || src=$src/$3
@@ -70,3 +79,4 @@ npmsite agency startbootstrap-agency dist
 npmsite clean-blog startbootstrap-clean-blog dist
 npmsite sb-admin-2 startbootstrap-sb-admin-2 .
 npmsite vitest-ui @vitest/ui dist/client
+npmsite config-inspector @eslint/config-inspector dist/public 233dd7e0e30d0e3fbee463de53bad8927624b4678194444e681eb305c5fff5ca

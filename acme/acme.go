@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"github.com/mholt/acmez/v3"
@@ -52,6 +53,12 @@ type Options struct {
 	// plain-HTTP listener and its TLS listener): certmagic then uses
 	// herald's listeners instead of opening its own. 0 means 80 and 443.
 	HTTPPort, TLSPort int
+
+	// RenewCheck is how often the certificates are checked for renewal;
+	// 0 is certmagic's 10 minutes. A certificate is renewed when its
+	// authority's renewal information (ARI) says so, else in the last third
+	// of its validity, and at the latest five checks before it expires.
+	RenewCheck time.Duration
 
 	Logger *slog.Logger // nil: slog.Default()
 }
@@ -118,8 +125,9 @@ func New(opts Options) (*Manager, error) {
 		managed: map[string]bool{}}
 	zl := zap.New(slogCore{log: opts.Logger})
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
-		Logger:           zl,
+		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
+		RenewCheckInterval: opts.RenewCheck,
+		Logger:             zl,
 	})
 	m.magic = certmagic.New(m.cache, certmagic.Config{
 		Storage: &certmagic.FileStorage{Path: opts.Storage},

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"herald/internal/pebble"
+	"herald/metrics"
 )
 
 // syncBuffer is a log written by several goroutines.
@@ -355,4 +356,50 @@ func mustRequest(t *testing.T, url string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// TestACMERenewal: Pebble issues certificates valid for 12 seconds and the
+// Manager checks every second; without a restart, the same TLS listener
+// goes on to serve a renewed certificate (a new serial, a later expiry,
+// chaining to Pebble's root), which is what the certificate metric reads.
+func TestACMERenewal(t *testing.T) {
+	const validity = 12 * time.Second
+	p := pebble.Start(t, pebble.Options{AlwaysValid: true, Validity: validity})
+	r := newRig(t, Options{Directory: p.Directory, CARoot: p.CARoot, Storage: t.TempDir(), RenewCheck: time.Second})
+	const host = "renew.herald.test"
+	r.m.Manage([]string{host})
+	r.m.Start()
+	first := leaf(t, r.waitCert(t, host))
+	if life := first.NotAfter.Sub(first.NotBefore); life > validity {
+		t.Fatalf("Pebble issued a certificate valid for %v, want at most %v: the test would wait for nothing", life, validity)
+	}
+	deadline := first.NotAfter.Add(5 * time.Second)
+	for {
+		chain := r.waitCert(t, host)
+		if cur := leaf(t, chain); cur.SerialNumber.Cmp(first.SerialNumber) != 0 {
+			verify(t, p, host, chain)
+			if !cur.NotAfter.After(first.NotAfter) {
+				t.Errorf("the renewed certificate expires at %v, not after the first's %v", cur.NotAfter, first.NotAfter)
+			}
+			served := metrics.ConfigCerts(&tls.Config{GetCertificate: r.m.GetCertificate}, host)
+			if len(served) != 1 || served[0].Leaf.SerialNumber.Cmp(cur.SerialNumber) != 0 {
+				t.Errorf("the certificate metric reads %v, want the renewed certificate (serial %v)", served, cur.SerialNumber)
+			}
+			waitLog(t, r.log, "certificate obtained", "host="+host, "renewal=true")
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the certificate served for %s was not renewed before it expired at %v:\n%s", host, first.NotAfter, r.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func leaf(t *testing.T, chain [][]byte) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(chain[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

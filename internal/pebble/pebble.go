@@ -46,6 +46,11 @@ type Options struct {
 	// Blocked are names Pebble refuses to issue for (its domainBlocklist),
 	// answering a rejectedIdentifier problem.
 	Blocked []string
+	// Validity is how long the certificates issued are valid (the default
+	// profile's validityPeriod, whole seconds); 0 is Pebble's 90 days.
+	// Pebble's renewal information (ARI) then suggests the whole validity as
+	// the window when it is under two days.
+	Validity time.Duration
 }
 
 // Server is a running Pebble.
@@ -63,6 +68,10 @@ func Start(t testing.TB, o Options) *Server {
 	dir := t.TempDir()
 	certFile, keyFile, pool := listenerCert(t, dir)
 	listen, mgmt := FreeAddr(t), FreeAddr(t)
+	validity := int64(o.Validity / time.Second)
+	if validity <= 0 {
+		validity = 7776000
+	}
 	cfg := map[string]any{"pebble": map[string]any{
 		"listenAddress":           listen,
 		"managementListenAddress": mgmt,
@@ -75,7 +84,7 @@ func Start(t testing.TB, o Options) *Server {
 		"keyAlgorithm":            "ecdsa",
 		"retryAfter":              map[string]int{"authz": 1, "order": 1},
 		"profiles": map[string]any{
-			"default": map[string]any{"description": "default", "validityPeriod": 7776000},
+			"default": map[string]any{"description": "default", "validityPeriod": validity},
 		},
 	}}
 	data, _ := json.Marshal(cfg)

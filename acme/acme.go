@@ -59,6 +59,10 @@ type Options struct {
 	// authority's renewal information (ARI) says so, else in the last third
 	// of its validity, and at the latest five checks before it expires.
 	RenewCheck time.Duration
+	// OCSPCheck is how often the OCSP staples are refreshed; 0 is
+	// certmagic's hour. A certificate whose staple says Revoked is replaced
+	// at once.
+	OCSPCheck time.Duration
 
 	Logger *slog.Logger // nil: slog.Default()
 }
@@ -127,6 +131,7 @@ func New(opts Options) (*Manager, error) {
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
 		RenewCheckInterval: opts.RenewCheck,
+		OCSPCheckInterval:  opts.OCSPCheck,
 		Logger:             zl,
 	})
 	m.magic = certmagic.New(m.cache, certmagic.Config{
@@ -212,7 +217,7 @@ func (m *Manager) checkStorage(hosts []string) {
 }
 
 // onEvent logs the events an operator needs: a certificate obtained or
-// renewed, and a failure with the authority's reason.
+// renewed, one revoked, and a failure with the authority's reason.
 func (m *Manager) onEvent(_ context.Context, event string, data map[string]any) error {
 	host, _ := data["identifier"].(string)
 	switch event {
@@ -220,6 +225,9 @@ func (m *Manager) onEvent(_ context.Context, event string, data map[string]any) 
 		m.log.Info("acme: certificate in use", "hosts", data["sans"])
 	case "cert_obtained":
 		m.log.Info("acme: certificate obtained", "host", host, "renewal", data["renewal"], "issuer", data["issuer"])
+	case "cert_ocsp_revoked":
+		m.log.Warn("acme: the certificate was revoked (its OCSP response says so); a new one is being obtained",
+			"hosts", data["subjects"], "revoked_at", data["revoked_at"], "reason", data["reason"])
 	case "cert_failed":
 		err, _ := data["error"].(error)
 		m.logFailure(host, err)

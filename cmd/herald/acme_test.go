@@ -211,6 +211,8 @@ func TestACMEBundleUsage(t *testing.T) {
 		{"email without --acme", []string{"--acme-email", "a@b.c"}, "--acme-email goes with --acme HOSTS"},
 		{"bad email", []string{"--acme", "a.test", "--acme-email", "admin"}, `--acme-email "admin" is not an email address`},
 		{"ca_root missing", []string{"--acme", "a.test", "--acme-ca-root", "/nonexistent/root.pem"}, "ca_root"},
+		{"metrics on the challenge listener", []string{"--acme", "a.test", "--acme-storage", t.TempDir(), "--acme-http-addr", "127.0.0.1:19580", "--metrics", "127.0.0.1:19580"},
+			`--metrics "127.0.0.1:19580" takes the port of the listener on "127.0.0.1:19580"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -188,7 +188,11 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			}
 			opts.Compressed = compressedCache()
 			defer opts.Compressed.Close()
-			mx, err := metricsFor(c.String("metrics"), false)
+			listeners := []string{srv.Addr}
+			if certs != nil {
+				listeners = append(listeners, c.String("acme-http-addr"))
+			}
+			mx, err := metricsFor(c.String("metrics"), false, listeners...)
 			if err != nil {
 				return err
 			}

@@ -105,7 +105,7 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer closeSite()
-	mx, err := metricsFor(c.String("metrics"), false)
+	mx, err := metricsFor(c.String("metrics"), false, srv.Addr)
 	if err != nil {
 		return err
 	}

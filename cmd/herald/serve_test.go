@@ -39,6 +39,9 @@ func TestServeUsageErrors(t *testing.T) {
 		{"addr port too large", []string{"serve", dir, "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999" is not a listen address`},
 		{"addr port not a number", []string{"serve", "--addr", "127.0.0.1:x"}, `--addr "127.0.0.1:x" is not a listen address`},
 		{"log format", []string{"serve", dir, "--log-format", "logfmt"}, `--log-format "logfmt": use text or json`},
+		{"metrics on the site's address", []string{"serve", dir, "--addr", "127.0.0.1:19501", "--metrics", "127.0.0.1:19501"},
+			`--metrics "127.0.0.1:19501" takes the port of the listener on "127.0.0.1:19501", so one could not start`},
+		{"metrics on every interface, same port", []string{"serve", dir, "--addr", "127.0.0.1:19501", "--metrics", ":19501"}, `--metrics ":19501" takes the port`},
 		{"addr with a scheme", []string{"serve", "--addr", "http://127.0.0.1:19500"}, `--addr "http://127.0.0.1:19500" is not a listen address`},
 	}
 	for _, tt := range tests {

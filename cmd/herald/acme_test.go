@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -291,5 +292,56 @@ acme = true
 			}
 			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-first-200")
 		})
+	}
+}
+
+// TestACMEReloadFirstSite: a SIGHUP that adds the first site with
+// acme = true is refused with the reason and the line (herald started
+// without the listener the challenges need), and the sites served before
+// go on; so is a restart what the message asks for.
+func TestACMEReloadFirstSite(t *testing.T) {
+	bin := buildHerald(t)
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeCert(t, cert, key, 1)
+	root := site(t, map[string]string{"index.html": "<h1>own</h1>"})
+	own := fmt.Sprintf("[[site]]\nhosts = [\"own.test\"]\nroot = %q\nlisten = [\"127.0.0.1:0\"]\n[site.tls]\ncert = %q\nkey = %q\n", root, cert, key)
+	cfg := filepath.Join(dir, "herald.toml")
+	if err := os.WriteFile(cfg, []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := start(t, exec.Command(bin, "serve", "--config", cfg))
+	get := func() int {
+		t.Helper()
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+run.url.Port())
+			}}}
+		resp, err := c.Get(run.url.String())
+		if err != nil {
+			t.Fatalf("own.test: %v\n%s", err, run.stderr)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(); code != 200 {
+		t.Fatalf("own.test: %d before the reload", code)
+	}
+	withACME := own + fmt.Sprintf("\n[[site]]\nhosts = [\"new.herald.test\"]\nroot = %q\nlisten = [\"127.0.0.1:0\"]\n[site.tls]\nacme = true\n", root)
+	if err := os.WriteFile(cfg, []byte(withACME), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run.cmd.Process.Signal(syscall.SIGHUP)
+	want := "herald.toml:14: site.tls.acme: herald started without ACME sites, so it has no listener for the challenges: restart herald to serve this site"
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(run.stderr.String(), want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q 10 s after SIGHUP:\n%s", want, run.stderr)
+		}
+	}
+	if !strings.Contains(run.stderr.String(), "still serving the configuration loaded before") {
+		t.Errorf("the refusal does not say the sites before are still served:\n%s", run.stderr)
+	}
+	if code := get(); code != 200 {
+		t.Errorf("own.test: %d after the refused reload", code)
 	}
 }

@@ -139,57 +139,73 @@ key = %[8]q
 	}
 }
 
-// TestACMEBundle: a bundle run with --acme gets its certificate from
-// Pebble (validation skipped: TestACMEServeConfig validates), serves its
-// page over HTTPS with it, and redirects plain HTTP; the URL it prints
-// names its host.
+// TestACMEBundle: a bundle, and herald serve DIR, run with --acme get
+// their certificate from Pebble (validation skipped: TestACMEServeConfig
+// validates), serve the page over HTTPS with it, and redirect plain HTTP;
+// the URL printed names the first host.
 func TestACMEBundle(t *testing.T) {
 	p := pebble.Start(t, pebble.Options{AlwaysValid: true})
 	bin := buildHerald(t)
+	dir := site(t, map[string]string{"index.html": "<h1>bundled</h1>"})
 	mysite := filepath.Join(t.TempDir(), "mysite")
-	if out, err := exec.Command(bin, "bundle", site(t, map[string]string{"index.html": "<h1>bundled</h1>"}), "-o", mysite).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "bundle", dir, "-o", mysite).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	httpAddr, tlsAddr := pebble.FreeAddr(t), pebble.FreeAddr(t)
-	run := start(t, exec.Command(mysite, "--acme", "a.herald.test,www.herald.test", "--acme-email", "admin@example.com",
-		"--acme-directory", p.Directory, "--acme-ca-root", p.CARoot, "--acme-storage", t.TempDir(),
-		"--addr", tlsAddr, "--acme-http-addr", httpAddr))
-	if want := fmt.Sprintf("https://a.herald.test:%d/", portOf(tlsAddr)); run.url.String() != want {
-		t.Errorf("printed %s, want %s", run.url, want)
+	tests := []struct {
+		name string
+		cmd  []string
+		said string // on standard error
+	}{
+		{"bundle", []string{mysite}, ""},
+		{"serve DIR", []string{bin, "serve", dir}, "certificates by ACME for a.herald.test,www.herald.test"},
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(p.Root(t))
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots},
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
-		}}}
-	for _, host := range []string{"a.herald.test", "www.herald.test"} {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)))
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Errorf("%s: %d", host, resp.StatusCode)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			httpAddr, tlsAddr := pebble.FreeAddr(t), pebble.FreeAddr(t)
+			run := start(t, exec.Command(tt.cmd[0], append(tt.cmd[1:], "--acme", "a.herald.test,www.herald.test", "--acme-email", "admin@example.com",
+				"--acme-directory", p.Directory, "--acme-ca-root", p.CARoot, "--acme-storage", t.TempDir(),
+				"--addr", tlsAddr, "--acme-http-addr", httpAddr)...))
+			if want := fmt.Sprintf("https://a.herald.test:%d/", portOf(tlsAddr)); run.url.String() != want {
+				t.Errorf("printed %s, want %s", run.url, want)
+			}
+			roots := x509.NewCertPool()
+			roots.AddCert(p.Root(t))
+			c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+				TLSClientConfig: &tls.Config{RootCAs: roots},
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
+				}}}
+			for _, host := range []string{"a.herald.test", "www.herald.test"} {
+				deadline := time.Now().Add(20 * time.Second)
+				for {
+					resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)))
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							t.Errorf("%s: %d", host, resp.StatusCode)
+						}
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", host, err, run.stderr)
+					}
+					time.Sleep(50 * time.Millisecond)
 				}
-				break
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", host, err, run.stderr)
+			req, _ := http.NewRequest("GET", "http://"+httpAddr+"/x", nil)
+			req.Host = "a.herald.test"
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	req, _ := http.NewRequest("GET", "http://"+httpAddr+"/x", nil)
-	req.Host = "a.herald.test"
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != fmt.Sprintf("https://a.herald.test:%d/x", portOf(tlsAddr)) {
-		t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+			resp.Body.Close()
+			if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != fmt.Sprintf("https://a.herald.test:%d/x", portOf(tlsAddr)) {
+				t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+			}
+			if !strings.Contains(run.stderr.String(), tt.said) {
+				t.Errorf("no %q on standard error:\n%s", tt.said, run.stderr)
+			}
+		})
 	}
 }
 

@@ -203,7 +203,7 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			return serveUntilStopped(&requests, func(ctx context.Context) error {
 				return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
 					if certs != nil {
-						return serveACME(ctx, c, requests.wrap(h), srv, certs, hosts)
+						return serveACME(ctx, c, requests.wrap(h), srv, certs, hosts, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 					}
 					return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 				})

@@ -42,6 +42,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{"metrics on the site's address", []string{"serve", dir, "--addr", "127.0.0.1:19501", "--metrics", "127.0.0.1:19501"},
 			`--metrics "127.0.0.1:19501" takes the port of the listener on "127.0.0.1:19501", so one could not start`},
 		{"metrics on every interface, same port", []string{"serve", dir, "--addr", "127.0.0.1:19501", "--metrics", ":19501"}, `--metrics ":19501" takes the port`},
+		{"acme with tls", []string{"serve", dir, "--acme", "a.test", "--tls"}, "--acme obtains the certificate: leave out --tls"},
+		{"acme with cert", []string{"serve", dir, "--acme", "a.test", "--cert", certFile, "--key", keyFile}, "--acme obtains the certificate: leave out --cert and --key"},
+		{"acme with live reload", []string{"serve", dir, "--acme", "a.test", "--acme-storage", t.TempDir(), "--live-reload"}, "--live-reload does not apply with --cert or --acme"},
+		{"acme-email without acme", []string{"serve", dir, "--acme-email", "a@b.c"}, "--acme-email goes with --acme HOSTS"},
 		{"addr with a scheme", []string{"serve", "--addr", "http://127.0.0.1:19500"}, `--addr "http://127.0.0.1:19500" is not a listen address`},
 	}
 	for _, tt := range tests {

@@ -81,6 +81,8 @@ func TestServeConfigRefusesFlags(t *testing.T) {
 		{[]string{"--access-log"}, "set access_log = true or \"json\" in [server]"},
 		{[]string{"--watch=false"}, "--watch does not apply with --config: the sites of " + cfg + " are built once"},
 		{[]string{"--live-reload"}, "--live-reload does not apply with --config"},
+		{[]string{"--acme", "a.example"}, "--acme does not apply with --config: set acme = true in the site's [site.tls]"},
+		{[]string{"--acme-http-addr", ":8080"}, "--acme-http-addr does not apply with --config: set http_listen in [server.acme]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flags[0], func(t *testing.T) {

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"github.com/mholt/acmez/v3"
@@ -52,6 +53,16 @@ type Options struct {
 	// plain-HTTP listener and its TLS listener): certmagic then uses
 	// herald's listeners instead of opening its own. 0 means 80 and 443.
 	HTTPPort, TLSPort int
+
+	// RenewCheck is how often the certificates are checked for renewal;
+	// 0 is certmagic's 10 minutes. A certificate is renewed when its
+	// authority's renewal information (ARI) says so, else in the last third
+	// of its validity, and at the latest five checks before it expires.
+	RenewCheck time.Duration
+	// OCSPCheck is how often the OCSP staples are refreshed; 0 is
+	// certmagic's hour. A certificate whose staple says Revoked is replaced
+	// at once.
+	OCSPCheck time.Duration
 
 	Logger *slog.Logger // nil: slog.Default()
 }
@@ -118,8 +129,10 @@ func New(opts Options) (*Manager, error) {
 		managed: map[string]bool{}}
 	zl := zap.New(slogCore{log: opts.Logger})
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
-		Logger:           zl,
+		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
+		RenewCheckInterval: opts.RenewCheck,
+		OCSPCheckInterval:  opts.OCSPCheck,
+		Logger:             zl,
 	})
 	m.magic = certmagic.New(m.cache, certmagic.Config{
 		Storage: &certmagic.FileStorage{Path: opts.Storage},
@@ -204,7 +217,7 @@ func (m *Manager) checkStorage(hosts []string) {
 }
 
 // onEvent logs the events an operator needs: a certificate obtained or
-// renewed, and a failure with the authority's reason.
+// renewed, one revoked, and a failure with the authority's reason.
 func (m *Manager) onEvent(_ context.Context, event string, data map[string]any) error {
 	host, _ := data["identifier"].(string)
 	switch event {
@@ -212,6 +225,9 @@ func (m *Manager) onEvent(_ context.Context, event string, data map[string]any) 
 		m.log.Info("acme: certificate in use", "hosts", data["sans"])
 	case "cert_obtained":
 		m.log.Info("acme: certificate obtained", "host", host, "renewal", data["renewal"], "issuer", data["issuer"])
+	case "cert_ocsp_revoked":
+		m.log.Warn("acme: the certificate was revoked (its OCSP response says so); a new one is being obtained",
+			"hosts", data["subjects"], "revoked_at", data["revoked_at"], "reason", data["reason"])
 	case "cert_failed":
 		err, _ := data["error"].(error)
 		m.logFailure(host, err)

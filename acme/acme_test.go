@@ -22,6 +22,9 @@ import (
 	"time"
 
 	"herald/internal/pebble"
+	"herald/metrics"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // syncBuffer is a log written by several goroutines.
@@ -355,4 +358,107 @@ func mustRequest(t *testing.T, url string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// TestACMERenewal: Pebble issues certificates valid for 12 seconds and the
+// Manager checks every second; without a restart, the same TLS listener
+// goes on to serve a renewed certificate (a new serial, a later expiry,
+// chaining to Pebble's root), which is what the certificate metric reads.
+func TestACMERenewal(t *testing.T) {
+	const validity = 12 * time.Second
+	p := pebble.Start(t, pebble.Options{AlwaysValid: true, Validity: validity})
+	r := newRig(t, Options{Directory: p.Directory, CARoot: p.CARoot, Storage: t.TempDir(), RenewCheck: time.Second})
+	const host = "renew.herald.test"
+	r.m.Manage([]string{host})
+	r.m.Start()
+	first := leaf(t, r.waitCert(t, host))
+	if life := first.NotAfter.Sub(first.NotBefore); life > validity {
+		t.Fatalf("Pebble issued a certificate valid for %v, want at most %v: the test would wait for nothing", life, validity)
+	}
+	deadline := first.NotAfter.Add(5 * time.Second)
+	for {
+		chain := r.waitCert(t, host)
+		if cur := leaf(t, chain); cur.SerialNumber.Cmp(first.SerialNumber) != 0 {
+			verify(t, p, host, chain)
+			if !cur.NotAfter.After(first.NotAfter) {
+				t.Errorf("the renewed certificate expires at %v, not after the first's %v", cur.NotAfter, first.NotAfter)
+			}
+			served := metrics.ConfigCerts(&tls.Config{GetCertificate: r.m.GetCertificate}, host)
+			if len(served) != 1 || served[0].Leaf.SerialNumber.Cmp(cur.SerialNumber) != 0 {
+				t.Errorf("the certificate metric reads %v, want the renewed certificate (serial %v)", served, cur.SerialNumber)
+			}
+			waitLog(t, r.log, "certificate obtained", "host="+host, "renewal=true")
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the certificate served for %s was not renewed before it expired at %v:\n%s", host, first.NotAfter, r.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func leaf(t *testing.T, chain [][]byte) *x509.Certificate {
+	t.Helper()
+	c, err := x509.ParseCertificate(chain[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestACMEOCSPStaple: with an OCSP responder beside Pebble (Pebble has
+// none of its own), the certificate obtained is served with a staple: a
+// response signed by its issuer, for its serial, saying Good. Once the
+// certificate is revoked, the next refresh of the staple (every second
+// here) finds it Revoked and the certificate is replaced by a new one,
+// stapled Good, on the same listener.
+func TestACMEOCSPStaple(t *testing.T) {
+	p := pebble.Start(t, pebble.Options{AlwaysValid: true, OCSP: true})
+	r := newRig(t, Options{Directory: p.Directory, CARoot: p.CARoot, Storage: t.TempDir(), OCSPCheck: time.Second})
+	const host = "ocsp.herald.test"
+	r.m.Manage([]string{host})
+	r.m.Start()
+	first := leaf(t, r.waitCert(t, host))
+	if len(first.OCSPServer) == 0 {
+		t.Fatal("Pebble named no OCSP responder in the certificate: the test checks nothing")
+	}
+	issuer := p.Issuer(t)
+	stapled := func() (*x509.Certificate, *ocsp.Response) {
+		conn, err := tls.Dial("tcp", r.tlsAddr, &tls.Config{ServerName: host, InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		st := conn.ConnectionState()
+		if len(st.OCSPResponse) == 0 {
+			t.Fatalf("the handshake for %s carried no OCSP staple:\n%s", host, r.log)
+		}
+		resp, err := ocsp.ParseResponseForCert(st.OCSPResponse, st.PeerCertificates[0], issuer)
+		if err != nil {
+			t.Fatalf("the staple: %v", err)
+		}
+		return st.PeerCertificates[0], resp
+	}
+	cert, resp := stapled()
+	if resp.Status != ocsp.Good || resp.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+		t.Errorf("the staple says status %d for serial %v, want Good (%d) for %v", resp.Status, resp.SerialNumber, ocsp.Good, cert.SerialNumber)
+	}
+
+	if err := r.m.magic.RevokeCert(context.Background(), host, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if cert, resp = stapled(); cert.SerialNumber.Cmp(first.SerialNumber) != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the revoked certificate (serial %v) is still served:\n%s", first.SerialNumber, r.log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if resp.Status != ocsp.Good {
+		t.Errorf("the replacement's staple says status %d, want Good (%d)", resp.Status, ocsp.Good)
+	}
+	waitLog(t, r.log, "level=WARN", "certificate was revoked", host)
 }

@@ -432,6 +432,15 @@ func (p *parser) listeners() {
 				"give http_listen in [server.acme] another address, or listen elsewhere with %[3]s", a, b, byAddr[b][0].Name)
 		}
 	}
+	if a := p.c.Server.Metrics; ValidListenAddr(a) {
+		if b := takenBy(ports, a); b != "" {
+			by := "the ACME sites' plain-HTTP listener"
+			if byAddr[b] != nil {
+				by = byAddr[b][0].Name
+			}
+			p.errorf("server.metrics", "the metrics endpoint %q takes the port of %q (%s), so one could not start: give metrics in [server] a port of its own, such as \"127.0.0.1:9180\"", a, b, by)
+		}
+	}
 	for _, a := range addrs {
 		list := byAddr[a]
 		first := list[0]

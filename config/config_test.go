@@ -135,6 +135,8 @@ func TestConfigErrors(t *testing.T) {
 		{"ACME email", "[server.acme]\nemail = \"admin\"\n" + site, 2, "server.acme.email", "is not an email address"},
 		{"ACME listener without a port", "[server.acme]\nhttp_listen = \":0\"\n" + site, 2, "server.acme.http_listen", "is not a listen address with a port"},
 		{"ACME listener takes a site's port", "[server.acme]\nhttp_listen = \":8080\"\n[[site]]\nroot = \"a\"\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n[site.tls]\nacme = true\n", 2, "server.acme.http_listen", `listener ":8080" (challenges, and redirects to HTTPS) takes the port of ":8080" (site 1)`},
+		{"metrics on a site's address", "[server]\nmetrics = \"127.0.0.1:8080\"\n" + site, 2, "server.metrics", `the metrics endpoint "127.0.0.1:8080" takes the port of ":8080" (site 1)`},
+		{"metrics on the ACME listener", "[server]\nmetrics = \"0.0.0.0:80\"\n[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\n[site.tls]\nacme = true\n", 2, "server.metrics", `takes the port of ":80" (the ACME sites' plain-HTTP listener)`},
 		{"unknown ACME key", "[server.acme]\nmail = \"a@b.c\"\n" + site, 2, "server.acme.mail", "did you mean email?"},
 		{"server.acme not a table", "[server]\nacme = true\n" + site, 2, "server.acme", "true is a boolean: write a table, such as\n\t[server.acme]"},
 		{"TLS and plain on one address", "[[site]]\nroot = \"a\"\nhosts = [\"a.com\"]\nlisten = [\":8443\"]\n[[site]]\nroot = \"b\"\nhosts = [\"b.com\"]\n[site.tls]\nlocal = true\n", 5, "site.listen", "one uses TLS and the other does not"},

@@ -196,6 +196,14 @@ type portUse struct {
 	hosts map[string]string // host (an IP written one way, a name in lower case): first address
 }
 
+// Clash reports whether listeners on a and b could not both start: the
+// same port, on the same host or with either on every interface.
+func Clash(a, b string) bool {
+	ports := map[uint64]*portUse{}
+	takenBy(ports, a)
+	return takenBy(ports, b) != ""
+}
+
 // takenBy returns an address seen before (recorded in ports) whose listener
 // would take the port a listener on a needs, or "", and
 // records a. One lookup per address: a list of 10,000 addresses compared

@@ -7,10 +7,12 @@
 #   push:       critical path of the python docs index at 50 ms RTT, push against no push
 #   h3:         (WHAT=h3 only) herald's req/s over HTTP/3 against HTTP/2 on small (bench/h3.sh)
 #   paint:      (WHAT=paint only) Chromium's first paint at 50 ms RTT, 10 and 1.6 Mbit/s (bench/paint.sh)
+#   h3paint:    (WHAT=h3paint only) Chromium's first paint over HTTP/3 against HTTP/2 at 50 ms RTT
+#               (bench/h3paint.sh)
 #   profile:    (PROFILE=1, or WHAT=profile alone) a CPU profile of herald serve under mix
 # The harness runs herald serve DIR --cert C --key K: the folder is watched, and live reload is off
 # (a site with its own certificate is a published one). HERALD_FLAGS adds flags (--watch=false, ...).
-# Env: WHAT=all|throughput|push|h3|paint|profile, PROFILE=1, SERVERS_THROUGHPUT, SERVERS_PUSH, DURATION (s per
+# Env: WHAT=all|throughput|push|h3|paint|h3paint|profile, PROFILE=1, SERVERS_THROUGHPUT, SERVERS_PUSH, DURATION (s per
 #   measurement), ROUNDS, RUNS (push loads per server and mode); BENCH_DATA (default .cache/bench).
 # The machine is noisy: quote ratios from one run (servers alternate within it).
 set -eu
@@ -29,6 +31,9 @@ if [ "$WHAT" = h3 ]; then
 fi
 if [ "$WHAT" = paint ]; then
 	RUNS="${RUNS:-7}" "$bench/paint.sh"
+fi
+if [ "$WHAT" = h3paint ]; then
+	RUNS="${RUNS:-7}" "$bench/h3paint.sh"
 fi
 if [ "$WHAT" = profile ] || [ "${PROFILE:-0}" = 1 ]; then
 	DURATION="${DURATION:-10}" "$bench/profile.sh"

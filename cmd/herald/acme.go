@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -76,17 +75,23 @@ func acmeFlags() []cli.Flag {
 }
 
 // checkACMEFlags refuses --acme with a certificate of files, before they
-// are read.
+// are read, or with --tls (herald serve's localhost certificate).
 func checkACMEFlags(c *cli.Context) error {
-	if c.String("acme") != "" && (c.IsSet("cert") || c.IsSet("key")) {
+	if c.String("acme") == "" {
+		return nil
+	}
+	if c.IsSet("cert") || c.IsSet("key") {
 		return usageError("--acme obtains the certificate: leave out --cert and --key, or --acme")
+	}
+	if c.Bool("tls") {
+		return usageError("--acme obtains the certificate: leave out --tls, which makes a localhost one, or --acme")
 	}
 	return nil
 }
 
-// bundleACME reads acmeFlags: with --acme, it sets srv to serve the
-// certificates of a Manager (started by serveACME) on :443 unless --addr
-// says otherwise. nil without --acme.
+// bundleACME reads acmeFlags (a bundle's, and herald serve DIR's): with
+// --acme, it sets srv to serve the certificates of a Manager (started by
+// serveACME) on :443 unless --addr says otherwise. nil without --acme.
 func bundleACME(c *cli.Context, srv *serve.ServerOptions, logger *slog.Logger) (*acme.Manager, []string, error) {
 	list := c.String("acme")
 	if list == "" {
@@ -128,16 +133,16 @@ func bundleACME(c *cli.Context, srv *serve.ServerOptions, logger *slog.Logger) (
 }
 
 // serveACME serves h over TLS with srv, and the challenges and redirects
-// of m on --acme-http-addr; once both accept connections it prints the
-// URL of the first host and starts obtaining.
-func serveACME(ctx context.Context, c *cli.Context, h http.Handler, srv serve.ServerOptions, m *acme.Manager, hosts []string) error {
+// of m on --acme-http-addr; once both accept connections it calls ready
+// with the URL of the first host and starts obtaining.
+func serveACME(ctx context.Context, c *cli.Context, h http.Handler, srv serve.ServerOptions, m *acme.Manager, hosts []string, ready func(url string)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	plain := srv
 	plain.Addr, plain.TLS = c.String("acme-http-addr"), nil
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
-	ready := make(chan struct{}, 2)
+	listening := make(chan struct{}, 2)
 	for _, o := range []struct {
 		h    http.Handler
 		opts serve.ServerOptions
@@ -145,7 +150,7 @@ func serveACME(ctx context.Context, c *cli.Context, h http.Handler, srv serve.Se
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := serve.Serve(ctx, o.h, o.opts, func(string) { ready <- struct{}{} }); err != nil {
+			if err := serve.Serve(ctx, o.h, o.opts, func(string) { listening <- struct{}{} }); err != nil {
 				errs <- err
 			}
 			cancel() // one listener down stops both
@@ -154,7 +159,7 @@ func serveACME(ctx context.Context, c *cli.Context, h http.Handler, srv serve.Se
 	go func() {
 		for range 2 {
 			select {
-			case <-ready:
+			case <-listening:
 			case <-ctx.Done():
 				return
 			}
@@ -163,7 +168,7 @@ func serveACME(ctx context.Context, c *cli.Context, h http.Handler, srv serve.Se
 		if p := portOf(srv.Addr); p != 443 {
 			u = "https://" + net.JoinHostPort(hosts[0], strconv.Itoa(p)) + "/"
 		}
-		fmt.Fprintln(c.App.Writer, u)
+		ready(u)
 		m.Start()
 	}()
 	wg.Wait()

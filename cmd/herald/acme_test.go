@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,57 +139,73 @@ key = %[8]q
 	}
 }
 
-// TestACMEBundle: a bundle run with --acme gets its certificate from
-// Pebble (validation skipped: TestACMEServeConfig validates), serves its
-// page over HTTPS with it, and redirects plain HTTP; the URL it prints
-// names its host.
+// TestACMEBundle: a bundle, and herald serve DIR, run with --acme get
+// their certificate from Pebble (validation skipped: TestACMEServeConfig
+// validates), serve the page over HTTPS with it, and redirect plain HTTP;
+// the URL printed names the first host.
 func TestACMEBundle(t *testing.T) {
 	p := pebble.Start(t, pebble.Options{AlwaysValid: true})
 	bin := buildHerald(t)
+	dir := site(t, map[string]string{"index.html": "<h1>bundled</h1>"})
 	mysite := filepath.Join(t.TempDir(), "mysite")
-	if out, err := exec.Command(bin, "bundle", site(t, map[string]string{"index.html": "<h1>bundled</h1>"}), "-o", mysite).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "bundle", dir, "-o", mysite).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	httpAddr, tlsAddr := pebble.FreeAddr(t), pebble.FreeAddr(t)
-	run := start(t, exec.Command(mysite, "--acme", "a.herald.test,www.herald.test", "--acme-email", "admin@example.com",
-		"--acme-directory", p.Directory, "--acme-ca-root", p.CARoot, "--acme-storage", t.TempDir(),
-		"--addr", tlsAddr, "--acme-http-addr", httpAddr))
-	if want := fmt.Sprintf("https://a.herald.test:%d/", portOf(tlsAddr)); run.url.String() != want {
-		t.Errorf("printed %s, want %s", run.url, want)
+	tests := []struct {
+		name string
+		cmd  []string
+		said string // on standard error
+	}{
+		{"bundle", []string{mysite}, ""},
+		{"serve DIR", []string{bin, "serve", dir}, "certificates by ACME for a.herald.test,www.herald.test"},
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(p.Root(t))
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: roots},
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
-		}}}
-	for _, host := range []string{"a.herald.test", "www.herald.test"} {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)))
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Errorf("%s: %d", host, resp.StatusCode)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			httpAddr, tlsAddr := pebble.FreeAddr(t), pebble.FreeAddr(t)
+			run := start(t, exec.Command(tt.cmd[0], append(tt.cmd[1:], "--acme", "a.herald.test,www.herald.test", "--acme-email", "admin@example.com",
+				"--acme-directory", p.Directory, "--acme-ca-root", p.CARoot, "--acme-storage", t.TempDir(),
+				"--addr", tlsAddr, "--acme-http-addr", httpAddr)...))
+			if want := fmt.Sprintf("https://a.herald.test:%d/", portOf(tlsAddr)); run.url.String() != want {
+				t.Errorf("printed %s, want %s", run.url, want)
+			}
+			roots := x509.NewCertPool()
+			roots.AddCert(p.Root(t))
+			c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+				TLSClientConfig: &tls.Config{RootCAs: roots},
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
+				}}}
+			for _, host := range []string{"a.herald.test", "www.herald.test"} {
+				deadline := time.Now().Add(20 * time.Second)
+				for {
+					resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)))
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							t.Errorf("%s: %d", host, resp.StatusCode)
+						}
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", host, err, run.stderr)
+					}
+					time.Sleep(50 * time.Millisecond)
 				}
-				break
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", host, err, run.stderr)
+			req, _ := http.NewRequest("GET", "http://"+httpAddr+"/x", nil)
+			req.Host = "a.herald.test"
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	req, _ := http.NewRequest("GET", "http://"+httpAddr+"/x", nil)
-	req.Host = "a.herald.test"
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != fmt.Sprintf("https://a.herald.test:%d/x", portOf(tlsAddr)) {
-		t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+			resp.Body.Close()
+			if loc := resp.Header.Get("Location"); resp.StatusCode != 308 || loc != fmt.Sprintf("https://a.herald.test:%d/x", portOf(tlsAddr)) {
+				t.Errorf("plain HTTP: %d to %q", resp.StatusCode, loc)
+			}
+			if !strings.Contains(run.stderr.String(), tt.said) {
+				t.Errorf("no %q on standard error:\n%s", tt.said, run.stderr)
+			}
+		})
 	}
 }
 
@@ -211,6 +228,8 @@ func TestACMEBundleUsage(t *testing.T) {
 		{"email without --acme", []string{"--acme-email", "a@b.c"}, "--acme-email goes with --acme HOSTS"},
 		{"bad email", []string{"--acme", "a.test", "--acme-email", "admin"}, `--acme-email "admin" is not an email address`},
 		{"ca_root missing", []string{"--acme", "a.test", "--acme-ca-root", "/nonexistent/root.pem"}, "ca_root"},
+		{"metrics on the challenge listener", []string{"--acme", "a.test", "--acme-storage", t.TempDir(), "--acme-http-addr", "127.0.0.1:19580", "--metrics", "127.0.0.1:19580"},
+			`--metrics "127.0.0.1:19580" takes the port of the listener on "127.0.0.1:19580"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,5 +308,56 @@ acme = true
 			}
 			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-first-200")
 		})
+	}
+}
+
+// TestACMEReloadFirstSite: a SIGHUP that adds the first site with
+// acme = true is refused with the reason and the line (herald started
+// without the listener the challenges need), and the sites served before
+// go on; so is a restart what the message asks for.
+func TestACMEReloadFirstSite(t *testing.T) {
+	bin := buildHerald(t)
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeCert(t, cert, key, 1)
+	root := site(t, map[string]string{"index.html": "<h1>own</h1>"})
+	own := fmt.Sprintf("[[site]]\nhosts = [\"own.test\"]\nroot = %q\nlisten = [\"127.0.0.1:0\"]\n[site.tls]\ncert = %q\nkey = %q\n", root, cert, key)
+	cfg := filepath.Join(dir, "herald.toml")
+	if err := os.WriteFile(cfg, []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := start(t, exec.Command(bin, "serve", "--config", cfg))
+	get := func() int {
+		t.Helper()
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:"+run.url.Port())
+			}}}
+		resp, err := c.Get(run.url.String())
+		if err != nil {
+			t.Fatalf("own.test: %v\n%s", err, run.stderr)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(); code != 200 {
+		t.Fatalf("own.test: %d before the reload", code)
+	}
+	withACME := own + fmt.Sprintf("\n[[site]]\nhosts = [\"new.herald.test\"]\nroot = %q\nlisten = [\"127.0.0.1:0\"]\n[site.tls]\nacme = true\n", root)
+	if err := os.WriteFile(cfg, []byte(withACME), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run.cmd.Process.Signal(syscall.SIGHUP)
+	want := "herald.toml:14: site.tls.acme: herald started without ACME sites, so it has no listener for the challenges: restart herald to serve this site"
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(run.stderr.String(), want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q 10 s after SIGHUP:\n%s", want, run.stderr)
+		}
+	}
+	if !strings.Contains(run.stderr.String(), "still serving the configuration loaded before") {
+		t.Errorf("the refusal does not say the sites before are still served:\n%s", run.stderr)
+	}
+	if code := get(); code != 200 {
+		t.Errorf("own.test: %d after the refused reload", code)
 	}
 }

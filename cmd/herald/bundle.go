@@ -188,7 +188,11 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			}
 			opts.Compressed = compressedCache()
 			defer opts.Compressed.Close()
-			mx, err := metricsFor(c.String("metrics"), false)
+			listeners := []string{srv.Addr}
+			if certs != nil {
+				listeners = append(listeners, c.String("acme-http-addr"))
+			}
+			mx, err := metricsFor(c.String("metrics"), false, listeners...)
 			if err != nil {
 				return err
 			}
@@ -199,7 +203,7 @@ func bundledApp(b *bundle.Bundle) *cli.App {
 			return serveUntilStopped(&requests, func(ctx context.Context) error {
 				return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
 					if certs != nil {
-						return serveACME(ctx, c, requests.wrap(h), srv, certs, hosts)
+						return serveACME(ctx, c, requests.wrap(h), srv, certs, hosts, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 					}
 					return serve.Serve(ctx, requests.wrap(h), srv, func(url string) { fmt.Fprintln(c.App.Writer, url) })
 				})

@@ -12,13 +12,19 @@ import (
 
 // metricsFor returns the metrics of a process that serves them on addr,
 // nil when addr is "" (no metrics: handlers observe nothing). With sites,
-// the request metrics carry the site's name (serve --config).
-func metricsFor(addr string, sites bool) (*metrics.Metrics, error) {
+// the request metrics carry the site's name (serve --config). addr may not
+// take the port of one of the process's listeners.
+func metricsFor(addr string, sites bool, listeners ...string) (*metrics.Metrics, error) {
 	if addr == "" {
 		return nil, nil
 	}
 	if !config.ValidListenAddr(addr) {
 		return nil, usageError("--metrics %q is not a listen address: write HOST:PORT, such as 127.0.0.1:9180", addr)
+	}
+	for _, l := range listeners {
+		if l != "" && config.Clash(addr, l) {
+			return nil, usageError("--metrics %q takes the port of the listener on %q, so one could not start: give the metrics a port of their own, such as --metrics 127.0.0.1:9180", addr, l)
+		}
 	}
 	return metrics.New(sites), nil
 }

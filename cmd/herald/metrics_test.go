@@ -72,8 +72,10 @@ func TestMetricsEndpoint(t *testing.T) {
 			}
 		})
 	}
-	os.WriteFile(cfg, []byte(fmt.Sprintf("[server]\nmetrics = \"9180\"\n[[site]]\nroot = %q\n", dir)), 0o644)
-	if code, stdout, _ := herald(t, "config", "check", cfg); code != exitFindings || !strings.Contains(stdout, "server.metrics") {
-		t.Errorf("metrics = \"9180\": exit %d, %q: want the key reported", code, stdout)
+	for _, metrics := range []string{"9180", "127.0.0.1:8443"} {
+		os.WriteFile(cfg, []byte(fmt.Sprintf("[server]\nmetrics = %q\n[[site]]\nroot = %q\nlisten = [\":8443\"]\n", metrics, dir)), 0o644)
+		if code, stdout, _ := herald(t, "config", "check", cfg); code != exitFindings || !strings.Contains(stdout, "server.metrics") {
+			t.Errorf("metrics = %q: exit %d, %q: want the key reported", metrics, code, stdout)
+		}
 	}
 }

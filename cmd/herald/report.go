@@ -20,5 +20,5 @@ func reportOn(c *cli.Context) bool {
 	if c.IsSet("report") {
 		return c.Bool("report")
 	}
-	return loopback(c.String("addr")) && c.String("cert") == ""
+	return loopback(c.String("addr")) && c.String("cert") == "" && c.String("acme") == ""
 }

@@ -58,14 +58,17 @@ func serveCommand() *cli.Command {
 
 	Browsers use early hints only over a certificate they trust: --tls makes a
 	local certificate authority once (in the user's configuration folder) and a
-	localhost certificate it signs.
+	localhost certificate it signs. On the internet, --acme HOSTS obtains and
+	renews a certificate for the hosts from Let's Encrypt (or --acme-directory),
+	listening on :443 and on :80 for the challenges (as a bundle does).
 
 	Examples:
 	    herald serve
 	    herald serve ./docs --tls --open      # then see what each page gets at /_herald/
 	    herald serve ./public --cert cert.pem --key key.pem --addr :443 --access-log
+	    herald serve ./public --acme example.com,www.example.com --acme-email admin@example.com
 	    herald serve ./docs --addr 0.0.0.0:8080 --live-reload`,
-		Flags: slices.Concat(listenFlags(), []cli.Flag{
+		Flags: slices.Concat(listenFlags(), acmeFlags(), []cli.Flag{
 			&cli.BoolFlag{Name: "tls", Usage: "serve HTTP/2 over TLS with a localhost certificate from herald's local authority"},
 		}, handlerFlags(), []cli.Flag{originFlag(), configFlag(), reportFlag()}, serveWatchFlags(), sayFlags(), []cli.Flag{openFlag()}),
 		Action: runServe,
@@ -85,6 +88,9 @@ func runServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkACMEFlags(c); err != nil {
+		return err
+	}
 	srv, reloadCert, err := serverOptions(c)
 	if err != nil {
 		return err
@@ -92,6 +98,15 @@ func runServe(c *cli.Context) error {
 	logger, err := newSayLogger(c.App.ErrWriter, c.String("log-format"), c.Bool("quiet"))
 	if err != nil {
 		return err
+	}
+	certs, hosts, err := bundleACME(c, &srv, logger)
+	if err != nil {
+		return err
+	}
+	listeners := []string{srv.Addr}
+	if certs != nil {
+		defer certs.Close()
+		listeners = append(listeners, c.String("acme-http-addr"))
 	}
 	buildOpts, err := buildOptions(c)
 	if err != nil {
@@ -105,7 +120,7 @@ func runServe(c *cli.Context) error {
 		return err
 	}
 	defer closeSite()
-	mx, err := metricsFor(c.String("metrics"), false)
+	mx, err := metricsFor(c.String("metrics"), false, listeners...)
 	if err != nil {
 		return err
 	}
@@ -136,20 +151,24 @@ func runServe(c *cli.Context) error {
 	var requests inFlight
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
 		live.start(ctx, h)
+		ready := func(url string) {
+			fmt.Fprintln(c.App.Writer, url)
+			startLines(c, logger, url, h.Manifest(), live, srv, opts)
+			findings := &findingsWatch{log: logger, budget: serveBudget(opts)}
+			if live != nil {
+				live.checkFirst(findings)
+			} else {
+				findings.check(h.Manifest())
+			}
+			if c.Bool("open") {
+				openURL(logger, url)
+			}
+		}
 		return withMetrics(ctx, mx, c.String("metrics"), srv, c.App.ErrWriter, func(ctx context.Context) error {
-			return serve.Serve(ctx, requests.wrap(h), srv, func(url string) {
-				fmt.Fprintln(c.App.Writer, url)
-				startLines(c, logger, url, h.Manifest(), live, srv, opts)
-				findings := &findingsWatch{log: logger, budget: serveBudget(opts)}
-				if live != nil {
-					live.checkFirst(findings)
-				} else {
-					findings.check(h.Manifest())
-				}
-				if c.Bool("open") {
-					openURL(logger, url)
-				}
-			})
+			if certs != nil {
+				return serveACME(ctx, c, requests.wrap(h), srv, certs, hosts, ready)
+			}
+			return serve.Serve(ctx, requests.wrap(h), srv, ready)
 		})
 	})
 }

@@ -53,6 +53,12 @@ var configKeys = []struct{ flag, instead string }{
 	{"listing", "listing = true in the [[site]]"},
 	{"access-log", "access_log = true or \"json\" in [server]"},
 	{"metrics", "metrics = \"127.0.0.1:9180\" in [server]"},
+	{"acme", "acme = true in the site's [site.tls]"},
+	{"acme-email", "email in [server.acme]"},
+	{"acme-directory", "directory in [server.acme]"},
+	{"acme-ca-root", "ca_root in [server.acme]"},
+	{"acme-storage", "storage in [server.acme]"},
+	{"acme-http-addr", "http_listen in [server.acme]"},
 	{"watch", ""}, // no key: the sites of a file are not watched
 	{"live-reload", ""},
 }

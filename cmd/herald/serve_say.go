@@ -87,6 +87,9 @@ func tlsLine(c *cli.Context, log *slog.Logger, say func(about, msg string, args 
 	case c.String("cert") != "":
 		say("TLS", "certificate "+c.String("cert"), "tls", true, "cert", c.String("cert"))
 		return
+	case c.String("acme") != "":
+		say("TLS", "certificates by ACME for "+c.String("acme")+" from "+c.String("acme-directory"), "tls", true, "acme", c.String("acme"))
+		return
 	}
 	dir, err := localca.DefaultDir()
 	var t localca.Trust

@@ -39,6 +39,13 @@ func TestServeUsageErrors(t *testing.T) {
 		{"addr port too large", []string{"serve", dir, "--addr", "127.0.0.1:99999"}, `--addr "127.0.0.1:99999" is not a listen address`},
 		{"addr port not a number", []string{"serve", "--addr", "127.0.0.1:x"}, `--addr "127.0.0.1:x" is not a listen address`},
 		{"log format", []string{"serve", dir, "--log-format", "logfmt"}, `--log-format "logfmt": use text or json`},
+		{"metrics on the site's address", []string{"serve", dir, "--addr", "127.0.0.1:19501", "--metrics", "127.0.0.1:19501"},
+			`--metrics "127.0.0.1:19501" takes the port of the listener on "127.0.0.1:19501", so one could not start`},
+		{"metrics on every interface, same port", []string{"serve", dir, "--addr", "127.0.0.1:19501", "--metrics", ":19501"}, `--metrics ":19501" takes the port`},
+		{"acme with tls", []string{"serve", dir, "--acme", "a.test", "--tls"}, "--acme obtains the certificate: leave out --tls"},
+		{"acme with cert", []string{"serve", dir, "--acme", "a.test", "--cert", certFile, "--key", keyFile}, "--acme obtains the certificate: leave out --cert and --key"},
+		{"acme with live reload", []string{"serve", dir, "--acme", "a.test", "--acme-storage", t.TempDir(), "--live-reload"}, "--live-reload does not apply with --cert or --acme"},
+		{"acme-email without acme", []string{"serve", dir, "--acme-email", "a@b.c"}, "--acme-email goes with --acme HOSTS"},
 		{"addr with a scheme", []string{"serve", "--addr", "http://127.0.0.1:19500"}, `--addr "http://127.0.0.1:19500" is not a listen address`},
 	}
 	for _, tt := range tests {
@@ -74,6 +81,8 @@ func TestServeConfigRefusesFlags(t *testing.T) {
 		{[]string{"--access-log"}, "set access_log = true or \"json\" in [server]"},
 		{[]string{"--watch=false"}, "--watch does not apply with --config: the sites of " + cfg + " are built once"},
 		{[]string{"--live-reload"}, "--live-reload does not apply with --config"},
+		{[]string{"--acme", "a.example"}, "--acme does not apply with --config: set acme = true in the site's [site.tls]"},
+		{[]string{"--acme-http-addr", ":8080"}, "--acme-http-addr does not apply with --config: set http_listen in [server.acme]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flags[0], func(t *testing.T) {

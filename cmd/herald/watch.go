@@ -169,19 +169,19 @@ func watching(c *cli.Context) bool { return c.NArg() > 0 && c.Bool("watch") }
 
 // liveReloadOn applies --live-reload, or its default: on for a watched
 // folder served on a loopback address, off for a published site (one
-// given its own certificate with --cert): its pages are sent as they are.
-// An explicit --live-reload with --cert is a usage error rather than a
+// given its own certificate with --cert, or one by --acme): its pages are
+// sent as they are. An explicit --live-reload then is a usage error rather than a
 // quiet exception to that rule: a published site gets no script added.
 // why says the choice and its reason, for the start-up lines.
 func liveReloadOn(c *cli.Context, watching bool) (on bool, why string, err error) {
-	published := c.String("cert") != ""
+	published := c.String("cert") != "" || c.String("acme") != ""
 	if c.IsSet("live-reload") {
 		on := c.Bool("live-reload")
 		switch {
 		case on && !watching:
 			return false, "", usageError("--live-reload needs a folder served with --watch")
 		case on && published:
-			return false, "", usageError("--live-reload does not apply with --cert: a site served with its own certificate is published, and its pages are sent as they are; " +
+			return false, "", usageError("--live-reload does not apply with --cert or --acme: a site served with its own certificate is published, and its pages are sent as they are; " +
 				"for live reload over TLS while you write, use --tls (a localhost certificate) instead of --cert and --key")
 		case on:
 			return true, "on (--live-reload)", nil
@@ -193,7 +193,7 @@ func liveReloadOn(c *cli.Context, watching bool) (on bool, why string, err error
 	case !watching:
 		return false, "off: not watching", nil
 	case published:
-		return false, "off: a site served with its own certificate (--cert) is sent as it is", nil
+		return false, "off: a site served with its own certificate (--cert, --acme) is sent as it is", nil
 	case !loopback(addr):
 		return false, fmt.Sprintf("off: %s is reachable from other machines, and the script would reach them too; --live-reload turns it on", addr), nil
 	}

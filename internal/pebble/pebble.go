@@ -18,6 +18,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -46,6 +47,18 @@ type Options struct {
 	// Blocked are names Pebble refuses to issue for (its domainBlocklist),
 	// answering a rejectedIdentifier problem.
 	Blocked []string
+	// Validity is how long the certificates issued are valid (the default
+	// profile's validityPeriod, whole seconds); 0 is Pebble's 90 days.
+	// Pebble's renewal information (ARI) then suggests the whole validity as
+	// the window when it is under two days.
+	Validity time.Duration
+	// OCSP runs an OCSP responder beside Pebble, which has none of its own
+	// (its README, "OCSP Responder URL"), and names it in the certificates
+	// Pebble issues: it answers from Pebble's record of each serial (its
+	// management interface's cert-status-by-serial), signed with the key of
+	// the issuing intermediate. The CA's keys are RSA then: Pebble hands
+	// out only RSA keys.
+	OCSP bool
 }
 
 // Server is a running Pebble.
@@ -63,6 +76,16 @@ func Start(t testing.TB, o Options) *Server {
 	dir := t.TempDir()
 	certFile, keyFile, pool := listenerCert(t, dir)
 	listen, mgmt := FreeAddr(t), FreeAddr(t)
+	validity := int64(o.Validity / time.Second)
+	if validity <= 0 {
+		validity = 7776000
+	}
+	keyAlg, ocspURL := "ecdsa", ""
+	var ocsp *ocspResponder
+	if o.OCSP {
+		keyAlg, ocsp = "rsa", startOCSP(t)
+		ocspURL = ocsp.url
+	}
 	cfg := map[string]any{"pebble": map[string]any{
 		"listenAddress":           listen,
 		"managementListenAddress": mgmt,
@@ -70,12 +93,12 @@ func Start(t testing.TB, o Options) *Server {
 		"privateKey":              keyFile,
 		"httpPort":                o.HTTPPort,
 		"tlsPort":                 o.TLSPort,
-		"ocspResponderURL":        "",
+		"ocspResponderURL":        ocspURL,
 		"domainBlocklist":         append([]string{}, o.Blocked...),
-		"keyAlgorithm":            "ecdsa",
+		"keyAlgorithm":            keyAlg,
 		"retryAfter":              map[string]int{"authz": 1, "order": 1},
 		"profiles": map[string]any{
-			"default": map[string]any{"description": "default", "validityPeriod": 7776000},
+			"default": map[string]any{"description": "default", "validityPeriod": validity},
 		},
 	}}
 	data, _ := json.Marshal(cfg)
@@ -110,6 +133,9 @@ func Start(t testing.TB, o Options) *Server {
 		}
 		return err
 	}, &out)
+	if ocsp != nil {
+		ocsp.pebble.Store(s)
+	}
 	return s
 }
 
@@ -169,24 +195,48 @@ func startDNS(t testing.TB) string {
 // /roots/0): a chain it issued verifies against it.
 func (s *Server) Root(t testing.TB) *x509.Certificate {
 	t.Helper()
-	resp, err := s.client.Get(s.mgmt + "/roots/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		t.Fatalf("pebble /roots/0: no PEM: %q", data)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
+	cert, err := s.cert("/roots/0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// Issuer is the intermediate that signs the certificates Pebble issues
+// (/intermediates/0).
+func (s *Server) Issuer(t testing.TB) *x509.Certificate {
+	t.Helper()
+	cert, err := s.cert("/intermediates/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}
+
+// mgmtPEM is the first PEM block of a page of the management interface.
+func (s *Server) mgmtPEM(path string) (*pem.Block, error) {
+	resp, err := s.client.Get(s.mgmt + path)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("pebble %s: no PEM: %q", path, data)
+	}
+	return block, nil
+}
+
+func (s *Server) cert(path string) (*x509.Certificate, error) {
+	block, err := s.mgmtPEM(path)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(block.Bytes)
 }
 
 // FreeAddr is a loopback address with a port free a moment ago.

@@ -65,6 +65,7 @@ func main() {
 	to := flag.String("to", "127.0.0.1:28443", "upstream address")
 	delay := flag.Duration("delay", 25*time.Millisecond, "one-way delay added in each direction")
 	r := flag.String("rate", "", "link rate in each direction, e.g. 10mbit, 1.6mbit (default: unlimited)")
+	udp := flag.Bool("udp", false, "relay UDP datagrams too, on the same addresses (HTTP/3)")
 	flag.Parse()
 	if *r != "" {
 		var v float64
@@ -80,6 +81,9 @@ func main() {
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *udp {
+		go func() { log.Fatal(relayUDP(*listen, *to, *delay)) }()
 	}
 	for {
 		c, err := ln.Accept()

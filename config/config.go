@@ -2,7 +2,9 @@
 // sites it serves, checked with every mistake reported at its line and key.
 //
 // The files by job: config.go loads a file and checks its settings,
-// schema.go is the shape of the file and its unknown keys, values.go the
+// settings.go reads a site's serve.Settings (the keys that are options of
+// its handler), schema.go is the shape of the file and its unknown keys
+// (those of serve.Settings included), values.go the
 // parsers of sizes, durations, addresses, hosts and headers, keylines.go
 // the index of keys to lines, messages.go the names of types and the typo
 // hints, limits.go the bounds checked before the TOML library reads a file.
@@ -13,11 +15,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -103,20 +103,17 @@ type Site struct {
 	Listen []string
 	TLS    *TLS // nil: plain HTTP
 
-	Push              string // "auto" or "off"
-	Hints, Preload    bool
-	Compress          bool  // send text files compressed (compress = false turns it off)
-	PushMaxBytes      int64 // -1 when the file leaves it out: the server's default; 0 pushes nothing
-	PushMaxCount      int   // -1 when the file leaves it out: the server's default; 0 pushes nothing
-	HTMLCacheControl  string
-	AssetCacheControl string
-	Immutable         *regexp.Regexp // nil: the server's default rule
-	Headers           http.Header
-	NotFoundPage      string
-	CleanURLs         bool   // serve /about from about.html (serve.Options.CleanURLs)
-	SPA               string // the page of a single-page app's routes; "" for none
-	Listing           bool   // list folders without an index.html
+	// Options are the handler options of the site: serve.DefaultOptions
+	// with the serve.Settings the file gives. The process adds its own
+	// (Logger, Compressed, AccessLog, Observe).
+	Options serve.Options
+
+	given map[string]bool // the keys of serve.Settings the file gives
 }
+
+// Gives reports whether the file gives the site the setting at key, a key
+// of serve.Settings such as "not_found".
+func (s *Site) Gives(key string) bool { return s.given[key] }
 
 // TLS is where a site's certificate comes from.
 type TLS struct {
@@ -227,9 +224,10 @@ func Parse(path string, data []byte) (*Config, error) {
 
 // parser checks the decoded file and collects its mistakes.
 type parser struct {
-	c    *Config
-	dir  string
-	errs Errors
+	c     *Config
+	dir   string
+	errs  Errors
+	sites []map[string]any // the [[site]] tables as decoded, where serve.Settings are read
 }
 
 // errorf records a mistake at key, an indexed path such as
@@ -327,43 +325,7 @@ func (p *parser) site(i int, r *rawSite) {
 			s.Listen = []string{":" + serve.DefaultTLSPort}
 		}
 	}
-	d := serve.DefaultOptions() // what a key left out leaves as it is
-	s.Push = string(d.Push)
-	if mode := p.str(at("push.mode"), r.Push.Mode); mode != "" {
-		if _, err := serve.ParsePushMode(mode); err != nil {
-			p.errorf(at("push.mode"), "%v", err)
-		}
-		s.Push = mode
-	}
-	s.Hints = p.boolean(at("push.hints"), r.Push.Hints, d.Hints)
-	s.Preload = p.boolean(at("push.preload"), r.Push.Preload, d.Preload)
-	s.Compress = p.boolean(at("compress"), r.Compress, d.Compress)
-	s.PushMaxBytes = p.size(at("push.max_bytes"), r.Push.MaxBytes, -1)
-	s.PushMaxCount = int(p.integer(at("push.max_count"), r.Push.MaxCount, -1))
-	s.HTMLCacheControl = p.headerValue(at("cache.html"), r.Cache.HTML)
-	s.AssetCacheControl = p.headerValue(at("cache.assets"), r.Cache.Assets)
-	if pat := p.str(at("cache.immutable"), r.Cache.Immutable); pat != "" {
-		re, err := regexp.Compile(pat)
-		if err != nil {
-			p.errorf(at("cache.immutable"), "not a regular expression (Go syntax, matched against the file name): %v", err)
-		}
-		s.Immutable = re
-	}
-	s.Headers = p.headers(i, r.Headers)
-	if nf := p.str(at("not_found"), r.NotFound); nf != "" {
-		if !strings.HasPrefix(nf, "/") {
-			p.errorf(at("not_found"), "%q: give the page's path in the site, starting with /, such as \"/404.html\"", nf)
-		}
-		s.NotFoundPage = nf
-	}
-	s.CleanURLs = p.boolean(at("clean_urls"), r.CleanURLs, d.CleanURLs)
-	s.Listing = p.boolean(at("listing"), r.Listing, d.Listing)
-	if spa := p.str(at("spa"), r.SPA); spa != "" {
-		if err := serve.CheckPagePath(spa); err != nil {
-			p.errorf(at("spa"), "%v", err)
-		}
-		s.SPA = spa
-	}
+	p.settings(i, s)
 	p.c.Sites = append(p.c.Sites, s)
 }
 

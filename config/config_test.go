@@ -33,16 +33,16 @@ func TestExampleConfig(t *testing.T) {
 		{"docs.hosts", strings.Join(docs.Hosts, ","), "docs.example.com,www.docs.example.com"},
 		{"docs.root (relative to the file)", docs.Root, filepath.Join("testdata", "public")},
 		{"docs.tls.cert", docs.TLS.Cert, filepath.Join("testdata", "certs", "docs.example.com.pem")},
-		{"docs.push.max_bytes", docs.PushMaxBytes, int64(300 << 10)},
-		{"docs.push.max_count", docs.PushMaxCount, 20},
-		{"docs.cache.immutable", docs.Immutable.MatchString("app.3f2a9c1d.js"), true},
-		{"docs.cache.immutable, plain name", docs.Immutable.MatchString("app.js"), false},
-		{"docs.headers", docs.Headers.Get("X-Content-Type-Options"), "nosniff"},
+		{"docs.push.max_bytes", docs.Options.PushMaxBytes, int64(300 << 10)},
+		{"docs.push.max_count", docs.Options.PushMaxCount, 20},
+		{"docs.cache.immutable", docs.Options.Immutable("/js/app.3f2a9c1d.js"), true},
+		{"docs.cache.immutable, plain name", docs.Options.Immutable("/js/app.js"), false},
+		{"docs.headers", docs.Options.Headers.Get("X-Content-Type-Options"), "nosniff"},
 		{"blog: name from the host", blog.Name, "blog.example.com"},
 		{"blog: listen from [server]", strings.Join(blog.Listen, ","), ":443"},
 		{"blog.bundle", blog.Bundle, filepath.Join("testdata", "blog.bundle")},
-		{"blog.push.mode", blog.Push, "off"},
-		{"blog: hints default on", blog.Hints, true},
+		{"blog.push.mode", blog.Options.Push, serve.PushOff},
+		{"blog: hints default on", blog.Options.Hints, true},
 		{"preview: plain HTTP", preview.TLS == nil, true},
 		{"preview: any host", len(preview.Hosts), 0},
 	}
@@ -168,18 +168,18 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := c.Sites[0]
-	if s.Root != "/etc/herald/public" || s.Push != "auto" || !s.Hints || !s.Preload || len(s.Listen) != 1 || s.Listen[0] != ":8443" || !s.TLS.Local || !s.Compress {
+	if s.Root != "/etc/herald/public" || s.Options.Push != serve.PushAuto || !s.Options.Hints || !s.Options.Preload || len(s.Listen) != 1 || s.Listen[0] != ":8443" || !s.TLS.Local || !s.Options.Compress {
 		t.Errorf("defaults: %+v", s)
 	}
 	c, err = Parse("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\ncompress = false\n"))
-	if err != nil || c.Sites[0].Compress {
+	if err != nil || c.Sites[0].Options.Compress {
 		t.Errorf("compress = false: %v, %+v", err, c)
 	}
-	if s.CleanURLs || s.SPA != "" || s.Listing {
+	if s.Options.CleanURLs || s.Options.SPA != "" || s.Options.Listing {
 		t.Errorf("clean_urls, spa, listing: on by default: %+v", s)
 	}
 	c2, err := Parse("/etc/herald/herald.toml", []byte("[[site]]\nroot = \"public\"\nclean_urls = true\nspa = \"/app.html\"\nlisting = true\n"))
-	if err != nil || !c2.Sites[0].CleanURLs || c2.Sites[0].SPA != "/app.html" || !c2.Sites[0].Listing {
+	if err != nil || !c2.Sites[0].Options.CleanURLs || c2.Sites[0].Options.SPA != "/app.html" || !c2.Sites[0].Options.Listing {
 		t.Errorf("clean_urls, spa, listing set: %v, %+v", err, c2)
 	}
 	if !c.Server.HTTP3 {
@@ -280,17 +280,18 @@ local = true
 }
 
 // TestPushBudget: a budget of 0 in the file is a budget of nothing, as
-// --push-max-count 0 is; a budget left out is -1, the server's default.
+// --push-max-count 0 is; a budget left out is serve.DefaultOptions'.
 func TestPushBudget(t *testing.T) {
+	d := serve.DefaultOptions()
 	tests := []struct {
 		name  string
 		push  string
 		bytes int64
 		count int
 	}{
-		{"left out", "", -1, -1},
+		{"left out", "", d.PushMaxBytes, d.PushMaxCount},
 		{"zero", "max_bytes = 0\nmax_count = 0\n", 0, 0},
-		{"zero as a size", "max_bytes = \"0KiB\"\n", 0, -1},
+		{"zero as a size", "max_bytes = \"0KiB\"\n", 0, d.PushMaxCount},
 		{"set", "max_bytes = \"1KiB\"\nmax_count = 3\n", 1024, 3},
 	}
 	for _, tt := range tests {
@@ -299,8 +300,8 @@ func TestPushBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s := c.Sites[0]; s.PushMaxBytes != tt.bytes || s.PushMaxCount != tt.count {
-				t.Errorf("max_bytes %d, max_count %d; want %d, %d", s.PushMaxBytes, s.PushMaxCount, tt.bytes, tt.count)
+			if o := c.Sites[0].Options; o.PushMaxBytes != tt.bytes || o.PushMaxCount != tt.count {
+				t.Errorf("max_bytes %d, max_count %d; want %d, %d", o.PushMaxBytes, o.PushMaxCount, tt.bytes, tt.count)
 			}
 		})
 	}

@@ -3,7 +3,10 @@ package config
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+
+	"herald/serve"
 
 	"github.com/BurntSushi/toml"
 )
@@ -38,22 +41,16 @@ type rawACME struct {
 	HTTPListen any `toml:"http_listen"`
 }
 
+// rawSite holds the keys of a [[site]] other than serve.Settings, which
+// are read from the decoded document (parser.settings).
 type rawSite struct {
-	Name      any      `toml:"name"`
-	Hosts     any      `toml:"hosts"`
-	Root      any      `toml:"root"`
-	Bundle    any      `toml:"bundle"`
-	Origin    any      `toml:"origin"`
-	Listen    any      `toml:"listen"`
-	NotFound  any      `toml:"not_found"`
-	TLS       rawTLS   `toml:"tls"`
-	Push      rawPush  `toml:"push"`
-	Cache     rawCache `toml:"cache"`
-	Headers   any      `toml:"headers"`
-	Compress  any      `toml:"compress"`
-	CleanURLs any      `toml:"clean_urls"`
-	SPA       any      `toml:"spa"`
-	Listing   any      `toml:"listing"`
+	Name   any    `toml:"name"`
+	Hosts  any    `toml:"hosts"`
+	Root   any    `toml:"root"`
+	Bundle any    `toml:"bundle"`
+	Origin any    `toml:"origin"`
+	Listen any    `toml:"listen"`
+	TLS    rawTLS `toml:"tls"`
 }
 
 type rawTLS struct {
@@ -63,37 +60,24 @@ type rawTLS struct {
 	ACME  any `toml:"acme"`
 }
 
-type rawPush struct {
-	Mode     any `toml:"mode"`
-	Hints    any `toml:"hints"`
-	Preload  any `toml:"preload"`
-	MaxBytes any `toml:"max_bytes"`
-	MaxCount any `toml:"max_count"`
-}
-
-type rawCache struct {
-	HTML      any `toml:"html"`
-	Assets    any `toml:"assets"`
-	Immutable any `toml:"immutable"`
-}
-
 // tableExamples shows how to write each table of the file, for the
-// message about a value where a table belongs.
+// message about a value where a table belongs; tableExample adds the
+// tables of serve.Settings.
 var tableExamples = map[string]string{
 	"server":      "[server]\n\tlisten = [\":443\"]",
 	"server.acme": "[server.acme]\n\temail = \"admin@example.com\"",
 	"site":        "[[site]]\n\troot = \"public\"",
 	"site.tls":    "[site.tls]\n\tcert = \"cert.pem\"\n\tkey = \"key.pem\"",
-	"site.push":   "[site.push]\n\tmode = \"auto\"",
-	"site.cache":  "[site.cache]\n\thtml = \"no-cache\"",
 }
 
 // shape checks that the keys holding tables hold tables: [server] and its
-// [server.acme], the [[site]] list, and each site's [site.tls], [site.push] and [site.cache].
+// [server.acme], the [[site]] list, and each site's [site.tls] and the
+// tables of serve.Settings ([site.push], [site.cache]). It keeps the
+// sites' tables, where their settings are read.
 func (p *parser) shape(doc map[string]any) {
 	table := func(key, name string, v any) {
 		if _, ok := v.(map[string]any); !ok && v != nil {
-			p.errorf(key, "%s: write a table, such as\n\t%s", valueIs(v), tableExamples[name])
+			p.errorf(key, "%s: write a table, such as\n\t%s", valueIs(v), tableExample(name))
 		}
 	}
 	table("server", "server", doc["server"])
@@ -118,22 +102,83 @@ func (p *parser) shape(doc map[string]any) {
 		p.errorf("site", "%s: write each site as a table, such as\n\t%s", valueIs(v), tableExamples["site"])
 	}
 	for i, s := range list {
-		for _, k := range []string{"tls", "push", "cache"} {
+		for _, k := range append([]string{"tls"}, settingTables...) {
 			table(fmt.Sprintf("site[%d].%s", i, k), "site."+k, s[k])
 		}
 	}
+	p.sites = list
+}
+
+// settingTables are the tables of a [[site]] that serve.Settings are in,
+// such as "push" for push.mode.
+var settingTables = func() []string {
+	var list []string
+	for _, s := range serve.Settings {
+		if table, _, ok := strings.Cut(s.Key, "."); ok && !slices.Contains(list, table) {
+			list = append(list, table)
+		}
+	}
+	return list
+}()
+
+// tableExample shows how to write the table name: from tableExamples, or
+// a table of serve.Settings with its first key and that key's default,
+// such as [site.push] mode = "auto".
+func tableExample(name string) string {
+	if ex, ok := tableExamples[name]; ok {
+		return ex
+	}
+	for _, s := range serve.Settings {
+		if table, leaf, ok := strings.Cut(s.Key, "."); ok && "site."+table == name {
+			return fmt.Sprintf("[%s]\n\t%s = %s", name, leaf, tomlValue(settingDefault(s)))
+		}
+	}
+	return "[" + name + "]"
+}
+
+// settingDefault is the value of s in serve.DefaultOptions as the file
+// writes it.
+func settingDefault(s serve.Setting) any {
+	d := serve.DefaultOptions()
+	switch f := s.Field(&d).(type) {
+	case *bool:
+		return *f
+	case *int:
+		return *f
+	case *int64:
+		return *f
+	case *string:
+		return *f
+	case *serve.PushMode:
+		return string(*f)
+	}
+	return nil
+}
+
+// setting finds the serve.Setting that a key of a [[site]] (split at its
+// dots) is, or is a value inside of (a header of [site.headers], a key of
+// an inline table given where a string belongs): the check of that
+// setting reports it.
+func setting(key []string) (serve.Setting, bool) {
+	for n := 1; n <= len(key); n++ {
+		k := strings.Join(key[:n], ".")
+		for _, s := range serve.Settings {
+			if s.Key == k {
+				return s, true
+			}
+		}
+	}
+	return serve.Setting{}, false
 }
 
 // tables names the keys each table may hold, for the message about an
-// unknown key.
+// unknown key; keysOf adds the keys of serve.Settings.
 var tables = map[string]reflect.Type{
 	"":            reflect.TypeFor[rawConfig](),
 	"server":      reflect.TypeFor[rawServer](),
 	"server.acme": reflect.TypeFor[rawACME](),
 	"site":        reflect.TypeFor[rawSite](),
 	"site.tls":    reflect.TypeFor[rawTLS](),
-	"site.push":   reflect.TypeFor[rawPush](),
-	"site.cache":  reflect.TypeFor[rawCache](),
 }
 
 // keysOf holds validKeys of each table, worked out once.
@@ -146,20 +191,44 @@ var keysOf = func() map[string][]string {
 			}
 		}
 	}
+	for _, s := range serve.Settings {
+		table, leaf, ok := strings.Cut(s.Key, ".")
+		if !ok {
+			m["site"] = append(m["site"], s.Key)
+			continue
+		}
+		if !slices.Contains(m["site"], table) {
+			m["site"] = append(m["site"], table)
+		}
+		m["site."+table] = append(m["site."+table], leaf)
+	}
 	return m
 }()
 
 func validKeys(table string) []string { return keysOf[table] }
 
+// known reports whether a key the typed decode left is one of
+// serve.Settings, a table of them, or inside one's value: read from the
+// decoded document by settings, not unknown.
+func known(k toml.Key) bool {
+	if len(k) < 2 || k[0] != "site" {
+		return false
+	}
+	if _, ok := setting(k[1:]); ok {
+		return true
+	}
+	return len(k) == 2 && slices.Contains(settingTables, k[1])
+}
+
 func (p *parser) unknown(keys []toml.Key) {
 	reported := map[string]int{}
 	valid := map[string]string{} // table: its valid keys, as listed in the message
 	for _, k := range keys {
+		if known(k) {
+			continue
+		}
 		key := k.String()
 		table := strings.Join(k[:len(k)-1], ".")
-		if table == "site.headers" {
-			continue // reported by the header checks, as a value of the wrong type
-		}
 		// The indexed path of this occurrence: the first not yet reported
 		// among those that read the same without indexes.
 		indexed := key

@@ -282,8 +282,8 @@ func (p *parser) hosts(key string, v any) []string {
 
 func (p *parser) headerValue(key string, v any) string {
 	s := p.str(key, v)
-	if !httpguts.ValidHeaderFieldValue(s) { // no control character but tab (RFC 9110 5.5)
-		p.errorf(key, "%q cannot be sent in a header: remove control characters and line breaks", s)
+	if err := serve.CheckHeaderValue(s); err != nil {
+		p.errorf(key, "%v", err)
 	}
 	return s
 }

@@ -90,6 +90,19 @@ func CertFile(dir string) (string, error) {
 	return filepath.Join(dir, caDirName, caCertName), nil
 }
 
+// Pool returns a pool holding the authority kept in dir, making it if
+// there is none yet: the roots of a client that trusts the local
+// certificate without the system's trust stores, such as a test.
+func Pool(dir string) (*x509.CertPool, error) {
+	ca, _, err := loadOrMakeCA(dir)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool, nil
+}
+
 // loadOrMakeCA loads the authority kept in dir, or makes one. Two processes
 // making one at once both write a complete folder of their own and rename it
 // into place; the rename of the second fails and it uses the first one's.

@@ -10,24 +10,6 @@ import (
 	"testing"
 )
 
-// caPool is the pool of the authority kept in dir.
-func caPool(t testing.TB, dir string) *x509.CertPool {
-	t.Helper()
-	file, err := CertFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		t.Fatalf("%s holds no certificate", file)
-	}
-	return pool
-}
-
 func TestCertificateIsKept(t *testing.T) {
 	dir := t.TempDir()
 	first, err := Certificate(dir)
@@ -90,7 +72,11 @@ func TestCertificateReissues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "localhost", Roots: caPool(t, dir)}); err != nil {
+			pool, err := Pool(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "localhost", Roots: pool}); err != nil {
 				t.Errorf("certificate does not verify against the folder's authority: %v", err)
 			}
 		})

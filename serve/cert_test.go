@@ -26,24 +26,6 @@ func testTLSConfig(t testing.TB) *tls.Config {
 	return cfg
 }
 
-// caPool is the pool of the authority kept in dir.
-func caPool(t testing.TB, dir string) *x509.CertPool {
-	t.Helper()
-	file, err := localca.CertFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		t.Fatalf("%s holds no certificate", file)
-	}
-	return pool
-}
-
 func TestLocalCertVerifies(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := LocalCert(dir)
@@ -51,7 +33,10 @@ func TestLocalCertVerifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf := cfg.Certificates[0].Leaf
-	pool := caPool(t, dir)
+	pool, err := localca.Pool(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"localhost", "127.0.0.1", "::1"} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: pool}); err != nil {

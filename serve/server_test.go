@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"herald/localca"
+
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -184,9 +186,13 @@ func TestServeEarlyHintsVerifiedClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pool, err := localca.Pool(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := start(t, hintingHandler(), ServerOptions{TLS: cfg, Coalesce: true})
 	client := &http.Client{Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: caPool(t, dir)},
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
 		ForceAttemptHTTP2: true,
 	}}
 	defer client.CloseIdleConnections()

@@ -101,7 +101,7 @@ func (r *Running) Findings() config.Errors {
 	var list config.Errors
 	c := r.Config
 	for _, s := range r.Sites {
-		if nf := s.NotFoundPage; nf != "" && s.Manifest.Files[nf] == (manifest.File{}) {
+		if nf := s.Options.NotFoundPage; s.Gives("not_found") && s.Manifest.Files[nf] == (manifest.File{}) {
 			at := fmt.Sprintf("site[%d].not_found", s.Index)
 			list = append(list, c.ErrorAt(at, fmt.Sprintf("%q is not a file of %s, so a missing page gets a plain 404: give the path of a page the site has, such as \"/404.html\"", nf, s.Name)))
 		}

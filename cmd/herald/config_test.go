@@ -11,10 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"herald/config"
 	"herald/internal/testsite"
 	"herald/manifest"
-	"herald/serve"
 )
 
 func TestConfigCheck(t *testing.T) {
@@ -153,33 +151,6 @@ key = %q
 	check("small index with its hints", "small.test", "/index.html", 200, "<h1>small</h1>", []string{"/own.css"})
 	check("small has no docs files", "small.test", "/_static/pygments.css", 404, "", nil)
 	check("docs has no small files", "docs.test", "/own.css", 404, "", nil)
-}
-
-// TestSiteOptionsPushBudget: 0 in the file pushes nothing, as
-// --push-max-count 0 does; a budget left out is the handler's default.
-func TestSiteOptionsPushBudget(t *testing.T) {
-	def := serve.DefaultOptions()
-	tests := []struct {
-		name  string
-		push  string
-		bytes int64
-		count int
-	}{
-		{"left out", "", def.PushMaxBytes, def.PushMaxCount},
-		{"zero", "max_bytes = 0\nmax_count = 0\n", 0, 0},
-		{"set", "max_bytes = \"1KiB\"\nmax_count = 3\n", 1024, 3},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Parse("herald.toml", []byte("[[site]]\nroot = \"public\"\n[site.push]\n"+tt.push))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if opts := siteOptions(cfg.Sites[0]); opts.PushMaxBytes != tt.bytes || opts.PushMaxCount != tt.count {
-				t.Errorf("push budget %d bytes, %d assets; want %d, %d", opts.PushMaxBytes, opts.PushMaxCount, tt.bytes, tt.count)
-			}
-		})
-	}
 }
 
 // TestServeConfigURLs: the first line serve --config prints reaches the

@@ -255,31 +255,6 @@ func openSite(c *cli.Context) (fs.FS, func(), error) {
 	return root.FS(), func() { root.Close() }, nil
 }
 
-func handlerOptions(c *cli.Context) (serve.Options, error) {
-	opts := serve.DefaultOptions()
-	var err error
-	if opts.Push, err = serve.ParsePushMode(c.String("push")); err != nil {
-		return opts, usageError("--push %q: use auto or off", c.String("push"))
-	}
-	opts.Hints, opts.Preload, opts.Compress = switchOn(c, "hints"), switchOn(c, "preload"), switchOn(c, "compress")
-	if opts.PushMaxBytes, err = parseBytes(c.String("push-max-bytes")); err != nil {
-		return opts, usageError("--push-max-bytes: %v", err)
-	}
-	if opts.PushMaxCount = c.Int("push-max-count"); opts.PushMaxCount < 0 {
-		return opts, usageError("--push-max-count %d: give 0 or more", opts.PushMaxCount)
-	}
-	opts.CleanURLs, opts.Listing = c.Bool("clean-urls"), c.Bool("listing")
-	if opts.SPA = c.String("spa"); opts.SPA != "" {
-		if err := serve.CheckPagePath(opts.SPA); err != nil {
-			return opts, usageError("--spa: %v", err)
-		}
-	}
-	if v, ok := c.Generic("access-log").(*accessLogValue); ok {
-		opts.AccessLog = v.f.Logger(c.App.ErrWriter)
-	}
-	return opts, nil
-}
-
 // checkAddr refuses an --addr that cannot be a listen address: a usage
 // error, where an address that cannot be listened on (a port in use) is a
 // failure found when serving.

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path"
 	"reflect"
 	"strings"
 	"sync"
@@ -34,23 +33,15 @@ func configFlag() cli.Flag {
 }
 
 // configKeys names, for each flag of herald serve that a configuration
-// file decides, the setting that decides it there.
+// file decides and that is not one of serve.Settings, the setting that
+// decides it there.
 var configKeys = []struct{ flag, instead string }{
 	{"addr", "listen = [...] in [server] or in a [[site]]"},
 	{"tls", "local = true in the site's [site.tls]"},
 	{"cert", "cert = \"FILE\" in the site's [site.tls]"},
 	{"key", "key = \"FILE\" in the site's [site.tls]"},
-	{"push", "mode = \"auto\" or \"off\" in the site's [site.push]"},
-	{"hints", "hints = true or false in the site's [site.push]"},
-	{"preload", "preload = true or false in the site's [site.push]"},
 	{"http3", "http3 = false in [server]"},
-	{"compress", "compress = false in the [[site]]"},
-	{"push-max-bytes", "max_bytes in the site's [site.push]"},
-	{"push-max-count", "max_count in the site's [site.push]"},
 	{"origin", "origin = \"https://...\" in the [[site]]"},
-	{"clean-urls", "clean_urls = true in the [[site]]"},
-	{"spa", "spa = \"/index.html\" in the [[site]]"},
-	{"listing", "listing = true in the [[site]]"},
 	{"access-log", "access_log = true or \"json\" in [server]"},
 	{"metrics", "metrics = \"127.0.0.1:9180\" in [server]"},
 	{"acme", "acme = true in the site's [site.tls]"},
@@ -65,6 +56,11 @@ var configKeys = []struct{ flag, instead string }{
 
 // checkConfigFlags refuses flags that --config would silently override.
 func checkConfigFlags(c *cli.Context, file string) error {
+	for _, s := range serve.Settings {
+		if s.Flag != "" && c.IsSet(s.Flag) {
+			return usageError("--%s does not apply with --config: set %s in %s instead", s.Flag, s.FileKey(), file)
+		}
+	}
 	for _, k := range configKeys {
 		switch {
 		case !c.IsSet(k.flag):
@@ -220,7 +216,7 @@ func serverSettingsChanged(a, b config.Server) bool {
 func backend(cfg *config.Config, logger *slog.Logger, errWriter io.Writer, cache *compress.Cache, mx *metrics.Metrics, certs *acme.Manager) sites.Backend {
 	return sites.Backend{
 		Handler: func(s *config.Site, fsys fs.FS, m *manifest.Manifest) http.Handler {
-			opts := siteOptions(s)
+			opts := s.Options
 			opts.Compressed = cache
 			opts.Logger = logger.With("site", s.Name)
 			if mx != nil {
@@ -251,37 +247,6 @@ func siteCerts(r *sites.Running) []metrics.Cert {
 		}
 	}
 	return list
-}
-
-// siteOptions are the handler options of a site: its settings, and the
-// handler's defaults for what the file leaves out.
-func siteOptions(s *config.Site) serve.Options {
-	opts := serve.DefaultOptions()
-	opts.Push = serve.PushMode(s.Push)
-	opts.Hints, opts.Preload, opts.Compress = s.Hints, s.Preload, s.Compress
-	if s.PushMaxBytes >= 0 { // 0 is a budget of nothing; -1, not in the file
-		opts.PushMaxBytes = s.PushMaxBytes
-	}
-	if s.PushMaxCount >= 0 {
-		opts.PushMaxCount = s.PushMaxCount
-	}
-	if s.HTMLCacheControl != "" {
-		opts.HTMLCacheControl = s.HTMLCacheControl
-	}
-	if s.AssetCacheControl != "" {
-		opts.AssetCacheControl = s.AssetCacheControl
-	}
-	if re := s.Immutable; re != nil {
-		opts.Immutable = func(urlPath string) bool { return re.MatchString(path.Base(urlPath)) }
-	}
-	if s.Headers != nil {
-		opts.Headers = s.Headers
-	}
-	if s.NotFoundPage != "" {
-		opts.NotFoundPage = s.NotFoundPage
-	}
-	opts.CleanURLs, opts.SPA, opts.Listing = s.CleanURLs, s.SPA, s.Listing
-	return opts
 }
 
 // plainListener is a listener of herald's own beside the sites': the

@@ -18,7 +18,7 @@ func TestServeUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"push", []string{"serve", "--push", "always"}, `--push "always"`},
+		{"push", []string{"serve", "--push", "always"}, `--push: "always" is not a push mode`},
 		{"hints", []string{"serve", "--hints=maybe"}, `--hints "maybe": use on or off`},
 		{"watch", []string{"serve", dir, "--watch=yes"}, `--watch "yes": use true or false`},
 		{"preload", []string{"serve", dir, "--preload=yes"}, `--preload "yes"`},

@@ -20,24 +20,72 @@ func listenFlags() []cli.Flag {
 	}
 }
 
-// handlerFlags are the flags that tune how a site is served. Their
-// defaults are serve.DefaultOptions written as flag values, so a default
-// changed there changes the command line with it; handlerOptions reads
-// them back.
+// handlerFlags are the flags that tune how a site is served: one for
+// each serve.Settings that has a flag, with its default from
+// serve.DefaultOptions, so that a setting or default changed there changes
+// the command line with it; then --access-log. handlerOptions reads them
+// back.
 func handlerFlags() []cli.Flag {
 	d := serve.DefaultOptions()
-	return []cli.Flag{
-		&cli.StringFlag{Name: "push", Value: string(d.Push), Usage: "HTTP/2 server push: auto or off"},
-		newSwitch("hints", d.Hints, "103 Early Hints"),
-		newSwitch("preload", d.Preload, "Link: rel=preload headers"),
-		newSwitch("compress", d.Compress, "send text files compressed (zstd, br, gzip), each once per content hash"),
-		&cli.StringFlag{Name: "push-max-bytes", Value: sizeValue(d.PushMaxBytes), Usage: "push at most `SIZE` per page"},
-		&cli.IntFlag{Name: "push-max-count", Value: d.PushMaxCount, Usage: "push at most `N` assets per page"},
-		&cli.BoolFlag{Name: "clean-urls", Value: d.CleanURLs, Usage: "serve /about from about.html, and redirect /about.html to /about (308)"},
-		&cli.StringFlag{Name: "spa", Value: d.SPA, Usage: "serve `PAGE` (such as /index.html) for navigations to paths without a file: a single-page app's routes"},
-		&cli.BoolFlag{Name: "listing", Value: d.Listing, Usage: "list the files of folders without an index.html"},
-		&accessLogFlag{cli.GenericFlag{Name: "access-log", Value: &accessLogValue{}, Usage: "log every request on standard error: --access-log alone or =text a logfmt line, =json a JSON object, =off none (write the =)"}},
+	var flags []cli.Flag
+	for _, s := range serve.Settings {
+		if s.Flag == "" {
+			continue
+		}
+		switch v := s.Field(&d).(type) {
+		case *bool:
+			flags = append(flags, newSwitch(s.Flag, *v, s.Usage))
+		case *int:
+			flags = append(flags, &cli.IntFlag{Name: s.Flag, Value: *v, Usage: s.Usage})
+		case *int64:
+			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: sizeValue(*v), Usage: s.Usage})
+		case *string:
+			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: *v, Usage: s.Usage})
+		case *serve.PushMode:
+			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: string(*v), Usage: s.Usage})
+		default:
+			panic(fmt.Sprintf("serve.Settings %s: no flag for a field of type %T", s.Key, v))
+		}
 	}
+	return append(flags, &accessLogFlag{cli.GenericFlag{Name: "access-log", Value: &accessLogValue{}, Usage: "log every request on standard error: --access-log alone or =text a logfmt line, =json a JSON object, =off none (write the =)"}})
+}
+
+// handlerOptions reads handlerFlags into serve.Options.
+func handlerOptions(c *cli.Context) (serve.Options, error) {
+	opts := serve.DefaultOptions()
+	for _, s := range serve.Settings {
+		if s.Flag == "" {
+			continue
+		}
+		if err := setFlag(c, s, &opts); err != nil {
+			return opts, usageError("--%s: %v", s.Flag, err)
+		}
+	}
+	if v, ok := c.Generic("access-log").(*accessLogValue); ok {
+		opts.AccessLog = v.f.Logger(c.App.ErrWriter)
+	}
+	return opts, nil
+}
+
+// setFlag sets s in o from its flag.
+func setFlag(c *cli.Context, s serve.Setting, o *serve.Options) (err error) {
+	switch v := s.Field(o).(type) {
+	case *bool:
+		*v = switchOn(c, s.Flag)
+	case *int:
+		if *v = c.Int(s.Flag); *v < 0 {
+			return fmt.Errorf("%d is not a count: give 0 or more", *v)
+		}
+	case *int64:
+		*v, err = parseBytes(c.String(s.Flag))
+	case *string:
+		if *v = c.String(s.Flag); *v != "" && s.Check != nil {
+			err = s.Check(*v)
+		}
+	case *serve.PushMode:
+		*v, err = serve.ParsePushMode(c.String(s.Flag))
+	}
+	return err
 }
 
 // accessLogFlag is --access-log. A bool flag to Go's flag package

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
-	"herald/config"
 	"herald/serve"
 
 	"github.com/urfave/cli/v2"
@@ -93,8 +94,50 @@ func TestRoutingFlags(t *testing.T) {
 	if _, err := run("--spa", "index.html"); err == nil {
 		t.Error("--spa index.html: no error")
 	}
-	opts := siteOptions(&config.Site{CleanURLs: true, SPA: "/app.html", Listing: true, Push: "auto"})
-	if !opts.CleanURLs || opts.SPA != "/app.html" || !opts.Listing {
-		t.Errorf("siteOptions: %+v", opts)
+}
+
+// TestSettingFlags: each of serve.Settings with a flag is a flag of herald
+// serve, herald show and a bundle, and a value other than its default
+// reaches the option; under --config, it names the key to set instead.
+func TestSettingFlags(t *testing.T) {
+	d := serve.DefaultOptions()
+	for _, st := range serve.Settings {
+		if st.Flag == "" {
+			continue
+		}
+		t.Run(st.Flag, func(t *testing.T) {
+			var arg string
+			switch f := st.Field(&d).(type) {
+			case *bool:
+				arg = "--" + st.Flag + "=" + map[bool]string{true: "off", false: "on"}[*f]
+			case *int:
+				arg = fmt.Sprintf("--%s=%d", st.Flag, *f+7)
+			case *int64:
+				arg = fmt.Sprintf("--%s=%dKiB", st.Flag, *f>>10+3)
+			case *string:
+				arg = "--" + st.Flag + "=/a.html"
+			case *serve.PushMode:
+				arg = "--" + st.Flag + "=off"
+			default:
+				t.Fatalf("a flag for a field of type %T", f)
+			}
+			for name, flags := range map[string][]cli.Flag{"serve": serveCommand().Flags, "show": showCommand().Flags, "bundle": bundledApp(nil).Flags} {
+				var got serve.Options
+				app := &cli.App{Flags: flags, Action: func(c *cli.Context) (err error) {
+					got, err = handlerOptions(c)
+					return err
+				}}
+				if err := app.Run([]string{"herald", arg}); err != nil {
+					t.Fatalf("%s %s: %v", name, arg, err)
+				}
+				if reflect.DeepEqual(st.Field(&got), st.Field(&d)) {
+					t.Errorf("%s %s: the option is still its default", name, arg)
+				}
+			}
+			code, _, stderr := herald(t, "serve", "--config", "no-such.toml", arg)
+			if want := "set " + st.FileKey(); code != exitUsage || !strings.Contains(stderr, want) {
+				t.Errorf("serve --config %s: exit %d, %q; want %d and %q", arg, code, stderr, exitUsage, want)
+			}
+		})
 	}
 }

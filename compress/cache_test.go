@@ -19,29 +19,35 @@ import (
 // decode undoes Encode with the libraries' readers.
 func decode(t testing.TB, c Coding, data []byte) []byte {
 	t.Helper()
-	var r io.Reader
-	switch c {
-	case Zstd:
-		d, err := zstd.NewReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		r = d
-	case Brotli:
-		r = brotli.NewReader(bytes.NewReader(data))
-	case Gzip:
-		g, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = g
-	}
+	r := decoder(t, c, data)
+	defer r.Close()
 	out, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatalf("decode %v: %v", c, err)
 	}
 	return out
+}
+
+// decoder reads data, a form in coding c, as the file it encodes.
+func decoder(t testing.TB, c Coding, data []byte) io.ReadCloser {
+	t.Helper()
+	switch c {
+	case Zstd:
+		d, err := zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.IOReadCloser()
+	case Brotli:
+		return io.NopCloser(brotli.NewReader(bytes.NewReader(data)))
+	case Gzip:
+		g, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	return io.NopCloser(bytes.NewReader(data))
 }
 
 func text(seed string) []byte {

@@ -2,7 +2,6 @@ package compress
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -14,10 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 )
 
 // peakRSS returns the process's peak resident memory in bytes (the
@@ -153,24 +148,8 @@ func TestAttackFirstRequests(t *testing.T) {
 // stream.
 func decodedHash(t *testing.T, c Coding, form []byte) string {
 	t.Helper()
-	var r io.Reader
-	switch c {
-	case Zstd:
-		d, err := zstd.NewReader(bytes.NewReader(form), zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		r = d
-	case Brotli:
-		r = brotli.NewReader(bytes.NewReader(form))
-	case Gzip:
-		g, err := gzip.NewReader(bytes.NewReader(form))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = g
-	}
+	r := decoder(t, c, form)
+	defer r.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, r); err != nil {
 		t.Fatalf("decode %v: %v", c, err)

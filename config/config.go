@@ -1,10 +1,11 @@
 // Package config reads herald.toml: the settings of the server and of the
 // sites it serves, checked with every mistake reported at its line and key.
 //
-// The files by job: config.go loads a file and checks its settings,
+// The files by job: config.go loads a file and checks its sites,
+// server.go declares the keys of [server] (ServerSettings) and reads them,
 // settings.go reads a site's serve.Settings (the keys that are options of
 // its handler), schema.go is the shape of the file and its unknown keys
-// (those of serve.Settings included), values.go the
+// (those of both lists included), values.go the
 // parsers of sizes, durations, addresses, hosts and headers, keylines.go
 // the index of keys to lines, messages.go the names of types and the typo
 // hints, limits.go the bounds checked before the TOML library reads a file.
@@ -14,15 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
-	"herald/localca"
 	"herald/serve"
 
 	"github.com/BurntSushi/toml"
@@ -38,58 +36,9 @@ type Config struct {
 	lines keyLines
 }
 
-// Server holds the settings shared by every site and listener. A zero
-// timeout or limit means the server's default.
-type Server struct {
-	ReadHeaderTimeout time.Duration
-	ReadTimeout       time.Duration
-	WriteTimeout      time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
-	AccessLog         serve.AccessLogFormat // "" or off: none
-	Coalesce          bool                  // gather each connection's TLS records into fewer writes
-	HTTP3             bool                  // serve HTTP/3 over UDP beside each TLS listener
-	// Listen is where sites that give no listen addresses listen.
-	Listen []string
-	// LocalCertDir keeps the local development CA of sites with
-	// tls.local = true; empty means localca.DefaultDir. Read it with
-	// CertDir.
-	LocalCertDir string
-	// Metrics is the address of the Prometheus metrics endpoint; empty:
-	// none.
-	Metrics string
-	// ACME is where the sites with tls.acme = true get their certificates.
-	ACME ACME
-}
-
-// ACME is [server.acme]: the certificate authority of the sites with
-// tls.acme = true, and herald's plain-HTTP listener for them.
-type ACME struct {
-	Email     string // the account's contact address
-	Directory string // the directory URL; "": Let's Encrypt (acme.LetsEncrypt)
-	CARoot    string // PEM roots to trust for the directory's own TLS; "": the system's
-	Storage   string // accounts, keys and certificates; "": acme.DefaultStorage
-	// HTTPListen answers HTTP-01 challenges and redirects every other
-	// request to HTTPS, when a site uses ACME.
-	HTTPListen string
-}
-
-// DefaultACMEHTTPListen is the plain-HTTP listener of ACME sites: the
-// authority validates HTTP-01 on port 80.
-const DefaultACMEHTTPListen = ":80"
-
 // UsesACME reports whether a site gets its certificate with ACME.
 func (c *Config) UsesACME() bool {
 	return slices.ContainsFunc(c.Sites, func(s *Site) bool { return s.TLS != nil && s.TLS.ACME })
-}
-
-// CertDir is the folder of the local certificate authority: LocalCertDir,
-// or the one herald serve --tls uses.
-func (s *Server) CertDir() (string, error) {
-	if s.LocalCertDir != "" {
-		return s.LocalCertDir, nil
-	}
-	return localca.DefaultDir()
 }
 
 // Site is one [[site]] of the file, checked and with defaults applied.
@@ -207,7 +156,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		return nil, Errors{{File: path, Msg: strings.TrimPrefix(err.Error(), "toml: ")}}
 	}
 	p.unknown(md.Undecoded())
-	p.server(&raw.Server)
+	p.serverSettings(p.server)
 	if len(raw.Site) == 0 {
 		p.errorf("site", "no [[site]]: add one with a root folder, such as\n\t[[site]]\n\troot = \"public\"")
 	}
@@ -224,10 +173,11 @@ func Parse(path string, data []byte) (*Config, error) {
 
 // parser checks the decoded file and collects its mistakes.
 type parser struct {
-	c     *Config
-	dir   string
-	errs  Errors
-	sites []map[string]any // the [[site]] tables as decoded, where serve.Settings are read
+	c      *Config
+	dir    string
+	errs   Errors
+	server map[string]any   // [server] as decoded, where ServerSettings are read
+	sites  []map[string]any // the [[site]] tables as decoded, where serve.Settings are read
 }
 
 // errorf records a mistake at key, an indexed path such as
@@ -235,53 +185,6 @@ type parser struct {
 func (p *parser) errorf(key, format string, args ...any) {
 	p.errs = append(p.errs, &Error{File: p.c.File, Line: p.c.lines.line(key), Key: unindex(key),
 		Msg: fmt.Sprintf(format, args...)})
-}
-
-func (p *parser) server(r *rawServer) {
-	s := &p.c.Server
-	s.ReadHeaderTimeout = p.duration("server.read_header_timeout", r.ReadHeaderTimeout, 0)
-	s.ReadTimeout = p.duration("server.read_timeout", r.ReadTimeout, 0)
-	s.WriteTimeout = p.duration("server.write_timeout", r.WriteTimeout, 0)
-	s.IdleTimeout = p.duration("server.idle_timeout", r.IdleTimeout, 0)
-	s.MaxHeaderBytes = int(p.size("server.max_header_bytes", r.MaxHeaderBytes, 0))
-	s.Coalesce = p.boolean("server.coalesce", r.Coalesce, true)
-	s.HTTP3 = p.boolean("server.http3", r.HTTP3, true)
-	s.AccessLog = p.accessLog("server.access_log", r.AccessLog)
-	if dir := p.str("server.local_cert_dir", r.LocalCertDir); dir != "" {
-		s.LocalCertDir = p.path(dir)
-	}
-	s.Listen = p.addrs("server.listen", r.Listen)
-	if s.Metrics = p.str("server.metrics", r.Metrics); s.Metrics != "" && !ValidListenAddr(s.Metrics) {
-		p.errorf("server.metrics", "%q is not a listen address: write host:port, such as \"127.0.0.1:9180\"", s.Metrics)
-	}
-	p.acme(&r.ACME)
-}
-
-func (p *parser) acme(r *rawACME) {
-	a := &p.c.Server.ACME
-	a.Email = p.str("server.acme.email", r.Email)
-	if a.Email != "" && !strings.Contains(a.Email, "@") {
-		p.errorf("server.acme.email", "%q is not an email address: write one such as \"admin@example.com\", where the authority can warn of certificates about to expire", a.Email)
-	}
-	if a.Directory = p.str("server.acme.directory", r.Directory); a.Directory != "" {
-		if u, err := url.Parse(a.Directory); err != nil || u.Scheme != "https" || u.Host == "" {
-			p.errorf("server.acme.directory", "%q is not an ACME directory URL: write the https:// URL of the directory, such as \"https://acme-v02.api.letsencrypt.org/directory\" (the default)", a.Directory)
-		}
-	}
-	if root := p.str("server.acme.ca_root", r.CARoot); root != "" {
-		a.CARoot = p.path(root)
-	}
-	if dir := p.str("server.acme.storage", r.Storage); dir != "" {
-		a.Storage = p.path(dir)
-	}
-	a.HTTPListen = DefaultACMEHTTPListen
-	if r.HTTPListen != nil {
-		a.HTTPListen = p.str("server.acme.http_listen", r.HTTPListen)
-		_, port, _ := net.SplitHostPort(a.HTTPListen)
-		if !ValidListenAddr(a.HTTPListen) || port == "0" {
-			p.errorf("server.acme.http_listen", "%q is not a listen address with a port: write host:port or :port, such as \":80\" (the default; the authority validates on port 80)", a.HTTPListen)
-		}
-	}
 }
 
 func (p *parser) site(i int, r *rawSite) {

@@ -11,38 +11,15 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// The file as decoded. Leaves are `any` so that a value of the wrong type
-// is reported here, with its line, rather than by the decoder.
+// The file as decoded, less [server] and the serve.Settings of each
+// [[site]], which are read from the decoded document (parser.serverSettings,
+// parser.settings). Leaves are `any` so that a value of the wrong type is
+// reported here, with its line, rather than by the decoder.
 type rawConfig struct {
-	Server rawServer `toml:"server"`
-	Site   []rawSite `toml:"site"`
+	Site []rawSite `toml:"site"`
 }
 
-type rawServer struct {
-	Listen            any     `toml:"listen"`
-	ReadHeaderTimeout any     `toml:"read_header_timeout"`
-	ReadTimeout       any     `toml:"read_timeout"`
-	WriteTimeout      any     `toml:"write_timeout"`
-	IdleTimeout       any     `toml:"idle_timeout"`
-	MaxHeaderBytes    any     `toml:"max_header_bytes"`
-	AccessLog         any     `toml:"access_log"`
-	Coalesce          any     `toml:"coalesce"`
-	HTTP3             any     `toml:"http3"`
-	LocalCertDir      any     `toml:"local_cert_dir"`
-	Metrics           any     `toml:"metrics"`
-	ACME              rawACME `toml:"acme"`
-}
-
-type rawACME struct {
-	Email      any `toml:"email"`
-	Directory  any `toml:"directory"`
-	CARoot     any `toml:"ca_root"`
-	Storage    any `toml:"storage"`
-	HTTPListen any `toml:"http_listen"`
-}
-
-// rawSite holds the keys of a [[site]] other than serve.Settings, which
-// are read from the decoded document (parser.settings).
+// rawSite holds the keys of a [[site]] other than serve.Settings.
 type rawSite struct {
 	Name   any    `toml:"name"`
 	Hosts  any    `toml:"hosts"`
@@ -82,7 +59,10 @@ func (p *parser) shape(doc map[string]any) {
 	}
 	table("server", "server", doc["server"])
 	if server, ok := doc["server"].(map[string]any); ok {
-		table("server.acme", "server.acme", server["acme"])
+		for _, k := range tablesOf("server") {
+			table("server."+k, "server."+k, server[k])
+		}
+		p.server = server
 	}
 	var list []map[string]any
 	switch v := doc["site"].(type) {
@@ -102,24 +82,38 @@ func (p *parser) shape(doc map[string]any) {
 		p.errorf("site", "%s: write each site as a table, such as\n\t%s", valueIs(v), tableExamples["site"])
 	}
 	for i, s := range list {
-		for _, k := range append([]string{"tls"}, settingTables...) {
+		for _, k := range append([]string{"tls"}, tablesOf("site")...) {
 			table(fmt.Sprintf("site[%d].%s", i, k), "site."+k, s[k])
 		}
 	}
 	p.sites = list
 }
 
-// settingTables are the tables of a [[site]] that serve.Settings are in,
-// such as "push" for push.mode.
-var settingTables = func() []string {
-	var list []string
+// settingKeys are the keys of each table read from the decoded document
+// rather than by the typed decode: ServerSettings in [server],
+// serve.Settings in a [[site]]; dotted in a table of theirs.
+var settingKeys = func() map[string][]string {
+	m := map[string][]string{}
+	for _, s := range ServerSettings {
+		m["server"] = append(m["server"], s.Key)
+	}
 	for _, s := range serve.Settings {
-		if table, _, ok := strings.Cut(s.Key, "."); ok && !slices.Contains(list, table) {
+		m["site"] = append(m["site"], s.Key)
+	}
+	return m
+}()
+
+// tablesOf lists the tables of scope ("server", "site") that its
+// settingKeys are in, such as "push" for push.mode in a [[site]].
+func tablesOf(scope string) []string {
+	var list []string
+	for _, k := range settingKeys[scope] {
+		if table, _, ok := strings.Cut(k, "."); ok && !slices.Contains(list, table) {
 			list = append(list, table)
 		}
 	}
 	return list
-}()
+}
 
 // tableExample shows how to write the table name: from tableExamples, or
 // a table of serve.Settings with its first key and that key's default,
@@ -155,35 +149,30 @@ func settingDefault(s serve.Setting) any {
 	return nil
 }
 
-// setting finds the serve.Setting that a key of a [[site]] (split at its
-// dots) is, or is a value inside of (a header of [site.headers], a key of
-// an inline table given where a string belongs): the check of that
-// setting reports it.
-func setting(key []string) (serve.Setting, bool) {
+// isSetting reports whether a key of scope (split at its dots) is one of
+// its settingKeys, or is a value inside of one (a header of
+// [site.headers], a key of an inline table given where a string belongs):
+// the check of that setting reports it.
+func isSetting(scope string, key []string) bool {
 	for n := 1; n <= len(key); n++ {
-		k := strings.Join(key[:n], ".")
-		for _, s := range serve.Settings {
-			if s.Key == k {
-				return s, true
-			}
+		if slices.Contains(settingKeys[scope], strings.Join(key[:n], ".")) {
+			return true
 		}
 	}
-	return serve.Setting{}, false
+	return false
 }
 
 // tables names the keys each table may hold, for the message about an
-// unknown key; keysOf adds the keys of serve.Settings.
+// unknown key; keysOf adds [server] and settingKeys.
 var tables = map[string]reflect.Type{
-	"":            reflect.TypeFor[rawConfig](),
-	"server":      reflect.TypeFor[rawServer](),
-	"server.acme": reflect.TypeFor[rawACME](),
-	"site":        reflect.TypeFor[rawSite](),
-	"site.tls":    reflect.TypeFor[rawTLS](),
+	"":         reflect.TypeFor[rawConfig](),
+	"site":     reflect.TypeFor[rawSite](),
+	"site.tls": reflect.TypeFor[rawTLS](),
 }
 
 // keysOf holds validKeys of each table, worked out once.
 var keysOf = func() map[string][]string {
-	m := map[string][]string{}
+	m := map[string][]string{"": {"server"}}
 	for table, t := range tables {
 		for f := range t.Fields() {
 			if tag := f.Tag.Get("toml"); tag != "" {
@@ -191,33 +180,37 @@ var keysOf = func() map[string][]string {
 			}
 		}
 	}
-	for _, s := range serve.Settings {
-		table, leaf, ok := strings.Cut(s.Key, ".")
-		if !ok {
-			m["site"] = append(m["site"], s.Key)
-			continue
+	for scope, keys := range settingKeys {
+		for _, k := range keys {
+			table, leaf, ok := strings.Cut(k, ".")
+			if !ok {
+				m[scope] = append(m[scope], k)
+				continue
+			}
+			if !slices.Contains(m[scope], table) {
+				m[scope] = append(m[scope], table)
+			}
+			m[scope+"."+table] = append(m[scope+"."+table], leaf)
 		}
-		if !slices.Contains(m["site"], table) {
-			m["site"] = append(m["site"], table)
-		}
-		m["site."+table] = append(m["site."+table], leaf)
 	}
 	return m
 }()
 
 func validKeys(table string) []string { return keysOf[table] }
 
-// known reports whether a key the typed decode left is one of
-// serve.Settings, a table of them, or inside one's value: read from the
-// decoded document by settings, not unknown.
+// known reports whether a key the typed decode left is [server], one of
+// settingKeys, a table of them, or inside one's value: read from the
+// decoded document, not unknown.
 func known(k toml.Key) bool {
-	if len(k) < 2 || k[0] != "site" {
+	switch {
+	case len(k) == 1:
+		return k[0] == "server"
+	case k[0] != "server" && k[0] != "site":
 		return false
-	}
-	if _, ok := setting(k[1:]); ok {
+	case isSetting(k[0], k[1:]):
 		return true
 	}
-	return len(k) == 2 && slices.Contains(settingTables, k[1])
+	return len(k) == 2 && slices.Contains(tablesOf(k[0]), k[1])
 }
 
 func (p *parser) unknown(keys []toml.Key) {

@@ -62,16 +62,12 @@ func acmeCerts(m *acme.Manager) func(hosts []string) func(*tls.ClientHelloInfo) 
 	}
 }
 
-// acmeFlags are a bundle's flags for a certificate obtained by ACME.
+// acmeFlags are a bundle's flags for a certificate obtained by ACME:
+// --acme, then the flags of [server.acme].
 func acmeFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "acme", Usage: "get a certificate for `HOSTS` (comma-separated) by ACME, listen on :443 and on --acme-http-addr"},
-		&cli.StringFlag{Name: "acme-email", Usage: "the ACME account's contact `ADDRESS`"},
-		&cli.StringFlag{Name: "acme-directory", Value: acme.LetsEncrypt, Usage: "the ACME directory `URL`"},
-		&cli.StringFlag{Name: "acme-ca-root", Usage: "PEM `FILE` of the roots to trust for the ACME server's own HTTPS"},
-		&cli.StringFlag{Name: "acme-storage", Usage: "keep accounts and certificates in `DIR` (default ~/.config/herald/acme)"},
-		&cli.StringFlag{Name: "acme-http-addr", Value: config.DefaultACMEHTTPListen, Usage: "answer HTTP-01 challenges and redirect to HTTPS on `HOST:PORT`"},
-	}
+	}, serverFlags("acme")...)
 }
 
 // checkACMEFlags refuses --acme with a certificate of files, before they
@@ -95,9 +91,9 @@ func checkACMEFlags(c *cli.Context) error {
 func bundleACME(c *cli.Context, srv *serve.ServerOptions, logger *slog.Logger) (*acme.Manager, []string, error) {
 	list := c.String("acme")
 	if list == "" {
-		for _, f := range []string{"acme-email", "acme-directory", "acme-ca-root", "acme-storage", "acme-http-addr"} {
-			if c.IsSet(f) {
-				return nil, nil, usageError("--%s goes with --acme HOSTS, which names the hosts to get a certificate for", f)
+		for _, f := range serverFlags("acme") {
+			if name := f.Names()[0]; c.IsSet(name) {
+				return nil, nil, usageError("--%s goes with --acme HOSTS, which names the hosts to get a certificate for", name)
 			}
 		}
 		return nil, nil, nil

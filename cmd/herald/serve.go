@@ -268,11 +268,11 @@ func checkAddr(addr string) error {
 // serverOptions reads listenFlags, and --tls where the command has it (a
 // bundle has not: c.Bool is false).
 func serverOptions(c *cli.Context) (srv serve.ServerOptions, reloadCert func() error, err error) {
-	srv = serve.ServerOptions{Addr: c.String("addr"), Coalesce: true}
+	srv = listenOptions(serverFlagValues(c))
+	srv.Addr = c.String("addr")
 	if err := checkAddr(srv.Addr); err != nil {
 		return srv, nil, err
 	}
-	srv.NoHTTP3 = !switchOn(c, "http3")
 	cert, key := c.String("cert"), c.String("key")
 	switch {
 	case (cert != "") != (key != ""):

@@ -33,23 +33,15 @@ func configFlag() cli.Flag {
 }
 
 // configKeys names, for each flag of herald serve that a configuration
-// file decides and that is not one of serve.Settings, the setting that
-// decides it there.
+// file decides and that is not one of serve.Settings or
+// config.ServerSettings, the setting that decides it there.
 var configKeys = []struct{ flag, instead string }{
 	{"addr", "listen = [...] in [server] or in a [[site]]"},
 	{"tls", "local = true in the site's [site.tls]"},
 	{"cert", "cert = \"FILE\" in the site's [site.tls]"},
 	{"key", "key = \"FILE\" in the site's [site.tls]"},
-	{"http3", "http3 = false in [server]"},
 	{"origin", "origin = \"https://...\" in the [[site]]"},
-	{"access-log", "access_log = true or \"json\" in [server]"},
-	{"metrics", "metrics = \"127.0.0.1:9180\" in [server]"},
 	{"acme", "acme = true in the site's [site.tls]"},
-	{"acme-email", "email in [server.acme]"},
-	{"acme-directory", "directory in [server.acme]"},
-	{"acme-ca-root", "ca_root in [server.acme]"},
-	{"acme-storage", "storage in [server.acme]"},
-	{"acme-http-addr", "http_listen in [server.acme]"},
 	{"watch", ""}, // no key: the sites of a file are not watched
 	{"live-reload", ""},
 }
@@ -57,6 +49,11 @@ var configKeys = []struct{ flag, instead string }{
 // checkConfigFlags refuses flags that --config would silently override.
 func checkConfigFlags(c *cli.Context, file string) error {
 	for _, s := range serve.Settings {
+		if s.Flag != "" && c.IsSet(s.Flag) {
+			return usageError("--%s does not apply with --config: set %s in %s instead", s.Flag, s.FileKey(), file)
+		}
+	}
+	for _, s := range config.ServerSettings {
 		if s.Flag != "" && c.IsSet(s.Flag) {
 			return usageError("--%s does not apply with --config: set %s in %s instead", s.Flag, s.FileKey(), file)
 		}
@@ -120,8 +117,8 @@ func serveConfig(c *cli.Context, file string) error {
 	collectOften()
 	var requests inFlight
 	srv := cfg.Server
-	limits := serve.ServerOptions{ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
-		WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes, Logger: logger}
+	limits := listenOptions(srv)
+	limits.Logger = logger
 	return serveUntilStopped(&requests, func(ctx context.Context) error {
 		return withMetrics(ctx, mx, srv.Metrics, limits, c.App.ErrWriter, func(ctx context.Context) error {
 			return serveSites(ctx, c, live, running, certs, cfg.Server, &requests, logger)
@@ -281,12 +278,9 @@ func serveListeners(ctx context.Context, live *sites.Live, extra *plainListener,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := serve.Serve(ctx, requests.wrap(l.h), serve.ServerOptions{
-				Addr: l.addr, TLS: l.tls,
-				ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
-				WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout,
-				MaxHeaderBytes: srv.MaxHeaderBytes, Coalesce: srv.Coalesce, NoHTTP3: !srv.HTTP3, Logger: logger,
-			}, func(url string) { ready(l.addr, url) })
+			opts := listenOptions(srv)
+			opts.Addr, opts.TLS, opts.Logger = l.addr, l.tls, logger
+			err := serve.Serve(ctx, requests.wrap(l.h), opts, func(url string) { ready(l.addr, url) })
 			if err != nil {
 				errs <- fmt.Errorf("%s: %w", l.addr, err)
 			}

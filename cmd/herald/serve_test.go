@@ -74,7 +74,7 @@ func TestServeConfigRefusesFlags(t *testing.T) {
 		{[]string{"--push", "off"}, "--push does not apply with --config: set mode ="},
 		{[]string{"--hints", "off"}, "--hints does not apply with --config: set hints ="},
 		{[]string{"--preload=on"}, "--preload does not apply with --config: set preload ="},
-		{[]string{"--http3=off"}, "--http3 does not apply with --config: set http3 = false in [server]"},
+		{[]string{"--http3=off"}, "--http3 does not apply with --config: set http3 = true or false in [server]"},
 		{[]string{"--push-max-bytes", "1KiB"}, "set max_bytes in the site's [site.push] in " + cfg},
 		{[]string{"--push-max-count", "0"}, "set max_count in the site's [site.push]"},
 		{[]string{"--origin", "https://a.example"}, "--origin does not apply with --config: set origin ="},

@@ -3,28 +3,86 @@ package main
 import (
 	"fmt"
 
+	"herald/acme"
+	"herald/config"
 	"herald/serve"
 
 	"github.com/urfave/cli/v2"
 )
 
-// listenFlags say where and how herald serve and a bundle listen;
-// serverOptions reads them.
+// listenFlags say where and how herald serve and a bundle listen: the
+// address and certificate, then the flags of [server]'s own keys
+// (serverFlags); serverOptions reads them.
 func listenFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: serve.DefaultAddr, Usage: "listen on `HOST:PORT`"},
 		&cli.StringFlag{Name: "cert", Usage: "TLS certificate chain, PEM `FILE` (with --key)"},
 		&cli.StringFlag{Name: "key", Usage: "TLS private key, PEM `FILE` (with --cert)"},
-		newSwitch("http3", true, "HTTP/3 over UDP on the same port, with TLS"),
-		&cli.StringFlag{Name: "metrics", Usage: "serve Prometheus metrics at http://`HOST:PORT`/metrics, such as 127.0.0.1:9180"},
+	}, serverFlags("")...)
+}
+
+// serverFlags are the flags of the config.ServerSettings in table ("" for
+// [server]'s own keys, "acme" for [server.acme]), with their defaults from
+// config.DefaultServer; serverFlagValues reads them back.
+func serverFlags(table string) []cli.Flag {
+	d := config.DefaultServer()
+	d.ACME.Directory = acme.LetsEncrypt // what "" means, shown in the help
+	var flags []cli.Flag
+	for _, s := range config.ServerSettings {
+		if s.Flag == "" || s.Table() != table {
+			continue
+		}
+		switch v := s.Field(&d).(type) {
+		case *bool:
+			flags = append(flags, newSwitch(s.Flag, *v, s.Usage))
+		case *string:
+			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: *v, Usage: s.Usage})
+		case *serve.AccessLogFormat:
+			flags = append(flags, &accessLogFlag{cli.GenericFlag{Name: s.Flag, Value: &accessLogValue{*v}, Usage: s.Usage}})
+		default:
+			panic(fmt.Sprintf("config.ServerSettings %s: no flag for a field of type %T", s.Key, v))
+		}
+	}
+	return flags
+}
+
+// serverFlagValues reads the serverFlags given on the command line into
+// config.DefaultServer. The flags' values are not checked here: their
+// users say what is wrong in the flags' words.
+func serverFlagValues(c *cli.Context) config.Server {
+	s := config.DefaultServer()
+	for _, st := range config.ServerSettings {
+		if st.Flag == "" || !c.IsSet(st.Flag) {
+			continue
+		}
+		switch v := st.Field(&s).(type) {
+		case *bool:
+			*v = switchOn(c, st.Flag)
+		case *string:
+			*v = c.String(st.Flag)
+		case *serve.AccessLogFormat:
+			if f, ok := c.Generic(st.Flag).(*accessLogValue); ok {
+				*v = f.f
+			}
+		}
+	}
+	return s
+}
+
+// listenOptions are the serve.ServerOptions that the [server] settings s
+// give every listener; Addr, TLS and Logger are each listener's own.
+func listenOptions(s config.Server) serve.ServerOptions {
+	return serve.ServerOptions{
+		ReadHeaderTimeout: s.ReadHeaderTimeout, ReadTimeout: s.ReadTimeout,
+		WriteTimeout: s.WriteTimeout, IdleTimeout: s.IdleTimeout,
+		MaxHeaderBytes: s.MaxHeaderBytes, Coalesce: s.Coalesce, NoHTTP3: !s.HTTP3,
 	}
 }
 
 // handlerFlags are the flags that tune how a site is served: one for
 // each serve.Settings that has a flag, with its default from
 // serve.DefaultOptions, so that a setting or default changed there changes
-// the command line with it; then --access-log. handlerOptions reads them
-// back.
+// the command line with it. handlerOptions reads them back.
 func handlerFlags() []cli.Flag {
 	d := serve.DefaultOptions()
 	var flags []cli.Flag
@@ -47,10 +105,11 @@ func handlerFlags() []cli.Flag {
 			panic(fmt.Sprintf("serve.Settings %s: no flag for a field of type %T", s.Key, v))
 		}
 	}
-	return append(flags, &accessLogFlag{cli.GenericFlag{Name: "access-log", Value: &accessLogValue{}, Usage: "log every request on standard error: --access-log alone or =text a logfmt line, =json a JSON object, =off none (write the =)"}})
+	return flags
 }
 
-// handlerOptions reads handlerFlags into serve.Options.
+// handlerOptions reads handlerFlags into serve.Options, and the access
+// log of --access-log where the command has it.
 func handlerOptions(c *cli.Context) (serve.Options, error) {
 	opts := serve.DefaultOptions()
 	for _, s := range serve.Settings {
@@ -61,9 +120,7 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 			return opts, usageError("--%s: %v", s.Flag, err)
 		}
 	}
-	if v, ok := c.Generic("access-log").(*accessLogValue); ok {
-		opts.AccessLog = v.f.Logger(c.App.ErrWriter)
-	}
+	opts.AccessLog = serverFlagValues(c).AccessLog.Logger(c.App.ErrWriter)
 	return opts, nil
 }
 

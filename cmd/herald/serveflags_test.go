@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"herald/config"
 	"herald/serve"
 
 	"github.com/urfave/cli/v2"
@@ -132,6 +133,49 @@ func TestSettingFlags(t *testing.T) {
 				}
 				if reflect.DeepEqual(st.Field(&got), st.Field(&d)) {
 					t.Errorf("%s %s: the option is still its default", name, arg)
+				}
+			}
+			code, _, stderr := herald(t, "serve", "--config", "no-such.toml", arg)
+			if want := "set " + st.FileKey(); code != exitUsage || !strings.Contains(stderr, want) {
+				t.Errorf("serve --config %s: exit %d, %q; want %d and %q", arg, code, stderr, exitUsage, want)
+			}
+		})
+	}
+}
+
+// TestServerSettingFlags: each of config.ServerSettings with a flag is a
+// flag of herald serve and of a bundle, and a value other than its
+// default reaches the setting; under --config, it names the key to set
+// instead.
+func TestServerSettingFlags(t *testing.T) {
+	d := config.DefaultServer()
+	for _, st := range config.ServerSettings {
+		if st.Flag == "" {
+			continue
+		}
+		t.Run(st.Flag, func(t *testing.T) {
+			var arg string
+			switch f := st.Field(&d).(type) {
+			case *bool:
+				arg = "--" + st.Flag + "=" + map[bool]string{true: "off", false: "on"}[*f]
+			case *string:
+				arg = "--" + st.Flag + "=127.0.0.1:19003"
+			case *serve.AccessLogFormat:
+				arg = "--" + st.Flag + "=json"
+			default:
+				t.Fatalf("a flag for a field of type %T", f)
+			}
+			for name, flags := range map[string][]cli.Flag{"serve": serveCommand().Flags, "bundle": bundledApp(nil).Flags} {
+				var got config.Server
+				app := &cli.App{Flags: flags, Action: func(c *cli.Context) error {
+					got = serverFlagValues(c)
+					return nil
+				}}
+				if err := app.Run([]string{"herald", arg}); err != nil {
+					t.Fatalf("%s %s: %v", name, arg, err)
+				}
+				if reflect.DeepEqual(st.Field(&got), st.Field(&d)) {
+					t.Errorf("%s %s: the setting is still its default", name, arg)
 				}
 			}
 			code, _, stderr := herald(t, "serve", "--config", "no-such.toml", arg)

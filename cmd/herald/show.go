@@ -40,21 +40,9 @@ func showCommand() *cli.Command {
 		Flags: slices.Concat([]cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
 			originFlag(),
-		}, showHandlerFlags()),
+		}, handlerFlags()),
 		Action: runShow,
 	}
-}
-
-// showHandlerFlags are the flags of herald serve that decide what a page
-// gets: the channels, their budgets, compression.
-func showHandlerFlags() []cli.Flag {
-	var flags []cli.Flag
-	for _, f := range handlerFlags() {
-		if f.Names()[0] != "access-log" {
-			flags = append(flags, f)
-		}
-	}
-	return flags
 }
 
 func runShow(c *cli.Context) error {

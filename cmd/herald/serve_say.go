@@ -168,7 +168,8 @@ func serveBudget(opts serve.Options) manifest.Budget {
 		return manifest.Budget{}
 	}
 	return manifest.Budget{MaxBytes: opts.PushMaxBytes, MaxAssets: opts.PushMaxCount,
-		BytesFlag: "--push-max-bytes", AssetsFlag: "--push-max-count"}
+		BytesFlag:  flagOf(func(o *serve.Options) any { return &o.PushMaxBytes }),
+		AssetsFlag: flagOf(func(o *serve.Options) any { return &o.PushMaxCount })}
 }
 
 // check compares m's findings with the last ones, and says the new ones

@@ -124,6 +124,18 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 	return opts, nil
 }
 
+// flagOf names the flag of the serve.Settings entry whose field is the
+// one field points at: "--push-max-bytes" for &o.PushMaxBytes.
+func flagOf(field func(o *serve.Options) any) string {
+	var o serve.Options
+	for _, s := range serve.Settings {
+		if s.Flag != "" && s.Field(&o) == field(&o) {
+			return "--" + s.Flag
+		}
+	}
+	panic("serve.Settings: no flag sets the field")
+}
+
 // setFlag sets s in o from its flag.
 func setFlag(c *cli.Context, s serve.Setting, o *serve.Options) (err error) {
 	switch v := s.Field(o).(type) {

@@ -185,3 +185,18 @@ func TestServerSettingFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestServeBudgetFlags: the flags the push budget's warnings name are
+// flags of herald serve.
+func TestServeBudgetFlags(t *testing.T) {
+	b := serveBudget(serve.DefaultOptions())
+	for _, name := range []string{b.BytesFlag, b.AssetsFlag} {
+		found := false
+		for _, f := range serveCommand().Flags {
+			found = found || "--"+f.Names()[0] == name
+		}
+		if !found {
+			t.Errorf("the push budget names %q, not a flag of herald serve", name)
+		}
+	}
+}

@@ -21,11 +21,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
@@ -34,9 +31,10 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
+
+	"herald/scripts/bench/browser"
 
 	"github.com/chromedp/chromedp"
 )
@@ -54,12 +52,11 @@ func main() {
 	if err != nil || u.Scheme != "https" {
 		log.Fatalf("%q: want an https URL", page)
 	}
-	cert, err := readCert(*certFile)
+	cert, err := browser.ReadCert(*certFile)
 	if err != nil {
 		log.Fatal(err)
 	}
-	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
-	spki := base64.StdEncoding.EncodeToString(sum[:])
+	spki := browser.SPKI(cert)
 	hinted, err := hintedAssets(cert, u)
 	if err != nil {
 		log.Fatal(err)
@@ -97,24 +94,12 @@ func main() {
 			times[proto] = append(times[proto], l.FirstPaint)
 		}
 	}
-	h2, h3 := median(times["h2"]), median(times["h3"])
+	h2, h3 := browser.Median(times["h2"]), browser.Median(times["h3"])
 	fmt.Printf("median\th2 %.0f ms\th3 %.0f ms\th3/h2 %.2f\t(%d loads each; loads missing early hints: h2 %d, h3 %d)\n",
 		h2, h3, h3/h2, *n, missed["h2"], missed["h3"])
 	if missed["h2"]+missed["h3"] > 0 {
 		os.Exit(1)
 	}
-}
-
-func readCert(file string) (*x509.Certificate, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	b, _ := pem.Decode(data)
-	if b == nil {
-		return nil, fmt.Errorf("%s: no PEM block", file)
-	}
-	return x509.ParseCertificate(b.Bytes)
 }
 
 // hintedAssets asks for u over HTTP/2 and returns, as absolute URLs, the
@@ -179,70 +164,35 @@ type result struct {
 // "h3"), waits for the first paint and the load event, and returns what it
 // measured.
 func load(chromium, spki string, u *url.URL, proto string) (result, error) {
-	profile, err := os.MkdirTemp("", "h3paint-profile-")
+	quic := []chromedp.ExecAllocatorOption{chromedp.Flag("disable-quic", true)}
+	if proto == "h3" {
+		quic = []chromedp.ExecAllocatorOption{chromedp.Flag("enable-quic", true), chromedp.Flag("origin-to-force-quic-on", u.Host)}
+	}
+	ctx, done, err := browser.Open(chromium, spki, u.String(), quic...)
 	if err != nil {
 		return result{}, err
 	}
-	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true), chromedp.UserDataDir(profile),
-		chromedp.Flag("ignore-certificate-errors-spki-list", spki))
-	if proto == "h3" {
-		opts = append(opts, chromedp.Flag("enable-quic", true), chromedp.Flag("origin-to-force-quic-on", u.Host))
-	} else {
-		opts = append(opts, chromedp.Flag("disable-quic", true))
+	defer done()
+	type state struct {
+		FirstPaint float64  `json:"fp"`
+		Complete   bool     `json:"complete"`
+		Entries    []timing `json:"entries"`
 	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil { // the browser is up
+	r, err := browser.Poll(ctx, `({
+		fp: (performance.getEntriesByName('first-paint')[0] || {startTime: -1}).startTime,
+		complete: document.readyState == 'complete',
+		entries: performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).map(e =>
+			({name: e.entryType == 'navigation' ? 'navigation' : e.name, initiatorType: e.initiatorType, nextHopProtocol: e.nextHopProtocol})),
+	})`, func(r state) bool { return r.FirstPaint >= 0 && r.Complete })
+	if err != nil {
 		return result{}, err
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(u.String())); err != nil {
-		return result{}, err
-	}
-	for {
-		r, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
-			FirstPaint float64  `json:"fp"`
-			Complete   bool     `json:"complete"`
-			Entries    []timing `json:"entries"`
-		}](`({
-			fp: (performance.getEntriesByName('first-paint')[0] || {startTime: -1}).startTime,
-			complete: document.readyState == 'complete',
-			entries: performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).map(e =>
-				({name: e.entryType == 'navigation' ? 'navigation' : e.name, initiatorType: e.initiatorType, nextHopProtocol: e.nextHopProtocol})),
-		})`))
-		if err != nil {
-			return result{}, err
+	res := result{FirstPaint: r.FirstPaint, Resources: map[string]timing{}}
+	for _, e := range r.Entries {
+		if e.Name == "navigation" {
+			res.Protocol = e.Protocol
 		}
-		if r.FirstPaint >= 0 && r.Complete {
-			res := result{FirstPaint: r.FirstPaint, Resources: map[string]timing{}}
-			for _, e := range r.Entries {
-				if e.Name == "navigation" {
-					res.Protocol = e.Protocol
-				}
-				res.Resources[e.Name] = e
-			}
-			return res, nil
-		}
-		time.Sleep(100 * time.Millisecond)
+		res.Resources[e.Name] = e
 	}
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return res, nil
 }

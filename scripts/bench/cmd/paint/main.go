@@ -18,20 +18,15 @@
 package main
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"time"
+
+	"herald/scripts/bench/browser"
 
 	"github.com/chromedp/chromedp"
 )
@@ -46,10 +41,11 @@ func main() {
 	if *certFile == "" || flag.NArg() == 0 {
 		log.Fatal("usage: paint -cert CERT [-n N] NAME=URL...")
 	}
-	spki, err := spkiHash(*certFile)
+	cert, err := browser.ReadCert(*certFile)
 	if err != nil {
 		log.Fatal(err)
 	}
+	spki := browser.SPKI(cert)
 	type target struct{ name, url string }
 	var targets []target
 	for _, a := range flag.Args() {
@@ -91,9 +87,9 @@ func main() {
 			times[t.name] = append(times[t.name], ms)
 		}
 	}
-	base := median(times[targets[0].name])
+	base := browser.Median(times[targets[0].name])
 	for _, t := range targets {
-		m := median(times[t.name])
+		m := browser.Median(times[t.name])
 		fmt.Printf("median\t%s\t%.0f ms\t%.2fx %s\n", t.name, m, m/base, targets[0].name)
 	}
 	for _, t := range targets {
@@ -104,7 +100,7 @@ func main() {
 				for i, l := range loads {
 					col[i] = l[k]
 				}
-				fmt.Printf(" %s %.0f", name, median(col))
+				fmt.Printf(" %s %.0f", name, browser.Median(col))
 			}
 			fmt.Println(" (medians, ms)")
 		}
@@ -151,23 +147,6 @@ func loadSteps(entries string) ([]float64, error) {
 	return st, nil
 }
 
-func spkiHash(file string) (string, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", err
-	}
-	b, _ := pem.Decode(data)
-	if b == nil {
-		return "", fmt.Errorf("%s: no PEM block", file)
-	}
-	cert, err := x509.ParseCertificate(b.Bytes)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
-	return base64.StdEncoding.EncodeToString(sum[:]), nil
-}
-
 // entriesJS is the page's Navigation Timing, Resource Timing and paint
 // entries, as JSON, once the page has loaded (null before).
 const entriesJS = `document.readyState != 'complete' ? null :
@@ -179,66 +158,20 @@ const entriesJS = `document.readyState != 'complete' ? null :
 // With netlog set, Chromium writes its net log to that file (the frames
 // of each HTTP/2 stream, when each request went out).
 func firstPaint(chromium, spki, url, netlog string, timing bool) (float64, string, error) {
-	profile, err := os.MkdirTemp("", "paint-profile-")
+	extra := []chromedp.ExecAllocatorOption{chromedp.Flag("disable-quic", true)}
+	if netlog != "" {
+		extra = append(extra, chromedp.Flag("log-net-log", netlog))
+	}
+	ctx, done, err := browser.Open(chromium, spki, url, extra...)
 	if err != nil {
 		return 0, "", err
 	}
-	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true), chromedp.UserDataDir(profile),
-		chromedp.Flag("ignore-certificate-errors-spki-list", spki))
-	if netlog != "" {
-		opts = append(opts, chromedp.Flag("log-net-log", netlog))
+	defer done()
+	ms, err := browser.Poll(ctx, `(performance.getEntriesByName('first-paint')[0] || {startTime: -1}).startTime`,
+		func(ms float64) bool { return ms >= 0 })
+	if err != nil || !timing {
+		return ms, "", err
 	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil { // the browser is up
-		return 0, "", err
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		return 0, "", err
-	}
-	var ms float64
-	for {
-		ms, err = chromedp.Run(ctx, chromedp.Evaluate[float64](`(performance.getEntriesByName('first-paint')[0] || {startTime: -1}).startTime`))
-		if err != nil {
-			return 0, "", err
-		}
-		if ms >= 0 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !timing {
-		return ms, "", nil
-	}
-	for {
-		entries, err := chromedp.Run(ctx, chromedp.Evaluate[string](entriesJS))
-		if err != nil {
-			return 0, "", err
-		}
-		if entries != "" {
-			return ms, entries, nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	entries, err := browser.Poll(ctx, entriesJS, func(s string) bool { return s != "" })
+	return ms, entries, err
 }

@@ -366,32 +366,50 @@ func mustRequest(t *testing.T, url string) *http.Request {
 // chaining to Pebble's root), which is what the certificate metric reads.
 func TestACMERenewal(t *testing.T) {
 	const validity = 12 * time.Second
-	p := pebble.Start(t, pebble.Options{AlwaysValid: true, Validity: validity})
-	r := newRig(t, Options{Directory: p.Directory, CARoot: p.CARoot, Storage: t.TempDir(), RenewCheck: time.Second})
 	const host = "renew.herald.test"
-	r.m.Manage([]string{host})
-	r.m.Start()
-	first := leaf(t, r.waitCert(t, host))
+	p, r, first := managed(t, pebble.Options{AlwaysValid: true, Validity: validity}, Options{RenewCheck: time.Second}, host)
 	if life := first.NotAfter.Sub(first.NotBefore); life > validity {
 		t.Fatalf("Pebble issued a certificate valid for %v, want at most %v: the test would wait for nothing", life, validity)
 	}
-	deadline := first.NotAfter.Add(5 * time.Second)
+	var chain [][]byte
+	cur := r.waitReplaced(t, first, first.NotAfter.Add(5*time.Second),
+		func() *x509.Certificate { chain = r.waitCert(t, host); return leaf(t, chain) },
+		fmt.Sprintf("the certificate served for %s was not renewed before it expired at %v", host, first.NotAfter))
+	verify(t, p, host, chain)
+	if !cur.NotAfter.After(first.NotAfter) {
+		t.Errorf("the renewed certificate expires at %v, not after the first's %v", cur.NotAfter, first.NotAfter)
+	}
+	served := metrics.ConfigCerts(&tls.Config{GetCertificate: r.m.GetCertificate}, host)
+	if len(served) != 1 || served[0].Leaf.SerialNumber.Cmp(cur.SerialNumber) != 0 {
+		t.Errorf("the certificate metric reads %v, want the renewed certificate (serial %v)", served, cur.SerialNumber)
+	}
+	waitLog(t, r.log, "certificate obtained", "host="+host, "renewal=true")
+}
+
+// managed starts Pebble with po and a Manager with o, its directory, root
+// and storage set to Pebble's and a new folder; it manages host alone and
+// returns them with the first certificate served for host.
+func managed(t *testing.T, po pebble.Options, o Options, host string) (*pebble.Server, *rig, *x509.Certificate) {
+	t.Helper()
+	p := pebble.Start(t, po)
+	o.Directory, o.CARoot, o.Storage = p.Directory, p.CARoot, t.TempDir()
+	r := newRig(t, o)
+	r.m.Manage([]string{host})
+	r.m.Start()
+	return p, r, leaf(t, r.waitCert(t, host))
+}
+
+// waitReplaced calls current every 200 ms until the certificate it
+// returns is another than first (a new serial), and returns that one; at
+// deadline the test fails, saying why with the Manager's log.
+func (r *rig) waitReplaced(t *testing.T, first *x509.Certificate, deadline time.Time, current func() *x509.Certificate, why string) *x509.Certificate {
+	t.Helper()
 	for {
-		chain := r.waitCert(t, host)
-		if cur := leaf(t, chain); cur.SerialNumber.Cmp(first.SerialNumber) != 0 {
-			verify(t, p, host, chain)
-			if !cur.NotAfter.After(first.NotAfter) {
-				t.Errorf("the renewed certificate expires at %v, not after the first's %v", cur.NotAfter, first.NotAfter)
-			}
-			served := metrics.ConfigCerts(&tls.Config{GetCertificate: r.m.GetCertificate}, host)
-			if len(served) != 1 || served[0].Leaf.SerialNumber.Cmp(cur.SerialNumber) != 0 {
-				t.Errorf("the certificate metric reads %v, want the renewed certificate (serial %v)", served, cur.SerialNumber)
-			}
-			waitLog(t, r.log, "certificate obtained", "host="+host, "renewal=true")
-			return
+		if cur := current(); cur.SerialNumber.Cmp(first.SerialNumber) != 0 {
+			return cur
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the certificate served for %s was not renewed before it expired at %v:\n%s", host, first.NotAfter, r.log)
+			t.Fatalf("%s:\n%s", why, r.log)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -413,12 +431,8 @@ func leaf(t *testing.T, chain [][]byte) *x509.Certificate {
 // here) finds it Revoked and the certificate is replaced by a new one,
 // stapled Good, on the same listener.
 func TestACMEOCSPStaple(t *testing.T) {
-	p := pebble.Start(t, pebble.Options{AlwaysValid: true, OCSP: true})
-	r := newRig(t, Options{Directory: p.Directory, CARoot: p.CARoot, Storage: t.TempDir(), OCSPCheck: time.Second})
 	const host = "ocsp.herald.test"
-	r.m.Manage([]string{host})
-	r.m.Start()
-	first := leaf(t, r.waitCert(t, host))
+	p, r, first := managed(t, pebble.Options{AlwaysValid: true, OCSP: true}, Options{OCSPCheck: time.Second}, host)
 	if len(first.OCSPServer) == 0 {
 		t.Fatal("Pebble named no OCSP responder in the certificate: the test checks nothing")
 	}
@@ -447,16 +461,9 @@ func TestACMEOCSPStaple(t *testing.T) {
 	if err := r.m.magic.RevokeCert(context.Background(), host, 0, false); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if cert, resp = stapled(); cert.SerialNumber.Cmp(first.SerialNumber) != 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the revoked certificate (serial %v) is still served:\n%s", first.SerialNumber, r.log)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	r.waitReplaced(t, first, time.Now().Add(20*time.Second),
+		func() *x509.Certificate { cert, resp = stapled(); return cert },
+		fmt.Sprintf("the revoked certificate (serial %v) is still served", first.SerialNumber))
 	if resp.Status != ocsp.Good {
 		t.Errorf("the replacement's staple says status %d, want Good (%d)", resp.Status, ocsp.Good)
 	}

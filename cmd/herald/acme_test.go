@@ -96,17 +96,7 @@ key = %[8]q
 	// a.herald.test, verified against Pebble's root.
 	roots := x509.NewCertPool()
 	roots.AddCert(p.Root(t))
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err = client(roots).Get(origin("a.herald.test") + "/")
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("a.herald.test never served over a certificate from Pebble: %v\n%s", err, run.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	resp = waitACME(t, client(roots), origin("a.herald.test")+"/", run)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "acme") {
@@ -117,7 +107,7 @@ key = %[8]q
 	}
 
 	// blocked.herald.test: Pebble's reason, and the host.
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(run.stderr.String(), "host=blocked.herald.test problem=") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no line for blocked.herald.test with Pebble's problem:\n%s", run.stderr)
@@ -176,20 +166,10 @@ func TestACMEBundle(t *testing.T) {
 					return (&net.Dialer{}).DialContext(ctx, network, tlsAddr)
 				}}}
 			for _, host := range []string{"a.herald.test", "www.herald.test"} {
-				deadline := time.Now().Add(20 * time.Second)
-				for {
-					resp, err := c.Get(fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)))
-					if err == nil {
-						resp.Body.Close()
-						if resp.StatusCode != 200 {
-							t.Errorf("%s: %d", host, resp.StatusCode)
-						}
-						break
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", host, err, run.stderr)
-					}
-					time.Sleep(50 * time.Millisecond)
+				resp := waitACME(t, c, fmt.Sprintf("https://%s:%d/", host, portOf(tlsAddr)), run)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Errorf("%s: %d", host, resp.StatusCode)
 				}
 			}
 			req, _ := http.NewRequest("GET", "http://"+httpAddr+"/x", nil)
@@ -206,6 +186,24 @@ func TestACMEBundle(t *testing.T) {
 				t.Errorf("no %q on standard error:\n%s", tt.said, run.stderr)
 			}
 		})
+	}
+}
+
+// waitACME gets url with c every 50 ms until it answers, for at most
+// 20 s: until herald serves the host over a certificate from Pebble
+// (verified by c). The test fails with run's standard error if it never does.
+func waitACME(t *testing.T, c *http.Client, url string, run *started) *http.Response {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			return resp
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never served over a certificate from Pebble: %v\n%s", url, err, run.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

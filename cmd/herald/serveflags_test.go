@@ -102,6 +102,7 @@ func TestRoutingFlags(t *testing.T) {
 // reaches the option; under --config, it names the key to set instead.
 func TestSettingFlags(t *testing.T) {
 	d := serve.DefaultOptions()
+	commands := map[string][]cli.Flag{"serve": serveCommand().Flags, "show": showCommand().Flags, "bundle": bundledApp(nil).Flags}
 	for _, st := range serve.Settings {
 		if st.Flag == "" {
 			continue
@@ -110,7 +111,7 @@ func TestSettingFlags(t *testing.T) {
 			var arg string
 			switch f := st.Field(&d).(type) {
 			case *bool:
-				arg = "--" + st.Flag + "=" + map[bool]string{true: "off", false: "on"}[*f]
+				arg = switchArg(st.Flag, *f)
 			case *int:
 				arg = fmt.Sprintf("--%s=%d", st.Flag, *f+7)
 			case *int64:
@@ -122,23 +123,10 @@ func TestSettingFlags(t *testing.T) {
 			default:
 				t.Fatalf("a flag for a field of type %T", f)
 			}
-			for name, flags := range map[string][]cli.Flag{"serve": serveCommand().Flags, "show": showCommand().Flags, "bundle": bundledApp(nil).Flags} {
-				var got serve.Options
-				app := &cli.App{Flags: flags, Action: func(c *cli.Context) (err error) {
-					got, err = handlerOptions(c)
-					return err
-				}}
-				if err := app.Run([]string{"herald", arg}); err != nil {
-					t.Fatalf("%s %s: %v", name, arg, err)
-				}
-				if reflect.DeepEqual(st.Field(&got), st.Field(&d)) {
-					t.Errorf("%s %s: the option is still its default", name, arg)
-				}
-			}
-			code, _, stderr := herald(t, "serve", "--config", "no-such.toml", arg)
-			if want := "set " + st.FileKey(); code != exitUsage || !strings.Contains(stderr, want) {
-				t.Errorf("serve --config %s: exit %d, %q; want %d and %q", arg, code, stderr, exitUsage, want)
-			}
+			checkFlag(t, arg, commands, func(c *cli.Context) (any, error) {
+				got, err := handlerOptions(c)
+				return st.Field(&got), err
+			}, st.Field(&d), st.FileKey())
 		})
 	}
 }
@@ -149,6 +137,7 @@ func TestSettingFlags(t *testing.T) {
 // instead.
 func TestServerSettingFlags(t *testing.T) {
 	d := config.DefaultServer()
+	commands := map[string][]cli.Flag{"serve": serveCommand().Flags, "bundle": bundledApp(nil).Flags}
 	for _, st := range config.ServerSettings {
 		if st.Flag == "" {
 			continue
@@ -157,7 +146,7 @@ func TestServerSettingFlags(t *testing.T) {
 			var arg string
 			switch f := st.Field(&d).(type) {
 			case *bool:
-				arg = "--" + st.Flag + "=" + map[bool]string{true: "off", false: "on"}[*f]
+				arg = switchArg(st.Flag, *f)
 			case *string:
 				arg = "--" + st.Flag + "=127.0.0.1:19003"
 			case *serve.AccessLogFormat:
@@ -165,24 +154,40 @@ func TestServerSettingFlags(t *testing.T) {
 			default:
 				t.Fatalf("a flag for a field of type %T", f)
 			}
-			for name, flags := range map[string][]cli.Flag{"serve": serveCommand().Flags, "bundle": bundledApp(nil).Flags} {
-				var got config.Server
-				app := &cli.App{Flags: flags, Action: func(c *cli.Context) error {
-					got = serverFlagValues(c)
-					return nil
-				}}
-				if err := app.Run([]string{"herald", arg}); err != nil {
-					t.Fatalf("%s %s: %v", name, arg, err)
-				}
-				if reflect.DeepEqual(st.Field(&got), st.Field(&d)) {
-					t.Errorf("%s %s: the setting is still its default", name, arg)
-				}
-			}
-			code, _, stderr := herald(t, "serve", "--config", "no-such.toml", arg)
-			if want := "set " + st.FileKey(); code != exitUsage || !strings.Contains(stderr, want) {
-				t.Errorf("serve --config %s: exit %d, %q; want %d and %q", arg, code, stderr, exitUsage, want)
-			}
+			checkFlag(t, arg, commands, func(c *cli.Context) (any, error) {
+				got := serverFlagValues(c)
+				return st.Field(&got), nil
+			}, st.Field(&d), st.FileKey())
 		})
+	}
+}
+
+// switchArg turns the switch name away from def: --name=off or --name=on.
+func switchArg(name string, def bool) string {
+	return "--" + name + "=" + map[bool]string{true: "off", false: "on"}[def]
+}
+
+// checkFlag runs arg on the flags of each of commands and fails where the
+// setting read gives back (a pointer to it) is still def; then herald
+// serve --config must refuse arg, saying to set fileKey instead.
+func checkFlag(t *testing.T, arg string, commands map[string][]cli.Flag, read func(*cli.Context) (any, error), def any, fileKey string) {
+	t.Helper()
+	for name, flags := range commands {
+		var got any
+		app := &cli.App{Flags: flags, Action: func(c *cli.Context) (err error) {
+			got, err = read(c)
+			return err
+		}}
+		if err := app.Run([]string{"herald", arg}); err != nil {
+			t.Fatalf("%s %s: %v", name, arg, err)
+		}
+		if reflect.DeepEqual(got, def) {
+			t.Errorf("%s %s: the setting is still its default", name, arg)
+		}
+	}
+	code, _, stderr := herald(t, "serve", "--config", "no-such.toml", arg)
+	if want := "set " + fileKey; code != exitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("serve --config %s: exit %d, %q; want %d and %q", arg, code, stderr, exitUsage, want)
 	}
 }
 

@@ -23,15 +23,19 @@ func newACME(cfg *config.Config, logger *slog.Logger) (*acme.Manager, error) {
 	if !cfg.UsesACME() {
 		return nil, nil
 	}
-	a := cfg.Server.ACME
-	m, err := acme.New(acme.Options{
-		Email: a.Email, Directory: a.Directory, CARoot: a.CARoot, Storage: a.Storage,
-		HTTPPort: portOf(a.HTTPListen), TLSPort: acmeTLSPort(cfg), Logger: logger,
-	})
+	m, err := acme.New(acmeOptions(cfg.Server.ACME, acmeTLSPort(cfg), logger))
 	if err != nil {
 		return nil, config.Errors{cfg.ErrorAt("server.acme", err.Error())}
 	}
 	return m, nil
+}
+
+// acmeOptions are the options of the certificate manager that the
+// settings of [server.acme] (or the --acme-* flags) give, TLS-ALPN-01
+// answered on tlsPort.
+func acmeOptions(a config.ACME, tlsPort int, logger *slog.Logger) acme.Options {
+	return acme.Options{Email: a.Email, Directory: a.Directory, CARoot: a.CARoot, Storage: a.Storage,
+		HTTPPort: portOf(a.HTTPListen), TLSPort: tlsPort, Logger: logger}
 }
 
 // acmeTLSPort is the port of the first listen address of an ACME site: the
@@ -109,17 +113,14 @@ func bundleACME(c *cli.Context, srv *serve.ServerOptions, logger *slog.Logger) (
 	if !c.IsSet("addr") {
 		srv.Addr = ":443"
 	}
-	httpAddr := c.String("acme-http-addr")
-	if _, port, _ := net.SplitHostPort(httpAddr); !config.ValidListenAddr(httpAddr) || port == "0" {
-		return nil, nil, usageError("--acme-http-addr %q is not a listen address with a port: write HOST:PORT or :PORT, such as :80", httpAddr)
+	a := serverFlagValues(c).ACME
+	if _, port, _ := net.SplitHostPort(a.HTTPListen); !config.ValidListenAddr(a.HTTPListen) || port == "0" {
+		return nil, nil, usageError("--acme-http-addr %q is not a listen address with a port: write HOST:PORT or :PORT, such as :80", a.HTTPListen)
 	}
-	if email := c.String("acme-email"); email != "" && !strings.Contains(email, "@") {
-		return nil, nil, usageError("--acme-email %q is not an email address", email)
+	if a.Email != "" && !strings.Contains(a.Email, "@") {
+		return nil, nil, usageError("--acme-email %q is not an email address", a.Email)
 	}
-	m, err := acme.New(acme.Options{
-		Email: c.String("acme-email"), Directory: c.String("acme-directory"), CARoot: c.String("acme-ca-root"),
-		Storage: c.String("acme-storage"), HTTPPort: portOf(httpAddr), TLSPort: portOf(srv.Addr), Logger: logger,
-	})
+	m, err := acme.New(acmeOptions(a, portOf(srv.Addr), logger))
 	if err != nil {
 		return nil, nil, usageError("%v", err)
 	}

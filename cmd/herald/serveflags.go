@@ -32,18 +32,29 @@ func serverFlags(table string) []cli.Flag {
 		if s.Flag == "" || s.Table() != table {
 			continue
 		}
-		switch v := s.Field(&d).(type) {
-		case *bool:
-			flags = append(flags, newSwitch(s.Flag, *v, s.Usage))
-		case *string:
-			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: *v, Usage: s.Usage})
-		case *serve.AccessLogFormat:
-			flags = append(flags, &accessLogFlag{cli.GenericFlag{Name: s.Flag, Value: &accessLogValue{*v}, Usage: s.Usage}})
-		default:
-			panic(fmt.Sprintf("config.ServerSettings %s: no flag for a field of type %T", s.Key, v))
-		}
+		flags = append(flags, newFlag(s.Flag, s.Usage, s.Field(&d)))
 	}
 	return flags
+}
+
+// newFlag makes the flag name of a setting whose field (in the defaults)
+// is def: the field's type says the kind of flag, its value the default.
+func newFlag(name, usage string, def any) cli.Flag {
+	switch v := def.(type) {
+	case *bool:
+		return newSwitch(name, *v, usage)
+	case *int:
+		return &cli.IntFlag{Name: name, Value: *v, Usage: usage}
+	case *int64:
+		return &cli.StringFlag{Name: name, Value: sizeValue(*v), Usage: usage}
+	case *string:
+		return &cli.StringFlag{Name: name, Value: *v, Usage: usage}
+	case *serve.PushMode:
+		return &cli.StringFlag{Name: name, Value: string(*v), Usage: usage}
+	case *serve.AccessLogFormat:
+		return &accessLogFlag{cli.GenericFlag{Name: name, Value: &accessLogValue{*v}, Usage: usage}}
+	}
+	panic(fmt.Sprintf("--%s: no flag for a setting of type %T", name, def))
 }
 
 // serverFlagValues reads the serverFlags given on the command line into
@@ -90,20 +101,7 @@ func handlerFlags() []cli.Flag {
 		if s.Flag == "" {
 			continue
 		}
-		switch v := s.Field(&d).(type) {
-		case *bool:
-			flags = append(flags, newSwitch(s.Flag, *v, s.Usage))
-		case *int:
-			flags = append(flags, &cli.IntFlag{Name: s.Flag, Value: *v, Usage: s.Usage})
-		case *int64:
-			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: sizeValue(*v), Usage: s.Usage})
-		case *string:
-			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: *v, Usage: s.Usage})
-		case *serve.PushMode:
-			flags = append(flags, &cli.StringFlag{Name: s.Flag, Value: string(*v), Usage: s.Usage})
-		default:
-			panic(fmt.Sprintf("serve.Settings %s: no flag for a field of type %T", s.Key, v))
-		}
+		flags = append(flags, newFlag(s.Flag, s.Usage, s.Field(&d)))
 	}
 	return flags
 }

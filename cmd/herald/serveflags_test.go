@@ -104,30 +104,14 @@ func TestSettingFlags(t *testing.T) {
 	d := serve.DefaultOptions()
 	commands := map[string][]cli.Flag{"serve": serveCommand().Flags, "show": showCommand().Flags, "bundle": bundledApp(nil).Flags}
 	for _, st := range serve.Settings {
-		if st.Flag == "" {
-			continue
+		if st.Flag != "" {
+			t.Run(st.Flag, func(t *testing.T) {
+				checkFlag(t, argFor(t, st.Flag, st.Field(&d)), commands, func(c *cli.Context) (any, error) {
+					got, err := handlerOptions(c)
+					return st.Field(&got), err
+				}, st.Field(&d), st.FileKey())
+			})
 		}
-		t.Run(st.Flag, func(t *testing.T) {
-			var arg string
-			switch f := st.Field(&d).(type) {
-			case *bool:
-				arg = switchArg(st.Flag, *f)
-			case *int:
-				arg = fmt.Sprintf("--%s=%d", st.Flag, *f+7)
-			case *int64:
-				arg = fmt.Sprintf("--%s=%dKiB", st.Flag, *f>>10+3)
-			case *string:
-				arg = "--" + st.Flag + "=/a.html"
-			case *serve.PushMode:
-				arg = "--" + st.Flag + "=off"
-			default:
-				t.Fatalf("a flag for a field of type %T", f)
-			}
-			checkFlag(t, arg, commands, func(c *cli.Context) (any, error) {
-				got, err := handlerOptions(c)
-				return st.Field(&got), err
-			}, st.Field(&d), st.FileKey())
-		})
 	}
 }
 
@@ -139,32 +123,36 @@ func TestServerSettingFlags(t *testing.T) {
 	d := config.DefaultServer()
 	commands := map[string][]cli.Flag{"serve": serveCommand().Flags, "bundle": bundledApp(nil).Flags}
 	for _, st := range config.ServerSettings {
-		if st.Flag == "" {
-			continue
+		if st.Flag != "" {
+			t.Run(st.Flag, func(t *testing.T) {
+				checkFlag(t, argFor(t, st.Flag, st.Field(&d)), commands, func(c *cli.Context) (any, error) {
+					got := serverFlagValues(c)
+					return st.Field(&got), nil
+				}, st.Field(&d), st.FileKey())
+			})
 		}
-		t.Run(st.Flag, func(t *testing.T) {
-			var arg string
-			switch f := st.Field(&d).(type) {
-			case *bool:
-				arg = switchArg(st.Flag, *f)
-			case *string:
-				arg = "--" + st.Flag + "=127.0.0.1:19003"
-			case *serve.AccessLogFormat:
-				arg = "--" + st.Flag + "=json"
-			default:
-				t.Fatalf("a flag for a field of type %T", f)
-			}
-			checkFlag(t, arg, commands, func(c *cli.Context) (any, error) {
-				got := serverFlagValues(c)
-				return st.Field(&got), nil
-			}, st.Field(&d), st.FileKey())
-		})
 	}
 }
 
-// switchArg turns the switch name away from def: --name=off or --name=on.
-func switchArg(name string, def bool) string {
-	return "--" + name + "=" + map[bool]string{true: "off", false: "on"}[def]
+// argFor gives the flag name of a setting whose default is def (a pointer
+// to it) a value other than def that every such flag accepts.
+func argFor(t *testing.T, name string, def any) string {
+	switch v := def.(type) {
+	case *bool:
+		return "--" + name + "=" + map[bool]string{true: "off", false: "on"}[*v]
+	case *int:
+		return fmt.Sprintf("--%s=%d", name, *v+7)
+	case *int64:
+		return fmt.Sprintf("--%s=%dKiB", name, *v>>10+3)
+	case *string:
+		return "--" + name + "=/a.html" // a path, as --spa takes
+	case *serve.PushMode:
+		return "--" + name + "=off"
+	case *serve.AccessLogFormat:
+		return "--" + name + "=json"
+	}
+	t.Fatalf("--%s: a flag for a setting of type %T", name, def)
+	return ""
 }
 
 // checkFlag runs arg on the flags of each of commands and fails where the

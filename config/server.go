@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -229,4 +230,17 @@ func checkACMEListen(a string) error {
 		return fmt.Errorf("%q is not a listen address with a port: write host:port or :port, such as \":80\" (the default; the authority validates on port 80)", a)
 	}
 	return nil
+}
+
+// ChangedServerKeys lists the keys of ServerSettings whose values differ
+// between a and b, as [server] writes them ("http3", "acme.email"), in the
+// order of ServerSettings.
+func ChangedServerKeys(a, b Server) []string {
+	var keys []string
+	for _, st := range ServerSettings {
+		if !reflect.DeepEqual(st.Field(&a), st.Field(&b)) {
+			keys = append(keys, st.Key)
+		}
+	}
+	return keys
 }

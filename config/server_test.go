@@ -88,3 +88,28 @@ func TestExampleHasEveryServerSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestChangedServerKeys(t *testing.T) {
+	d := DefaultServer()
+	for _, tc := range []struct {
+		name string
+		edit func(s *Server)
+		want []string
+	}{
+		{"none", func(*Server) {}, nil},
+		{"http3", func(s *Server) { s.HTTP3 = false }, []string{"http3"}},
+		{"listen and acme", func(s *Server) {
+			s.Listen = []string{":8443"}
+			s.ACME.Email = "admin@example.com"
+		}, []string{"listen", "acme.email"}},
+		{"timeout", func(s *Server) { s.IdleTimeout = time.Minute }, []string{"idle_timeout"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := DefaultServer()
+			tc.edit(&b)
+			if got := ChangedServerKeys(d, b); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("ChangedServerKeys = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -84,7 +84,8 @@ key = %[3]q
 // file (a header's value, a host added) to new requests while a download
 // begun before goes on intact; a file with a mistake is reported as
 // herald config check lists it and the sites stay as they were; a
-// certificate replaced on disk is served after the next SIGHUP; and 100
+// certificate replaced on disk is served after the next SIGHUP, and the
+// [server] keys that wait for a restart are named; and 100
 // signals in a second leave herald serving after a few reloads.
 func TestReloadOnHangup(t *testing.T) {
 	bin := buildHerald(t)
@@ -204,8 +205,9 @@ func TestReloadOnHangup(t *testing.T) {
 		t.Errorf("after a file with a mistake: a.test answers %d with X-Test %q, want 200 and \"two\"", s, x)
 	}
 
-	// A certificate replaced on disk.
-	write(reloadConfigText(dirA, dirB, cert, key, "two", `"b.test", "c.test"`))
+	// A certificate replaced on disk, and [server] keys that apply from
+	// the next start, named.
+	write(reloadConfigText(dirA, dirB, cert, key, "two", `"b.test", "c.test"`) + "\n[server]\nidle_timeout = \"1m\"\nhttp3 = false\n")
 	writeCert(t, cert, key, 2)
 	if n := serial(); n != 1 {
 		t.Fatalf("serial %d before the reload, want 1", n)
@@ -213,6 +215,9 @@ func TestReloadOnHangup(t *testing.T) {
 	hangup("certificate")
 	if n := serial(); n != 2 {
 		t.Errorf("serial %d after the reload, want 2", n)
+	}
+	if want := "reload: [server] idle_timeout, http3 changed; herald keeps"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("no %q in\n%s", want, stderr.String())
 	}
 
 	// A storm: at most one reload a second (reloadMaxWait) while it

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"reflect"
 	"strings"
 	"sync"
 
@@ -178,8 +177,8 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 			for _, r := range restart {
 				logger.Warn("reload: " + r)
 			}
-			if serverSettingsChanged(before, cfg.Server) {
-				logger.Warn("reload: the timeouts, limits, coalesce, http3, metrics and [server.acme] of [server] change when herald restarts")
+			if keys := restartKeys(before, cfg.Server); len(keys) > 0 {
+				logger.Warn(fmt.Sprintf("reload: [server] %s changed; herald keeps the values it started with until it restarts", strings.Join(keys, ", ")))
 			}
 			logger.Info(fmt.Sprintf("reloaded %s: %d sites", file, len(running.Sites)), "file", file, "sites", len(running.Sites))
 			return
@@ -197,13 +196,17 @@ func reloadConfig(c *cli.Context, file string, live *sites.Live, logger *slog.Lo
 	logger.Error(fmt.Sprintf("reload: %v; still serving the configuration loaded before", err))
 }
 
-// serverSettingsChanged tells whether a reload changed a setting of the
-// listeners, which apply from the next start only (access_log applies at
-// once, and listen addresses are reported by sites.Live.Swap).
-func serverSettingsChanged(a, b config.Server) bool {
-	a.AccessLog, b.AccessLog = "", ""
-	a.Listen, b.Listen = nil, nil
-	return !reflect.DeepEqual(a, b)
+// restartKeys lists the keys of [server] a reload changed that apply from
+// the next start only: all but access_log, which applies at once, and
+// listen, whose addresses sites.Live.Swap reports.
+func restartKeys(a, b config.Server) []string {
+	var keys []string
+	for _, k := range config.ChangedServerKeys(a, b) {
+		if k != "access_log" && k != "listen" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // backend makes each site's handler from its settings; the access log, if

@@ -16,14 +16,10 @@ import (
 // and its [server.acme]. Each field a user sets is one of ServerSettings.
 // A zero timeout or limit means the server's default.
 type Server struct {
-	ReadHeaderTimeout time.Duration
-	ReadTimeout       time.Duration
-	WriteTimeout      time.Duration
-	IdleTimeout       time.Duration
-	MaxHeaderBytes    int
-	AccessLog         serve.AccessLogFormat // "" or off: none
-	Coalesce          bool                  // gather each connection's TLS records into fewer writes
-	HTTP3             bool                  // serve HTTP/3 over UDP beside each TLS listener
+	serve.Limits                       // the listeners' timeouts and header size
+	AccessLog    serve.AccessLogFormat // "" or off: none
+	Coalesce     bool                  // gather each connection's TLS records into fewer writes
+	HTTP3        bool                  // serve HTTP/3 over UDP beside each TLS listener
 	// Listen is where sites that give no listen addresses listen.
 	Listen []string
 	// LocalCertDir keeps the local development CA of sites with

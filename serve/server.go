@@ -35,14 +35,9 @@ type ServerOptions struct {
 	// TLS, and HTTP/3 unless NoHTTP3; nil serves plain HTTP/1.1.
 	TLS *tls.Config
 
-	// Limits against slow or stalled clients. ReadHeaderTimeout bounds the
-	// request headers, ReadTimeout the whole request, WriteTimeout the
-	// response (per stream on HTTP/2), IdleTimeout a keep-alive connection
-	// waiting for its next request.
-	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-
-	// MaxHeaderBytes bounds the request headers.
-	MaxHeaderBytes int
+	// Limits bound what slow or stalled clients hold; zero fields take
+	// their defaults.
+	Limits
 
 	// StallTimeout cuts an HTTP/2 or HTTP/3 response that makes no
 	// progress: a write that the client's flow-control window (or a client
@@ -68,6 +63,16 @@ type ServerOptions struct {
 
 	// Logger receives server errors; nil: slog.Default().
 	Logger *slog.Logger
+}
+
+// Limits are the bounds of a listener against slow or stalled clients,
+// as [server] sets them: ReadHeaderTimeout bounds the request headers,
+// ReadTimeout the whole request, WriteTimeout the response (per stream on
+// HTTP/2), IdleTimeout a keep-alive connection waiting for its next
+// request, MaxHeaderBytes the request headers' size.
+type Limits struct {
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	MaxHeaderBytes                                            int
 }
 
 // Defaults of ServerOptions.

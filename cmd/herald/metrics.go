@@ -45,8 +45,7 @@ func withMetrics(ctx context.Context, m *metrics.Metrics, addr string, srv serve
 		cancel()
 	}()
 	go func() {
-		opts := serve.ServerOptions{Addr: addr, ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
-			WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes, Logger: srv.Logger}
+		opts := serve.ServerOptions{Addr: addr, Limits: srv.Limits, Logger: srv.Logger}
 		err := serve.Serve(ctx, m.Handler(), opts, func(url string) {
 			fmt.Fprintf(errWriter, "herald: metrics at %s%s\n", url, metrics.Path[1:])
 		})

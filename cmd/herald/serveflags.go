@@ -84,9 +84,7 @@ func serverFlagValues(c *cli.Context) config.Server {
 // give every listener; Addr, TLS and Logger are each listener's own.
 func listenOptions(s config.Server) serve.ServerOptions {
 	return serve.ServerOptions{
-		ReadHeaderTimeout: s.ReadHeaderTimeout, ReadTimeout: s.ReadTimeout,
-		WriteTimeout: s.WriteTimeout, IdleTimeout: s.IdleTimeout,
-		MaxHeaderBytes: s.MaxHeaderBytes, Coalesce: s.Coalesce, NoHTTP3: !s.HTTP3,
+		Limits: s.Limits, Coalesce: s.Coalesce, NoHTTP3: !s.HTTP3,
 	}
 }
 

@@ -71,7 +71,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown top key", "sites = 1\n" + site, 1, "sites", "unknown key at the top of the file; did you mean site?"},
 		{"unknown site key", site + "hostz = [\"a.com\"]\n", 3, "site.hostz", "did you mean hosts?"},
 		{"unknown key in the second site", site + site + "[site.push]\nmax_byts = 1\n", 6, "site.push.max_byts", "valid: mode, hints, preload, max_bytes, max_count"},
-		{"unknown table", site + "[site.tsl]\ncert = \"a\"\n", 4, "site.tsl.cert", "unknown key in [site.tsl]"},
+		{"unknown table", site + "[site.tsl]\ncert = \"a\"\n", 3, "site.tsl", "unknown key in [site]; did you mean tls?"},
 		{"unknown server key", "[server]\ntimeout = \"5s\"\n" + site, 2, "server.timeout", "unknown key in [server]"},
 		{"neither root nor bundle", "[[site]]\nhosts = [\"a.com\"]\n", 1, "site", `needs root = "FOLDER"`},
 		{"root and bundle", site + "bundle = \"b\"\n", 3, "site.bundle", "give root or bundle, not both"},
@@ -158,6 +158,21 @@ func TestConfigErrors(t *testing.T) {
 			}
 			t.Errorf("want line %d, key %q, message with %q; got:\n%v", tt.line, tt.key, tt.msg, err)
 		})
+	}
+}
+
+// TestUnknownKeyOnce: the keys inside an unknown key's table or inline
+// table are not reported again, one message per mistake.
+func TestUnknownKeyOnce(t *testing.T) {
+	for _, doc := range []string{
+		"[server]\nstorage = {a = 1, b = {c = 2}}\n[[site]]\nroot = \"a\"\n",
+		"[server.storage]\na = 1\n[server.storage.b]\nc = 2\n[[site]]\nroot = \"a\"\n",
+	} {
+		_, err := Parse("herald.toml", []byte(doc))
+		var list Errors
+		if !errors.As(err, &list) || len(list) != 1 || list[0].Key != "server.storage" {
+			t.Errorf("%q: got %v, want one error about server.storage", doc, err)
+		}
 	}
 }
 

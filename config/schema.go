@@ -214,10 +214,27 @@ func known(k toml.Key) bool {
 }
 
 func (p *parser) unknown(keys []toml.Key) {
+	// A key inside an unknown key's value or table (storage.a of
+	// storage = {a = 1}) is not named again: the message about its
+	// parent says it all.
+	unknownKeys := map[string]bool{}
+	for _, k := range keys {
+		if !known(k) {
+			unknownKeys[k.String()] = true
+		}
+	}
+	inUnknown := func(k toml.Key) bool {
+		for i := 1; i < len(k); i++ {
+			if unknownKeys[k[:i].String()] {
+				return true
+			}
+		}
+		return false
+	}
 	reported := map[string]int{}
 	valid := map[string]string{} // table: its valid keys, as listed in the message
 	for _, k := range keys {
-		if known(k) {
+		if known(k) || inUnknown(k) {
 			continue
 		}
 		key := k.String()

@@ -113,14 +113,11 @@ func bundleACME(c *cli.Context, srv *serve.ServerOptions, logger *slog.Logger) (
 	if !c.IsSet("addr") {
 		srv.Addr = ":443"
 	}
-	a := serverFlagValues(c).ACME
-	if _, port, _ := net.SplitHostPort(a.HTTPListen); !config.ValidListenAddr(a.HTTPListen) || port == "0" {
-		return nil, nil, usageError("--acme-http-addr %q is not a listen address with a port: write HOST:PORT or :PORT, such as :80", a.HTTPListen)
+	s, err := serverFlagValues(c)
+	if err != nil {
+		return nil, nil, err
 	}
-	if a.Email != "" && !strings.Contains(a.Email, "@") {
-		return nil, nil, usageError("--acme-email %q is not an email address", a.Email)
-	}
-	m, err := acme.New(acmeOptions(a, portOf(srv.Addr), logger))
+	m, err := acme.New(acmeOptions(s.ACME, portOf(srv.Addr), logger))
 	if err != nil {
 		return nil, nil, usageError("%v", err)
 	}

@@ -224,7 +224,7 @@ func TestACMEBundleUsage(t *testing.T) {
 		{"a URL for a host", []string{"--acme", "https://a.test/"}, `"https://a.test/" is not a host name`},
 		{"a wildcard", []string{"--acme", "*.a.test"}, "is not a host name"},
 		{"email without --acme", []string{"--acme-email", "a@b.c"}, "--acme-email goes with --acme HOSTS"},
-		{"bad email", []string{"--acme", "a.test", "--acme-email", "admin"}, `--acme-email "admin" is not an email address`},
+		{"bad email", []string{"--acme", "a.test", "--acme-email", "admin"}, `--acme-email: "admin" is not an email address`},
 		{"ca_root missing", []string{"--acme", "a.test", "--acme-ca-root", "/nonexistent/root.pem"}, "ca_root"},
 		{"metrics on the challenge listener", []string{"--acme", "a.test", "--acme-storage", t.TempDir(), "--acme-http-addr", "127.0.0.1:19580", "--metrics", "127.0.0.1:19580"},
 			`--metrics "127.0.0.1:19580" takes the port of the listener on "127.0.0.1:19580"`},

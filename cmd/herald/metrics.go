@@ -18,9 +18,6 @@ func metricsFor(addr string, sites bool, listeners ...string) (*metrics.Metrics,
 	if addr == "" {
 		return nil, nil
 	}
-	if !config.ValidListenAddr(addr) {
-		return nil, usageError("--metrics %q is not a listen address: write HOST:PORT, such as 127.0.0.1:9180", addr)
-	}
 	for _, l := range listeners {
 		if l != "" && config.Clash(addr, l) {
 			return nil, usageError("--metrics %q takes the port of the listener on %q, so one could not start: give the metrics a port of their own, such as --metrics 127.0.0.1:9180", addr, l)

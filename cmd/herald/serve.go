@@ -268,7 +268,11 @@ func checkAddr(addr string) error {
 // serverOptions reads listenFlags, and --tls where the command has it (a
 // bundle has not: c.Bool is false).
 func serverOptions(c *cli.Context) (srv serve.ServerOptions, reloadCert func() error, err error) {
-	srv = listenOptions(serverFlagValues(c))
+	s, err := serverFlagValues(c)
+	if err != nil {
+		return srv, nil, err
+	}
+	srv = listenOptions(s)
 	srv.Addr = c.String("addr")
 	if err := checkAddr(srv.Addr); err != nil {
 		return srv, nil, err

@@ -58,9 +58,9 @@ func newFlag(name, usage string, def any) cli.Flag {
 }
 
 // serverFlagValues reads the serverFlags given on the command line into
-// config.DefaultServer. The flags' values are not checked here: their
-// users say what is wrong in the flags' words.
-func serverFlagValues(c *cli.Context) config.Server {
+// config.DefaultServer, each string checked by its setting's Check: the
+// same words herald.toml gets, after the flag's name.
+func serverFlagValues(c *cli.Context) (config.Server, error) {
 	s := config.DefaultServer()
 	for _, st := range config.ServerSettings {
 		if st.Flag == "" || !c.IsSet(st.Flag) {
@@ -71,13 +71,18 @@ func serverFlagValues(c *cli.Context) config.Server {
 			*v = switchOn(c, st.Flag)
 		case *string:
 			*v = c.String(st.Flag)
+			if st.Check != nil {
+				if err := st.Check(*v); err != nil {
+					return s, usageError("--%s: %v", st.Flag, err)
+				}
+			}
 		case *serve.AccessLogFormat:
 			if f, ok := c.Generic(st.Flag).(*accessLogValue); ok {
 				*v = f.f
 			}
 		}
 	}
-	return s
+	return s, nil
 }
 
 // listenOptions are the serve.ServerOptions that the [server] settings s
@@ -116,8 +121,9 @@ func handlerOptions(c *cli.Context) (serve.Options, error) {
 			return opts, usageError("--%s: %v", s.Flag, err)
 		}
 	}
-	opts.AccessLog = serverFlagValues(c).AccessLog.Logger(c.App.ErrWriter)
-	return opts, nil
+	s, err := serverFlagValues(c)
+	opts.AccessLog = s.AccessLog.Logger(c.App.ErrWriter)
+	return opts, err
 }
 
 // flagOf names the flag of the serve.Settings entry whose field is the

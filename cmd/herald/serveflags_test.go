@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -125,9 +126,13 @@ func TestServerSettingFlags(t *testing.T) {
 	for _, st := range config.ServerSettings {
 		if st.Flag != "" {
 			t.Run(st.Flag, func(t *testing.T) {
-				checkFlag(t, argFor(t, st.Flag, st.Field(&d)), commands, func(c *cli.Context) (any, error) {
-					got := serverFlagValues(c)
-					return st.Field(&got), nil
+				arg := argFor(t, st.Flag, st.Field(&d))
+				if st.Check != nil {
+					arg = "--" + st.Flag + "=" + checkedValue(t, st)
+				}
+				checkFlag(t, arg, commands, func(c *cli.Context) (any, error) {
+					got, err := serverFlagValues(c)
+					return st.Field(&got), err
 				}, st.Field(&d), st.FileKey())
 			})
 		}
@@ -136,6 +141,37 @@ func TestServerSettingFlags(t *testing.T) {
 
 // argFor gives the flag name of a setting whose default is def (a pointer
 // to it) a value other than def that every such flag accepts.
+// checkedValue is a value st.Check takes, among those of the settings
+// that have a Check.
+func checkedValue(t *testing.T, st config.ServerSetting) string {
+	for _, v := range []string{"127.0.0.1:9180", "admin@example.com", "https://acme.test/dir"} {
+		if st.Check(v) == nil {
+			return v
+		}
+	}
+	t.Fatalf("--%s: no value its Check takes: add one here", st.Flag)
+	return ""
+}
+
+// TestServerFlagChecked: a flag of a setting with a Check is refused, as a
+// usage error naming the flag, with the words herald.toml gets.
+func TestServerFlagChecked(t *testing.T) {
+	for _, st := range config.ServerSettings {
+		if st.Flag == "" || st.Check == nil {
+			continue
+		}
+		app := &cli.App{Flags: serveCommand().Flags, Action: func(c *cli.Context) error {
+			_, err := serverFlagValues(c)
+			return err
+		}}
+		err := app.Run([]string{"herald", "--" + st.Flag + "=bogus"})
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "--"+st.Flag+`: "bogus" is not`) {
+			t.Errorf("--%s=bogus: got %v, want a usage error naming the flag", st.Flag, err)
+		}
+	}
+}
+
 func argFor(t *testing.T, name string, def any) string {
 	switch v := def.(type) {
 	case *bool:

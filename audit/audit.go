@@ -21,6 +21,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -86,6 +87,11 @@ type Page struct {
 	// hero image disagrees.
 	LCP      string `json:"lcp,omitempty"`
 	Viewport string `json:"viewport,omitempty"`
+	// LeftFor is where the page sent the browser, when it is a redirect
+	// (a meta refresh or a script that replaces the location): what
+	// Chromium loaded is another page, so nothing is compared and the
+	// page counts for neither precision nor recall.
+	LeftFor string `json:"left_for,omitempty"`
 }
 
 // Precision is the share of listed assets that were needed (1 when none
@@ -218,6 +224,9 @@ type Observed struct {
 	// LCPElement names the last LCP entry's element and its size;
 	// Viewport is the page's innerWidth x innerHeight.
 	LCPElement, Viewport string
+	// LeftFor is the path (with the query) of the page the browser was
+	// sent on to, when it did not stay on the page asked for.
+	LeftFor string
 }
 
 // Load opens base+path in a new tab of the browser bctx (from Browser),
@@ -240,17 +249,9 @@ func Load(bctx context.Context, base, path string, timeout time.Duration) (Obser
 		} `json:"lcp"`
 		InBody   []string `json:"inBody"`
 		Viewport string   `json:"viewport"`
-	}
-	res, err := open[result](bctx, base+path, timeout, false, collectJS)
-	if err != nil {
-		return Observed{}, err
-	}
-	fonts, err := open[[]entry](bctx, base+path, timeout, true, fontsJS)
-	if err != nil {
-		return Observed{}, err
+		Location string   `json:"location"`
 	}
 	origin, _ := url.Parse(base)
-	var o Observed
 	local := func(raw string) (string, bool) {
 		u, err := url.Parse(raw)
 		if err != nil || u.Host != origin.Host {
@@ -262,6 +263,20 @@ func Load(bctx context.Context, base, path string, timeout time.Duration) (Obser
 		}
 		return p, true
 	}
+	res, err := open[result](bctx, base+path, timeout, false, collectJS)
+	if left, ok := errLeft(err); ok {
+		res.Location = left
+	} else if err != nil {
+		return Observed{}, err
+	}
+	if at := leftFor(path, res.Location, local); at != "" {
+		return Observed{LeftFor: at}, nil
+	}
+	fonts, err := open[[]entry](bctx, base+path, timeout, true, fontsJS)
+	if err != nil {
+		return Observed{}, err
+	}
+	var o Observed
 	for _, e := range res.Entries {
 		if p, ok := local(e.Name); ok && e.RenderBlocking == "blocking" {
 			o.Blocking = append(o.Blocking, p)
@@ -329,7 +344,59 @@ func open[T any](bctx context.Context, url string, timeout time.Duration, noScri
 			}
 		}
 	}
-	return chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		// A page that sends the browser on while the script runs destroys
+		// the script's context: where it went says why.
+		if loc, lerr := chromedp.Run(ctx, chromedp.Location()); lerr == nil && loc != url {
+			return zero, &leftError{loc, err}
+		}
+	}
+	return out, err
+}
+
+// leftError is the failure of a script on a page the browser left for URL.
+type leftError struct {
+	URL string
+	err error
+}
+
+func (e *leftError) Error() string { return fmt.Sprintf("left for %s: %v", e.URL, e.err) }
+func (e *leftError) Unwrap() error { return e.err }
+
+// errLeft returns where the browser went when err is a leftError.
+func errLeft(err error) (string, bool) {
+	var l *leftError
+	if errors.As(err, &l) {
+		return l.URL, true
+	}
+	return "", false
+}
+
+// leftFor returns where the browser is, at location (a URL), when that is
+// not the page path it was sent to: the path and query when local (see
+// Load) takes it as the site's, else the whole URL; "" when it stayed.
+// Paths are compared unescaped, the manifest escaping more than Chromium.
+func leftFor(path, location string, local func(string) (string, bool)) string {
+	if location == "" {
+		return ""
+	}
+	at, ok := local(location)
+	if !ok {
+		return location
+	}
+	if unescape(at) == unescape(path) {
+		return ""
+	}
+	return at
+}
+
+// unescape is p with its escapes undone, or p when they are malformed.
+func unescape(p string) string {
+	if u, err := url.PathUnescape(p); err == nil {
+		return u
+	}
+	return p
 }
 
 // fontsJS lists the resources of the page loaded with its scripts off.
@@ -400,6 +467,7 @@ const collectJS = `(async () => {
 			renderBlockingStatus: e.renderBlockingStatus})),
 		lcp: lcp,
 		viewport: innerWidth + "x" + innerHeight,
+		location: location.href,
 		inBody: document.body ? [...document.body.querySelectorAll("script[src], link[href]")].map(e => e.src || e.href) : [],
 	};
 })()`
@@ -409,6 +477,9 @@ const collectJS = `(async () => {
 func Compare(path string, mp *manifest.Page, o Observed) Page {
 	if mp == nil {
 		mp = &manifest.Page{}
+	}
+	if o.LeftFor != "" {
+		return Page{Path: path, LeftFor: o.LeftFor}
 	}
 	p := Page{Path: path, LCP: o.LCPElement, Viewport: o.Viewport}
 	var deferred []string
@@ -420,12 +491,7 @@ func Compare(path string, mp *manifest.Page, o Observed) Page {
 	}
 	// The manifest escapes more than Chromium does ("(" and "'" of a
 	// name): missing paths are compared unescaped.
-	unescaped := func(p string) string {
-		if u, err := url.PathUnescape(p); err == nil {
-			return u
-		}
-		return p
-	}
+	unescaped := unescape
 	absent := map[string]bool{}
 	for _, m := range mp.Missing {
 		absent[unescaped(m.Path)] = true

@@ -37,7 +37,7 @@ func TestAgainstChromium(t *testing.T) {
 		{"postgres", dirFS("postgres"), []string{"/sql-select.html"}},
 		{"reveal.js", dirFS("reveal.js"), []string{"/demo.html"}},
 		{"swagger-ui-dist", dirFS("swagger-ui-dist"), []string{"/index.html"}},
-		{"responsive", func(*testing.T) fs.FS { return responsive() }, []string{"/srcset.html", "/density.html", "/picture.html", "/jxl.html", "/svg.html"}},
+		{"responsive", func(*testing.T) fs.FS { return responsive() }, []string{"/srcset.html", "/density.html", "/picture.html", "/jxl.html", "/svg.html", "/webp.html", "/lossless.html", "/avif.html"}},
 	} {
 		t.Run(s.name, func(t *testing.T) {
 			fsys := s.fsys(t)
@@ -63,9 +63,17 @@ func TestAgainstChromium(t *testing.T) {
 
 // responsive is a site of images the browser chooses by the viewport
 // (srcset and sizes, <picture>) and of an SVG hero sized by its own
-// width and height. Chromium 156 shows JPEG XL (it sniffs the content:
-// x.jxl is a PNG).
+// width and height, and of WebP and AVIF heroes sized by their files
+// (testdata/images, made by cwebp and avifenc). Chromium 156 shows JPEG XL
+// (it sniffs the content: x.jxl is a PNG).
 func responsive() fs.FS {
+	image := func(name string) *fstest.MapFile {
+		b, err := os.ReadFile("testdata/images/" + name)
+		if err != nil {
+			panic(err)
+		}
+		return &fstest.MapFile{Data: b}
+	}
 	page := func(body string) *fstest.MapFile {
 		return &fstest.MapFile{Data: []byte("<!doctype html><title>t</title><body>" + body)}
 	}
@@ -81,10 +89,15 @@ func responsive() fs.FS {
 		"density.html": page(`<p>Two densities<img src=a.png srcset="a.png 1x, b.png 2x" alt="">`),
 		"picture.html": page(`<picture><source media="(max-width: 600px)" srcset=p.png><source type=image/x-unknown srcset=u.png>` +
 			`<source srcset="d1.png, d2.png 2x"><img src=f.png alt=""></picture>`),
-		"jxl.html": page(`<picture><source type=image/jxl srcset=x.jxl><img src=f.png alt=""></picture>`),
-		"svg.html": page(`<h1>A drawing</h1><img src=hero.svg alt="">`),
-		"hero.svg": &fstest.MapFile{Data: []byte(svg.String())},
-		"s.png":    noisyPNG(300, 150), "m.png": noisyPNG(600, 300), "l.png": noisyPNG(1000, 500),
+		"jxl.html":      page(`<picture><source type=image/jxl srcset=x.jxl><img src=f.png alt=""></picture>`),
+		"svg.html":      page(`<h1>A drawing</h1><img src=hero.svg alt="">`),
+		"hero.svg":      &fstest.MapFile{Data: []byte(svg.String())},
+		"webp.html":     page(`<h1>A photo</h1><img src=noise.webp alt="">`),
+		"lossless.html": page(`<h1>A photo</h1><img src=lossless.webp alt="">`),
+		"avif.html":     page(`<h1>A photo</h1><img src=noise.avif alt="">`),
+		"noise.webp":    image("noise-320x180.webp"), "lossless.webp": image("noise-200x100-lossless.webp"),
+		"noise.avif": image("noise-480x270.avif"),
+		"s.png":      noisyPNG(300, 150), "m.png": noisyPNG(600, 300), "l.png": noisyPNG(1000, 500),
 		"a.png": noisyPNG(500, 300), "b.png": noisyPNG(1000, 600),
 		"p.png": noisyPNG(600, 400), "x.jxl": noisyPNG(500, 301), "u.png": noisyPNG(500, 302), "d1.png": noisyPNG(500, 300),
 		"d2.png": noisyPNG(1000, 600), "f.png": noisyPNG(500, 300),

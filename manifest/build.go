@@ -7,10 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif" // image sizes for hero candidates without width/height
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"io/fs"
 	"maps"
@@ -336,12 +332,8 @@ func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, 
 			return fail(err)
 		}
 		h.Write(buf[:head])
-		if strings.HasPrefix(e.Type, "image/svg") {
-			e.width, e.height = svgSize(buf[:head])
-		} else if strings.HasPrefix(e.Type, "image/") {
-			if cfg, _, err := image.DecodeConfig(bytes.NewReader(buf[:head])); err == nil {
-				e.width, e.height = cfg.Width, cfg.Height
-			}
+		if strings.HasPrefix(e.Type, "image/") {
+			e.width, e.height = imageSize(e.Type, buf[:head])
 		}
 		n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf) // our buffer, not a new one
 		if err != nil {

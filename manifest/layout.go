@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -72,8 +73,9 @@ type layoutStyle struct {
 	bgSheet                            int
 	aspect                             float64
 	flexColumn                         bool
-	invisible                          bool // visibility:hidden or opacity:0
-	bold                               bool // font-weight 600 or more, inherited
+	invisible                          bool   // visibility:hidden or opacity:0
+	bold                               bool   // font-weight 600 or more, inherited
+	whiteSpace                         string // as written, "pre" for <pre>, inherited
 	borderBox                          bool
 	vars                               map[string]string // custom properties, inherited
 	ownVars                            bool
@@ -115,7 +117,10 @@ func findBody(n *html.Node) *html.Node {
 
 // style computes an element's layout style.
 func (l *layouter) style(n *html.Node, parent *layoutStyle, cw float64) *layoutStyle {
-	st := &layoutStyle{fontSize: parent.fontSize, lineHeight: parent.lineHeight, bgSheet: -1, borderBox: true, vars: parent.vars, bold: parent.bold}
+	st := &layoutStyle{fontSize: parent.fontSize, lineHeight: parent.lineHeight, bgSheet: -1, borderBox: true, vars: parent.vars, bold: parent.bold, whiteSpace: parent.whiteSpace}
+	if n.DataAtom == atom.Pre {
+		st.whiteSpace = "pre"
+	}
 	switch n.DataAtom {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.B, atom.Strong, atom.Th:
 		st.bold = true
@@ -248,6 +253,8 @@ func (l *layouter) apply(st, parent *layoutStyle, m matched) {
 		st.flexColumn = strings.HasPrefix(v, "column")
 	case "flex-flow":
 		st.flexColumn = strings.Contains(v, "column")
+	case "white-space":
+		st.whiteSpace = v
 	case "visibility":
 		st.invisible = v == "hidden" || v == "collapse"
 	case "opacity":
@@ -437,8 +444,12 @@ func (l *layouter) box(n *html.Node, st *layoutStyle, y, cw float64) float64 {
 func (l *layouter) children(n *html.Node, st *layoutStyle, y, w float64, row bool) float64 {
 	var h float64
 	chars := 0 // of the inline run not yet laid out
+	// In preformatted text, the run's text as written: its line breaks
+	// are kept, and a line is as wide as its characters.
+	var pre strings.Builder
+	keeps := keepsBreaks[st.whiteSpace]
 	flush := func() {
-		if chars == 0 {
+		if chars == 0 && pre.Len() == 0 {
 			return
 		}
 		lh := st.lineHeightPx(l)
@@ -448,11 +459,15 @@ func (l *layouter) children(n *html.Node, st *layoutStyle, y, w float64, row boo
 		}
 		textW := float64(chars) * em * st.fontSize
 		lines := math.Ceil(textW / max(w, 1))
-		if !st.invisible {
+		if keeps {
+			textW, lines = preformatted(pre.String(), em*st.fontSize, w, st.whiteSpace != "pre")
+		}
+		if !st.invisible && lines > 0 {
 			l.text(y+h, min(textW, w), lines*lh)
 		}
 		h += lines * lh
 		chars = 0
+		pre.Reset()
 	}
 	var items []*html.Node
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -464,6 +479,8 @@ func (l *layouter) children(n *html.Node, st *layoutStyle, y, w float64, row boo
 	prevBottom := 0.0 // the bottom margin of the block before, to collapse
 	for c := n.FirstChild; c != nil && y+h < ViewportHeight; c = c.NextSibling {
 		switch {
+		case c.Type == html.TextNode && keeps:
+			pre.WriteString(c.Data)
 		case c.Type == html.TextNode:
 			chars += len(strings.Join(strings.Fields(c.Data), " "))
 		case c.Type != html.ElementNode || skipLayout[c.DataAtom]:
@@ -481,10 +498,14 @@ func (l *layouter) children(n *html.Node, st *layoutStyle, y, w float64, row boo
 				continue
 			}
 			if l.inline(c, cs) {
-				chars += inlineChars(c)
+				if keeps {
+					pre.WriteString(rawText(c))
+				} else {
+					chars += inlineChars(c)
+				}
 				continue
 			}
-			if chars > 0 {
+			if chars > 0 || pre.Len() > 0 {
 				flush()
 				prevBottom = 0
 			}
@@ -499,6 +520,10 @@ func (l *layouter) children(n *html.Node, st *layoutStyle, y, w float64, row boo
 	flush()
 	return max(h, rowH)
 }
+
+// keepsBreaks lists the white-space values that keep the text's line
+// breaks.
+var keepsBreaks = map[string]bool{"pre": true, "pre-wrap": true, "pre-line": true, "break-spaces": true}
 
 // skipLayout lists the elements that take no room.
 var skipLayout = map[atom.Atom]bool{
@@ -540,6 +565,44 @@ func inlineChars(n *html.Node) int {
 		}
 	}
 	return k
+}
+
+// rawText is the text of n's descendants as written.
+func rawText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// preformatted returns the width and the number of lines of text whose
+// line breaks are kept, in a box w wide at charW a character: one line a
+// line of the text, or, when wrap is set (pre-wrap, pre-line), as many as
+// its width needs. White space alone makes no line.
+func preformatted(text string, charW, w float64, wrap bool) (textW, lines float64) {
+	if strings.TrimSpace(text) == "" {
+		return 0, 0
+	}
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		lw := float64(utf8.RuneCountInString(strings.ReplaceAll(line, "\t", "    "))) * charW
+		textW = max(textW, lw)
+		if wrap {
+			lines += max(1, math.Ceil(lw/max(w, 1)))
+		} else {
+			lines++
+		}
+	}
+	return textW, lines
 }
 
 // img lays out an <img> at top in a containing block cw wide and returns

@@ -59,7 +59,7 @@ func styleProperty(name string) bool {
 		"padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
 		"margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
 		"font-size", "line-height", "background", "background-image", "aspect-ratio",
-		"flex-direction", "flex-flow", "visibility", "opacity":
+		"flex-direction", "flex-flow", "visibility", "opacity", "white-space":
 		return true
 	}
 	return strings.HasPrefix(name, "--")

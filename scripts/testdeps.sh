@@ -3,7 +3,10 @@
 # documentation sites, a push-capable HTTP/2 client (nghttp), a browser
 # (chromium), and the web servers the exports are checked with.
 set -eu
-pkgs="python3.11-doc postgresql-doc-15 python-git-doc groonga-doc nghttp2-client chromium nginx apache2 h2o caddy libnss3-tools"
+# The doc packages' shared scripts, styles and fonts (libjs-*, fonts-*) are
+# their dependencies, so they come with them: testsites.sh copies through
+# their symlinks.
+pkgs="python3.11-doc postgresql-doc-15 python-git-doc groonga-doc rust-doc mkdocs-doc nodejs-doc libjsoncpp-doc libcommons-lang3-java-doc nghttp2-client chromium nginx apache2 h2o caddy libnss3-tools"
 need=""; SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need="$need $p"

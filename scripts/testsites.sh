@@ -80,3 +80,23 @@ npmsite clean-blog startbootstrap-clean-blog dist
 npmsite sb-admin-2 startbootstrap-sb-admin-2 .
 npmsite vitest-ui @vitest/ui dist/client
 npmsite config-inspector @eslint/config-inspector dist/public 233dd7e0e30d0e3fbee463de53bad8927624b4678194444e681eb305c5fff5ca
+
+# Sites no change was made for, measured before any (README, "Checking in a
+# browser"): Debian's documentation of other generators. The Rust book
+# (mdBook), MkDocs' own docs, Node.js' API docs, jsoncpp's (Doxygen) and
+# commons-lang3's (javadoc); and rustdoc's, a part of the standard library's:
+# the shared files at the top, the implementors' scripts and two modules.
+deb rust-book rust-doc /usr/share/doc/rust-doc/html/book
+deb mkdocs mkdocs-doc /usr/share/doc/mkdocs/html
+deb nodejs nodejs-doc /usr/share/doc/nodejs/api
+deb jsoncpp libjsoncpp-doc /usr/share/doc/libjsoncpp-doc
+deb commons-lang3 libcommons-lang3-java-doc /usr/share/doc/libcommons-lang3-java/api
+if [ ! -d "$dir/rustdoc" ]; then
+	src=/usr/share/doc/rust-doc/html
+	mkdir -p "$dir/rustdoc.tmp/std"
+	find "$src" -maxdepth 1 ! -type d -exec cp -L {} "$dir/rustdoc.tmp" \;
+	cp -rL "$src/implementors" "$dir/rustdoc.tmp"
+	cp -rL "$src/std/fmt" "$src/std/io" "$dir/rustdoc.tmp/std"
+	mv "$dir/rustdoc.tmp" "$dir/rustdoc"
+	record rust-doc "$(dpkg-query -W -f='${Version}' rust-doc)"
+fi

@@ -51,6 +51,9 @@ func runBrowserCheck(c *cli.Context, dir string, m *manifest.Manifest) error {
 		}
 	} else {
 		for _, p := range r.Pages {
+			if p.LeftFor != "" {
+				fmt.Fprintf(c.App.Writer, "%s: left for %s, not counted\n", p.Path, p.LeftFor)
+			}
 			for _, x := range p.Extra {
 				fmt.Fprintf(c.App.Writer, "%s: extra %s\n", p.Path, x)
 			}

@@ -10,6 +10,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/html"
 )
@@ -30,7 +32,7 @@ func (b *Builder) Manifest() *Manifest {
 		Pages:   map[string]*Page{},
 		Files:   make(map[string]File, len(b.files)),
 	}
-	site := b.siteURL()
+	var todo []string // pages to assemble again
 	for p, e := range b.files {
 		m.Files[p] = e.File
 		if e.doc == nil {
@@ -39,13 +41,17 @@ func (b *Builder) Manifest() *Manifest {
 		c, ok := b.pages[p]
 		switch {
 		case !ok || b.touches(c.deps, b.reshaped):
-			c = b.page(site, p, e.doc)
-			b.pages[p] = c
+			todo = append(todo, p)
+			continue
 		case b.touches(c.deps, b.changed):
 			c = b.patch(c)
 			b.pages[p] = c
 		}
 		m.Pages[p] = c.page
+	}
+	for i, c := range b.assembleAll(todo) {
+		b.pages[todo[i]] = c
+		m.Pages[todo[i]] = c.page
 	}
 	for p := range b.pages {
 		if e := b.files[p]; e == nil || e.doc == nil {
@@ -55,6 +61,32 @@ func (b *Builder) Manifest() *Manifest {
 	clear(b.changed)
 	clear(b.reshaped)
 	return b.seal(m)
+}
+
+// assembleAll assembles the pages at paths, on as many workers as read
+// files: a whole build spends a third of its time here, and pages share
+// nothing they write but the memos of resolved URLs and compiled
+// stylesheets, which memoMu guards.
+func (b *Builder) assembleAll(paths []string) []assembled {
+	out := make([]assembled, len(paths))
+	site := b.siteURL()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(b.opts.Workers, len(paths)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				out[i] = b.page(site, paths[i], b.files[paths[i]].doc)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // assembled is a page as Manifest last put it together, with the files it
@@ -138,6 +170,7 @@ type pageBuilder struct {
 	deps    []string // every file path looked up
 	// assets, deferred and preload hold the file of each asset of the page
 	assets, deferred, preload []string
+	key                       []byte // the memo key of resolve, reused
 }
 
 type sheetAt struct {
@@ -166,21 +199,30 @@ type resolved struct {
 // kept: most references of a site are the same few URLs written in pages of
 // the same few folders, and a relative one depends only on the folder.
 func (pb *pageBuilder) resolve(base *url.URL, raw string) (target, string, bool) {
-	key := base.Scheme + "://" + base.Host + base.EscapedPath() // what ResolveReference uses
+	// The key is written into pb.key, and made a string only to be kept.
+	key := append(pb.key[:0], base.Scheme...)
+	key = append(append(append(key, "://"...), base.Host...), base.EscapedPath()...) // what ResolveReference uses
 	if raw != "" && raw[0] != '?' && raw[0] != '#' && base.RawQuery == "" {
-		key = key[:strings.LastIndexByte(key, '/')+1] // the answer depends on the folder only
+		key = key[:bytes.LastIndexByte(key, '/')+1] // the answer depends on the folder only
 	} else {
-		key += "?" + base.RawQuery
+		key = append(append(key, '?'), base.RawQuery...)
 	}
-	key += "\x00" + raw
-	if r, ok := pb.b.resolved[key]; ok {
+	key = append(append(key, 0), raw...)
+	pb.key = key
+	b := pb.b
+	b.memoMu.Lock()
+	r, ok := b.resolved[string(key)]
+	b.memoMu.Unlock()
+	if ok {
 		return r.t, r.external, r.ok
 	}
 	t, external, ok := pb.resolveURL(base, raw)
-	if len(pb.b.resolved) >= maxResolved {
-		clear(pb.b.resolved)
+	b.memoMu.Lock()
+	if len(b.resolved) >= maxResolved {
+		clear(b.resolved)
 	}
-	pb.b.resolved[key] = resolved{t, external, ok}
+	b.resolved[string(key)] = resolved{t, external, ok}
+	b.memoMu.Unlock()
 	return t, external, ok
 }
 

@@ -50,6 +50,10 @@ func (b *Builder) Manifest() *Manifest {
 		m.Pages[p] = c.page
 	}
 	for i, c := range b.assembleAll(todo) {
+		if b.encoded == nil {
+			b.encoded = map[*Page][]byte{}
+		}
+		b.encoded[c.page], c.json = c.json, nil // for seal
 		b.pages[todo[i]] = c
 		m.Pages[todo[i]] = c.page
 	}
@@ -64,9 +68,10 @@ func (b *Builder) Manifest() *Manifest {
 }
 
 // assembleAll assembles the pages at paths, on as many workers as read
-// files: a whole build spends a third of its time here, and pages share
-// nothing they write but the memos of resolved URLs and compiled
-// stylesheets, which memoMu guards.
+// files (on one, assembly was a tenth of a build of the python docs, all
+// of it after the read), and pages share nothing they write but the memos of resolved URLs and compiled
+// stylesheets, which memoMu guards. Each page's JSON, which seal hashes,
+// is written by the worker that assembled it.
 func (b *Builder) assembleAll(paths []string) []assembled {
 	out := make([]assembled, len(paths))
 	site := b.siteURL()
@@ -82,6 +87,7 @@ func (b *Builder) assembleAll(paths []string) []assembled {
 					return
 				}
 				out[i] = b.page(site, paths[i], b.files[paths[i]].doc)
+				out[i].json = encodePage(out[i].page)
 			}
 		}()
 	}
@@ -98,6 +104,7 @@ type assembled struct {
 	assets   []string
 	deferred []string
 	preload  []string
+	json     []byte // the page's JSON, from assembleAll to seal
 }
 
 // touches reports whether any of deps is in set.
@@ -303,7 +310,7 @@ func (b *Builder) page(site *url.URL, p string, d *doc) assembled {
 			pb.add(at(r), r, p, map[string]bool{})
 		}
 	}
-	return assembled{pb.page, pb.deps, pb.assets, pb.deferred, pb.preload}
+	return assembled{page: pb.page, deps: pb.deps, assets: pb.assets, deferred: pb.deferred, preload: pb.preload}
 }
 
 // add lists one reference and, for a stylesheet, what it imports.

@@ -68,13 +68,17 @@ type Builder struct {
 	pages    map[string]assembled
 	changed  map[string]bool
 	reshaped map[string]bool
+	// memoMu guards resolved and styles, which pages assembled at once
+	// share (see assembleAll).
+	memoMu   sync.Mutex
 	resolved map[string]resolved // memo of URL resolution, see resolve
 	// prepared holds parses made before the read that will need them, by
 	// URL path: Prepare's, and those of a folder walked again. A read
 	// takes one only for the same bytes; Update and Rebuild clear them.
 	prepared map[string]*entry
 	prepBuf  []byte
-	// styles holds compiled stylesheets by content hash, see compile.
+	// styles holds compiled stylesheets by content hash, see compile;
+	// memoMu guards it.
 	styles map[string]*compiledSheet
 	// encoded holds the JSON of the pages of the last manifest, see seal.
 	encoded map[*Page][]byte
@@ -193,7 +197,7 @@ func urlPath(name string) string {
 }
 
 type readResult struct {
-	name string
+	path string // URL path
 	e    *entry
 	prob *Problem
 }
@@ -221,8 +225,8 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (rea
 			buf := &[]byte{} // reused by this worker for every page it parses
 			for name := range work {
 				p := urlPath(name)
-				e, prob := b.readFile(name, buf, before[p], b.prepared[p])
-				results <- readResult{name, e, prob}
+				e, prob := b.readFile(p, buf, before[p], b.prepared[p])
+				results <- readResult{p, e, prob}
 			}
 		}()
 	}
@@ -233,7 +237,7 @@ func (b *Builder) read(feed func(emit func(string), problem func(Problem))) (rea
 		close(results)
 	}()
 	for r := range results {
-		p := urlPath(r.name)
+		p := r.path
 		read[p] = true
 		old := b.files[p]
 		same := sameShape(old, r.e)
@@ -269,13 +273,13 @@ func sameShape(old, e *entry) bool {
 		old.width == e.width && old.height == e.height && (old.sheet == e.sheet || reflect.DeepEqual(old.sheet, e.sheet))
 }
 
-// readFile reads one file. A page or stylesheet is read whole and parsed;
+// readFile reads one file, at the URL path p. A page or stylesheet is read whole and parsed;
 // any other file is streamed through the hash.
 //
 // known are what was read of the file before (last time, or by Prepare),
 // if anything: when the bytes are the same, their extraction is kept.
-func (b *Builder) readFile(name string, pbuf *[]byte, known ...*entry) (*entry, *Problem) {
-	p := urlPath(name)
+func (b *Builder) readFile(p string, pbuf *[]byte, known ...*entry) (*entry, *Problem) {
+	name := p[1:] // p is urlPath(name), of a file
 	fail := func(err error) (*entry, *Problem) {
 		return nil, &Problem{Path: p, Err: explain(err)}
 	}
@@ -393,7 +397,7 @@ func (b *Builder) Prepare(paths ...string) {
 		if info, err := fs.Stat(b.fsys, name); err != nil || !info.Mode().IsRegular() {
 			continue // a pipe would make the open wait; the read that applies it says more
 		}
-		e, _ := b.readFile(name, &b.prepBuf, b.files[p], b.prepared[p])
+		e, _ := b.readFile(p, &b.prepBuf, b.files[p], b.prepared[p])
 		switch {
 		case e == nil || e.doc == nil && e.sheet == nil: // unreadable, or too big to parse
 			delete(b.prepared, p)

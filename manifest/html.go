@@ -74,7 +74,7 @@ var inHead = map[atom.Atom]bool{
 // NUL make its answer differ.
 func extractHTML(src []byte) *doc {
 	src = bytes.TrimPrefix(src, utf8BOM) // decoding drops it, as a browser's does
-	x := &extractor{d: &doc{early: map[string]bool{}}}
+	x := &extractor{d: &doc{early: map[string]bool{}}, attrs: make(attrList, 0, 8)}
 	off, line := x.top(src)
 	if off < len(src) {
 		x.rest(src[off:], line)
@@ -96,6 +96,9 @@ type extractor struct {
 	choosing bool
 	// hero candidates found by size, after explicit ones
 	bigImg, unsized []ref
+	// attrs holds the attributes of the last tag read, its array reused
+	// for the next (see scanTag).
+	attrs attrList
 }
 
 var newline = []byte{'\n'}
@@ -153,7 +156,7 @@ func (x *extractor) top(src []byte) (off, line int) {
 		case c == '/' && lt+2 < len(src) && src[lt+2] == '>':
 			end = lt + 3 // "</>" is nothing
 		case c == '/' && lt+2 < len(src) && 'a' <= src[lt+2]|0x20 && src[lt+2]|0x20 <= 'z':
-			t, _, ok := scanTag(src[lt+1:], keepNone)
+			t, _, ok := scanTag(src[lt+1:], keepNone, nil)
 			if !ok {
 				return len(src), lineAt(len(src))
 			}
@@ -208,9 +211,10 @@ func (x *extractor) startTag(src []byte, lt int, lineAt func(int) int, templates
 	case *templates == 0:
 		keep = keepSome // an early element of the body
 	}
-	if t, ok = readTag(src[lt:], keep); !ok {
+	if t, ok = readTag(src[lt:], keep, x.attrs[:0]); !ok {
 		return t, a, false
 	}
+	x.attrs = t.attrs
 	switch {
 	case a == atom.Template:
 		if !t.selfClosing {
@@ -379,11 +383,12 @@ func (x *extractor) rest(src []byte, line int) {
 		if restRead[a] {
 			keep = nil
 		}
-		t, ok := readTag(src[pos:], keep)
+		t, ok := readTag(src[pos:], keep, x.attrs[:0])
 		if !ok {
 			pos++
 			continue
 		}
+		x.attrs = t.attrs
 		at := lineAt(pos)
 		pos += t.n
 		switch {
@@ -535,8 +540,10 @@ func (x *extractor) element(a atom.Atom, attrs attrList, at int) {
 		}
 	}
 	if x.body && x.elements <= heroElementLimit {
-		for _, c := range strings.Fields(attrs.val("class")) {
-			d.early["."+c] = true
+		for c := range strings.FieldsSeq(attrs.val("class")) {
+			if !d.early["."+c] { // looked up without a copy; most classes repeat
+				d.early["."+c] = true
+			}
 		}
 		if id := strings.TrimSpace(attrs.val("id")); id != "" {
 			d.early["#"+id] = true
@@ -637,12 +644,15 @@ func rawTagName(b []byte) []byte {
 	return lowerASCII(b)
 }
 
-func relTokens(rel string) map[string]bool {
-	set := map[string]bool{}
-	for _, t := range strings.Fields(strings.ToLower(rel)) {
-		set[t] = true
+// hasToken reports whether the space-separated list (rel, blocking) holds
+// token, a word in lower case, in any case.
+func hasToken(list, token string) bool {
+	for t := range strings.FieldsSeq(list) {
+		if strings.ToLower(t) == token { // no copy: tokens are most often lower case
+			return true
+		}
 	}
-	return set
+	return false
 }
 
 // linkRef reads a <link>: a stylesheet that blocks rendering, or a preload.
@@ -651,25 +661,25 @@ func linkRef(attrs attrList, line int) (ref, bool) {
 	if href == "" {
 		return ref{}, false
 	}
-	rel := relTokens(attrs.val("rel"))
+	rel := func(token string) bool { return hasToken(attrs.val("rel"), token) }
 	// Attribute values the manifest keeps as they are must be UTF-8, as its
 	// JSON is: a page in another encoding would otherwise give a manifest
 	// that reads back different.
 	r := ref{url: href, line: line, media: strings.ToValidUTF8(strings.TrimSpace(attrs.val("media")), "\uFFFD"), crossOrigin: crossOrigin(attrs)}
 	switch {
-	case rel["stylesheet"]:
-		if rel["alternate"] || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) || !cssType(attrs.val("type")) {
+	case rel("stylesheet"):
+		if rel("alternate") || hasAttr(attrs, "disabled") || !mediaCanMatchScreen(r.media) || !cssType(attrs.val("type")) {
 			return ref{}, false
 		}
 		r.why, r.as = WhyLink, "style"
 		return r, true
-	case rel["modulepreload"]:
+	case rel("modulepreload"):
 		r.why, r.as = WhyModulePreload, "script"
 		if !attrs.has("crossorigin") {
 			r.crossOrigin = "anonymous"
 		}
 		return r, true
-	case rel["preload"]:
+	case rel("preload"):
 		as := strings.ToLower(strings.TrimSpace(attrs.val("as")))
 		if !validPreloadAs[as] || !mediaCanMatchScreen(r.media) {
 			return ref{}, false // a browser ignores a preload without a valid as
@@ -711,7 +721,7 @@ func scriptRef(attrs attrList, line int) (ref, bool) {
 	}
 	// blocking=render makes any script hold the first paint, async and
 	// module ones too (HTML's "potentially render-blocking").
-	render := relTokens(attrs.val("blocking"))["render"]
+	render := hasToken(attrs.val("blocking"), "render")
 	module := strings.EqualFold(strings.TrimSpace(attrs.val("type")), "module")
 	switch {
 	case !render && (hasAttr(attrs, "async") || hasAttr(attrs, "defer") || module):
@@ -824,6 +834,9 @@ func bigArea(w, h int) bool {
 
 func pixels(v string) int {
 	v = strings.TrimSuffix(strings.TrimSpace(v), "px")
+	if v == "" {
+		return 0 // most images: Atoi's error would cost an allocation
+	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return 0

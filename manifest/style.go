@@ -325,13 +325,29 @@ type compiledSheet struct {
 // compile compiles a sheet's rules, once per build: the result is kept
 // by the sheet's content hash.
 func (b *Builder) compile(s *sheet) *compiledSheet {
+	h := sheetKey(s)
+	b.memoMu.Lock()
+	c, ok := b.styles[h]
+	b.memoMu.Unlock()
+	if ok {
+		return c
+	}
+	c = b.compileSheet(s)
+	b.memoMu.Lock()
+	defer b.memoMu.Unlock()
 	if b.styles == nil {
 		b.styles = map[string]*compiledSheet{}
 	}
-	h := sheetKey(s)
-	if c, ok := b.styles[h]; ok {
-		return c
+	if len(b.styles) >= maxStyles {
+		clear(b.styles)
 	}
+	b.styles[h] = c
+	return c
+}
+
+// compileSheet compiles a sheet's rules. Two pages assembled at once may
+// both compile a sheet: the results are the same, and the last is kept.
+func (b *Builder) compileSheet(s *sheet) *compiledSheet {
 	c := &compiledSheet{byID: map[string][]*compiledRule{}, byClass: map[string][]*compiledRule{}, byTag: map[string][]*compiledRule{}, layers: s.layers}
 	for i, r := range s.rules {
 		if r.nested {
@@ -358,10 +374,6 @@ func (b *Builder) compile(s *sheet) *compiledSheet {
 			}
 		}
 	}
-	if len(b.styles) >= maxStyles {
-		clear(b.styles)
-	}
-	b.styles[h] = c
 	return c
 }
 

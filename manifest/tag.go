@@ -22,7 +22,10 @@ type tag struct {
 // '>'; exact is false when a kept attribute holds a byte the tokenizer
 // treats specially ('&', '\r', NUL): readTag then asks the tokenizer for
 // them. FuzzScanTag holds the two to each other.
-func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
+//
+// The attributes are appended to attrs, the caller's to reuse from tag to
+// tag (a page has thousands): t.attrs is only good until the next call.
+func scanTag(b []byte, keep func(key []byte) bool, attrs attrList) (t tag, exact, ok bool) {
 	if bytes.IndexByte(b, '>') < 0 {
 		return tag{}, false, false
 	}
@@ -47,6 +50,7 @@ func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
 	exact = bytes.IndexByte(t.name, 0) < 0 // the tokenizer writes NUL as U+FFFD
 	var keys keySet                        // every key met, to tell the first of duplicates
 	lastValueEnd := -1                     // where the value of the last attribute kept by the tokenizer ends
+	kept := make([]span, 0, 16)            // the attributes kept, made strings at the end
 	skipSpace := func() bool {
 		for ; i < len(b); i++ {
 			switch b[i] {
@@ -87,6 +91,7 @@ func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
 		key := b[ks:i]
 		// Its value.
 		var val []byte
+		vs := 0 // val is b[vs:vs+len(val)]
 		valueEnd := i
 		if !skipSpace() {
 			return tag{}, false, false
@@ -107,11 +112,11 @@ func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
 				if end < 0 {
 					return tag{}, false, false
 				}
-				val = b[i+1 : i+1+end]
+				vs, val = i+1, b[i+1:i+1+end]
 				i += end + 2
 				valueEnd = i - 1
 			default:
-				vs := i
+				vs = i
 				for ; i < len(b); i++ {
 					c := b[i]
 					if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '>' {
@@ -129,14 +134,15 @@ func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
 		}
 		if len(key) > 0 && keys.add(key) {
 			lastValueEnd = valueEnd
-			if key = lowerASCII(key); keep == nil || keep(key) {
-				if bytes.IndexByte(key, 0) >= 0 || bytes.ContainsAny(val, "&\r\x00") {
+			if lower := lowerASCII(key); keep == nil || keep(lower) {
+				if bytes.IndexByte(lower, 0) >= 0 || bytes.ContainsAny(val, "&\r\x00") {
 					exact = false
 				}
-				if t.attrs == nil {
-					t.attrs = make(attrList, 0, 4)
+				sp := span{k0: ks, k1: ks + len(key), v0: vs, v1: vs + len(val)}
+				if &lower[0] != &key[0] {
+					sp.lower = lower // a copy: the key had upper case
 				}
-				t.attrs = append(t.attrs, attr{string(key), string(val)})
+				kept = append(kept, sp)
 			}
 		}
 		if !skipSpace() {
@@ -145,7 +151,57 @@ func scanTag(b []byte, keep func(key []byte) bool) (t tag, exact, ok bool) {
 	}
 	t.n = i
 	t.selfClosing = b[i-2] == '/' && lastValueEnd-1 != i-2
+	t.attrs = appendAttrs(attrs, b, kept)
 	return t, exact, true
+}
+
+// span is where an attribute scanTag keeps stands in the tag: its key at
+// b[k0:k1] (lower holds it in lower case when it was not), its value at
+// b[v0:v1].
+type span struct {
+	k0, k1, v0, v1 int
+	lower          []byte
+}
+
+// maxShared bounds the tag text whose kept attributes share one string:
+// a string holds all its bytes for as long as any part of it is kept, and
+// a page's URL must not hold a long attribute of its tag beside it.
+const maxShared = 1 << 10
+
+// appendAttrs appends the attributes at spans of b to attrs. Their keys and
+// values are cut from one string of the tag's text, not copied one by one:
+// an attribute costs no allocation of its own.
+func appendAttrs(attrs attrList, b []byte, spans []span) attrList {
+	if len(spans) == 0 {
+		return attrs
+	}
+	lo, hi := spans[0].k0, 0
+	for _, s := range spans {
+		hi = max(hi, s.k1, s.v1)
+	}
+	var text string
+	cut := func(from, to int) string {
+		switch {
+		case from == to:
+			return ""
+		case text == "":
+			return string(b[from:to]) // a long tag: each copied alone
+		}
+		return text[from-lo : to-lo]
+	}
+	if hi-lo <= maxShared {
+		text = string(b[lo:hi])
+	}
+	for _, s := range spans {
+		a := attr{val: cut(s.v0, s.v1)}
+		if s.lower != nil {
+			a.key = string(s.lower)
+		} else {
+			a.key = cut(s.k0, s.k1)
+		}
+		attrs = append(attrs, a)
+	}
+	return attrs
 }
 
 // keySet is the attribute keys of one tag, compared in ASCII lower case.
@@ -204,9 +260,10 @@ func equalASCIIFold(a, b []byte) bool {
 
 // readTag reads the start tag at the front of b like scanTag, asking the
 // tokenizer when scanTag cannot answer alone. ok is false when b does not
-// start with a start tag.
-func readTag(b []byte, keep func(key []byte) bool) (t tag, ok bool) {
-	t, exact, ok := scanTag(b, keep)
+// start with a start tag. The attributes are appended to attrs, as
+// scanTag's are.
+func readTag(b []byte, keep func(key []byte) bool, attrs attrList) (t tag, ok bool) {
+	t, exact, ok := scanTag(b, keep, attrs)
 	if ok && exact {
 		return t, true
 	}
@@ -215,7 +272,7 @@ func readTag(b []byte, keep func(key []byte) bool) (t tag, ok bool) {
 	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
 		return tag{}, false
 	}
-	t = tag{n: len(z.Raw()), selfClosing: tt == html.SelfClosingTagToken}
+	t = tag{n: len(z.Raw()), selfClosing: tt == html.SelfClosingTagToken, attrs: attrs}
 	name, more := z.TagName()
 	t.name = bytes.Clone(name)
 	for more {

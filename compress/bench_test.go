@@ -72,8 +72,8 @@ func BenchmarkEncode(b *testing.B) {
 		files = append(files, data)
 		size += len(data)
 	}
-	for _, cd := range Preferred {
-		b.Run(cd.String(), func(b *testing.B) {
+	for _, cd := range append(Preferred[:], brotliBest) {
+		b.Run(formName(cd), func(b *testing.B) {
 			b.SetBytes(int64(size))
 			n := 0
 			for b.Loop() {

@@ -355,16 +355,22 @@ type Stats struct {
 	GetMemory, GetDisk, GetMiss, GetBusy, GetFallback int64
 
 	// BestMade counts the brotli forms at best quality made (not in
-	// Compressed).
-	BestMade int64
+	// Compressed); BestPending is those the warmer has yet to look at, or
+	// is making (each waits for requests to be quiet, QuietFor).
+	BestMade, BestPending int64
 }
 
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes,
+	s := Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes,
 		GetMemory: c.getMemory.Load(), GetDisk: c.getDisk.Load(), GetMiss: c.getMiss.Load(),
-		GetBusy: c.getBusy.Load(), GetFallback: c.getFallback.Load(), BestMade: c.bestMade.Load()}
+		GetBusy: c.getBusy.Load(), GetFallback: c.getFallback.Load(), BestMade: c.bestMade.Load(),
+		BestPending: int64(c.queuedBest())}
+	if c.busyBest {
+		s.BestPending++
+	}
+	return s
 }
 
 // load returns the entry of k, keeping it in memory when keep is set, and

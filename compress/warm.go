@@ -66,7 +66,9 @@ func (c *Cache) initWarmer() {
 // Cache's codings among Warmed, and kept in memory; then the rest, kept on
 // disk only (in memory once asked for), and only when the Cache has a disk
 // folder. Call it after start-up and after each change, with the critical
-// assets of every page. The first Warm starts the warmer.
+// assets of every page. The first Warm starts the warmer. The brotliBest
+// forms of the critical files wait for QuietFor without a request from
+// then on.
 func (c *Cache) Warm(owner any, critical, rest []File) {
 	seen := map[string]bool{}
 	dedup := func(jobs []File) []File {
@@ -93,6 +95,10 @@ func (c *Cache) Warm(owner any, critical, rest []File) {
 		c.queues = append(c.queues, &queue{owner: owner})
 	}
 	c.queues[i].critical, c.queues[i].rest = critical, rest
+	// The quiet starts again: a site just served, or changed, meets its
+	// first requests now, and a herald long in starting (a large site's
+	// manifest) must not find the quiet over before its first request.
+	c.saw()
 	c.queues[i].best = nil
 	if c.bestBudget > 0 && c.codings.Has(Brotli) {
 		c.queues[i].best = slices.Clone(critical)

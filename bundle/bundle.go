@@ -179,6 +179,7 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 		names = append(names, strings.TrimPrefix(p, "/"))
 	}
 	slices.Sort(names)
+	critical := m.CriticalFiles()       // their brotli forms at the best quality (compress.Encoder.Forms)
 	types := make([]string, len(names)) // read here: the loop below adds to m.Files
 	for i, name := range names {
 		types[i] = m.Files["/"+name].Type
@@ -216,7 +217,7 @@ func writeSite(ctx context.Context, zw *zip.Writer, fsys fs.FS, m *manifest.Mani
 				}
 				r.data, r.mod, r.err = readFile(fsys, name)
 				if r.err == nil && precompress && hcompress.Compressible(types[i]) {
-					r.forms = enc.Forms(r.data)
+					r.forms = enc.Forms(r.data, critical["/"+name])
 				}
 				results[i] <- r
 			}()

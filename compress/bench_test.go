@@ -72,8 +72,8 @@ func BenchmarkEncode(b *testing.B) {
 		files = append(files, data)
 		size += len(data)
 	}
-	for _, cd := range Preferred {
-		b.Run(cd.String(), func(b *testing.B) {
+	for _, cd := range append(Preferred[:], brotliBest) {
+		b.Run(formName(cd), func(b *testing.B) {
 			b.SetBytes(int64(size))
 			n := 0
 			for b.Loop() {
@@ -90,8 +90,10 @@ func BenchmarkEncode(b *testing.B) {
 
 // BenchmarkWarmCritical measures the time from a new Cache to every
 // critical asset of every page of the python docs (and the index page)
-// ready in every coding: cold (nothing on disk) and after a restart (the
-// disk cache filled by an earlier run).
+// ready in every coding: cold (nothing on disk), then with their brotli
+// forms at best quality too (made QuietFor after the start, no request
+// coming), and after a restart (the disk cache filled by an earlier run,
+// the best forms too).
 func BenchmarkWarmCritical(b *testing.B) {
 	dir, m := pythonSite(b)
 	pages := make([]string, 0, len(m.Pages))
@@ -103,28 +105,41 @@ func BenchmarkWarmCritical(b *testing.B) {
 	for _, p := range pages {
 		jobs = append(jobs, criticalJobs(dir, m, []string{p})[1:]...)
 	}
-	warm := func(b *testing.B, cacheDir string) Stats {
+	warm := func(b *testing.B, cacheDir string, best bool) Stats {
 		c := New(Options{Dir: cacheDir})
 		defer c.Close()
 		c.Warm("python", jobs, nil)
-		c.Wait()
+		if best {
+			c.WaitBest()
+		} else {
+			c.Wait()
+		}
 		return c.Stats()
 	}
 	b.Run("cold", func(b *testing.B) {
 		var s Stats
 		for b.Loop() {
-			s = warm(b, b.TempDir())
+			s = warm(b, b.TempDir(), false)
 		}
+		b.ReportMetric(float64(s.Compressed), "forms")
+	})
+	b.Run("best", func(b *testing.B) {
+		var s Stats
+		for b.Loop() {
+			s = warm(b, b.TempDir(), true)
+		}
+		b.ReportMetric(float64(s.BestMade), "best-forms")
 		b.ReportMetric(float64(s.Compressed), "forms")
 	})
 	b.Run("disk", func(b *testing.B) {
 		cacheDir := b.TempDir()
-		warm(b, cacheDir)
+		warm(b, cacheDir, true)
 		var s Stats
 		b.ResetTimer()
 		for b.Loop() {
-			s = warm(b, cacheDir)
+			s = warm(b, cacheDir, false)
 		}
 		b.ReportMetric(float64(s.DiskHits), "forms")
+		b.ReportMetric(float64(s.BestMade+s.Compressed), "made")
 	})
 }

@@ -35,6 +35,19 @@ const DefaultWorkMemory = 12 << 20
 // of the tests (67 MB), in brotli and gzip take 31 MB.
 const DefaultDiskBudget = 256 << 20
 
+// DefaultBestBudget is the default bound on the bytes of the brotli forms
+// at best quality (brotliBest) the warmer makes: past it, critical assets
+// keep their brotli 6 form. The critical assets of every page of the python
+// docs come to a fraction of it.
+const DefaultBestBudget = 7 << 20
+
+// QuietFor is how long no request must have come before the warmer makes
+// a brotli form at best quality: 30 times the work of brotli 6 and the
+// largest encoder, kept off the bursts of requests. A request that comes
+// while one is made stops it (its memory is let go); it is made again at
+// the next quiet.
+const QuietFor = time.Second
+
 // ErrChanged is returned when a file's bytes are no longer those its hash
 // names: it changed since the hash was taken, and its encoded forms must
 // wait for the new hash.
@@ -57,6 +70,10 @@ type Options struct {
 	WorkMemory int64
 	// Codings are those the warmer makes; 0 means All.
 	Codings Set
+	// BestBudget bounds the bytes of the brotli forms at best quality the
+	// warmer makes of critical assets, once requests are quiet (QuietFor);
+	// 0 means DefaultBestBudget, below 0 none is made.
+	BestBudget int64
 }
 
 // DefaultDir returns the cache folder in the user's cache folder:
@@ -90,6 +107,12 @@ type Cache struct {
 	diskBudget int64
 	codings    Set
 	enc        *Encoder
+	bestBudget int64
+	born       time.Time
+	// seen is when a request last asked for a form (Get, Pick), as the
+	// time since born: the warmer makes brotliBest forms only after
+	// QuietFor without one.
+	seen atomic.Int64
 
 	mu      sync.Mutex // guards lru, entries, bytes, flights and the warmer's queue
 	lru     list.List  // of *entry, most recently used at the front
@@ -104,10 +127,14 @@ type Cache struct {
 	diskCounted bool
 
 	compressed, diskHits atomic.Int64
+	// brotliBest forms made, and the bytes of those made or read from the
+	// disk by the warmer (held against bestBudget).
+	bestMade, bestBytes atomic.Int64
 	// What Get found: the form in memory, on disk, or neither (made for
 	// it, or by a compression under way that it waited for), or that the
-	// memory of compressions was taken.
-	getMemory, getDisk, getMiss, getBusy atomic.Int64
+	// memory of compressions was taken, and then whether another coding
+	// already made went instead.
+	getMemory, getDisk, getMiss, getBusy, getFallback atomic.Int64
 }
 
 type key struct {
@@ -139,6 +166,7 @@ type flight struct {
 func New(opts Options) *Cache {
 	c := &Cache{dir: opts.Dir, budget: opts.MemoryBudget, diskBudget: opts.DiskBudget,
 		codings: opts.Codings, enc: newEncoder(2, cmp.Or(opts.WorkMemory, DefaultWorkMemory)),
+		bestBudget: cmp.Or(opts.BestBudget, DefaultBestBudget), born: time.Now(),
 		entries: map[key]*list.Element{}, flights: map[key]*flight{}}
 	if c.budget <= 0 {
 		c.budget = DefaultMemoryBudget
@@ -166,11 +194,96 @@ func (c *Cache) Get(f File, cd Coding) ([]byte, error) {
 	if cd == Identity {
 		return nil, nil
 	}
+	c.saw()
+	data, err := c.get(f, cd)
+	if err == errBusy {
+		c.getBusy.Add(1)
+		return nil, nil
+	}
+	return data, err
+}
+
+// Form is the encoded form of a file Pick chose for a request.
+type Form struct {
+	Data   []byte // nil: send the file as it is
+	Coding Coding // the Content-Encoding of Data
+	// Best is set for brotli at its best quality, whose ETag is BestETag's.
+	Best bool
+}
+
+// Pick returns the form of f to send to a client that accepts the codings
+// of order, its preferred first (Ranked lists them), as Get does for the
+// first, with two differences. For brotli, the form at best quality is
+// sent when the warmer has made it and it is in memory. And when the
+// memory of compressions is taken, a form already made in another coding
+// of order (in memory or on disk) goes instead of the file as it is:
+// gzip, which the warmer makes with brotli, rather than three to five
+// times the bytes (counted in Stats.GetFallback).
+func (c *Cache) Pick(f File, order ...Coding) (Form, error) {
+	if len(order) == 0 || order[0] == Identity {
+		return Form{}, nil
+	}
+	c.saw()
+	if order[0] == Brotli {
+		if data, ok := c.Peek(f.Hash, brotliBest); ok && data != nil {
+			c.getMemory.Add(1)
+			return Form{Data: data, Coding: Brotli, Best: true}, nil
+		}
+	}
+	data, err := c.get(f, order[0])
+	if err != errBusy {
+		return Form{Data: data, Coding: order[0]}, err
+	}
+	for _, cd := range order[1:] {
+		if cd == Identity {
+			break
+		}
+		if form, ok := c.ready(f.Hash, cd); ok {
+			c.getFallback.Add(1)
+			return form, nil
+		}
+	}
+	c.getBusy.Add(1)
+	return Form{}, nil
+}
+
+// ready returns the form of hash in cd when it is made already, in memory
+// or on disk, without making it; ok is false when there is none or it is
+// not worth sending.
+func (c *Cache) ready(hash string, cd Coding) (_ Form, ok bool) {
+	if cd == Brotli {
+		if data, ok := c.Peek(hash, brotliBest); ok && data != nil {
+			return Form{Data: data, Coding: Brotli, Best: true}, true
+		}
+	}
+	data, ok := c.Peek(hash, cd)
+	if !ok {
+		e := c.readDisk(key{hash, cd})
+		if e == nil {
+			return Form{}, false
+		}
+		c.diskHits.Add(1)
+		c.keep(e)
+		data = e.data
+	}
+	return Form{Data: data, Coding: cd}, data != nil
+}
+
+// saw notes that a request asked for a form now.
+func (c *Cache) saw() { c.seen.Store(int64(time.Since(c.born))) }
+
+// quietLeft returns how long until no request will have come for QuietFor.
+func (c *Cache) quietLeft() time.Duration {
+	return QuietFor - (time.Since(c.born) - time.Duration(c.seen.Load()))
+}
+
+// get is Get without its count of a busy answer, which it returns as
+// errBusy.
+func (c *Cache) get(f File, cd Coding) ([]byte, error) {
 	e, from, err := c.load(key{f.Hash, cd}, f, true, false)
 	switch {
 	case err == errBusy:
-		c.getBusy.Add(1)
-		return nil, nil
+		return nil, errBusy
 	case from == fromMemory:
 		c.getMemory.Add(1)
 	case from == fromDisk:
@@ -237,16 +350,27 @@ type Stats struct {
 	// on disk, or neither (a miss: made for it, or by a compression under
 	// way that it waited for), or none, the memory of compressions being
 	// taken (busy: the file went out as it is). Identity asks nothing and
-	// counts nowhere.
-	GetMemory, GetDisk, GetMiss, GetBusy int64
+	// counts nowhere. GetFallback counts the answers of Pick that found
+	// the memory taken and sent a form of another coding already made.
+	GetMemory, GetDisk, GetMiss, GetBusy, GetFallback int64
+
+	// BestMade counts the brotli forms at best quality made (not in
+	// Compressed); BestPending is those the warmer has yet to look at, or
+	// is making (each waits for requests to be quiet, QuietFor).
+	BestMade, BestPending int64
 }
 
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes,
+	s := Stats{Compressed: c.compressed.Load(), DiskHits: c.diskHits.Load(), MemoryBytes: c.bytes,
 		GetMemory: c.getMemory.Load(), GetDisk: c.getDisk.Load(), GetMiss: c.getMiss.Load(),
-		GetBusy: c.getBusy.Load()}
+		GetBusy: c.getBusy.Load(), GetFallback: c.getFallback.Load(), BestMade: c.bestMade.Load(),
+		BestPending: int64(c.queuedBest())}
+	if c.busyBest {
+		s.BestPending++
+	}
+	return s
 }
 
 // load returns the entry of k, keeping it in memory when keep is set, and
@@ -314,7 +438,11 @@ func (c *Cache) produce(k key, src File, wait bool) (_ *entry, from int, _ error
 		return nil, fromMade, err
 	}
 	e := &entry{key: k, data: data}
-	c.compressed.Add(1)
+	if k.c == brotliBest {
+		c.bestMade.Add(1)
+	} else {
+		c.compressed.Add(1)
+	}
 	c.writeDisk(e) // a form not kept is made again: nothing to report
 	return e, fromMade, nil
 }
@@ -404,7 +532,11 @@ func (c *Cache) path(k key) string {
 	if c.dir == "" || !validHash(k.hash) || k.c == Identity {
 		return ""
 	}
-	return filepath.Join(c.dir, k.hash[:2], k.hash+k.c.Ext())
+	ext := k.c.Ext()
+	if k.c == brotliBest {
+		ext = ".br11"
+	}
+	return filepath.Join(c.dir, k.hash[:2], k.hash+ext)
 }
 
 func validHash(h string) bool {

@@ -38,7 +38,7 @@ func decoder(t testing.TB, c Coding, data []byte) io.ReadCloser {
 			t.Fatal(err)
 		}
 		return d.IOReadCloser()
-	case Brotli:
+	case Brotli, brotliBest:
 		return io.NopCloser(brotli.NewReader(bytes.NewReader(data)))
 	case Gzip:
 		g, err := gzip.NewReader(bytes.NewReader(data))

@@ -11,6 +11,15 @@ const (
 	Brotli
 	Zstd
 	numCodings
+
+	// brotliBest is brotli at its best quality (11), a form of its own in
+	// an Encoder and a Cache beside brotli at its usual level (Brotli): it
+	// takes 30 times as long to make, so only the warmer makes it, for
+	// critical assets, once requests are quiet (QuietFor), and so does
+	// precompression, for critical assets too. It goes out as "br", with
+	// an ETag of its own (BestETag).
+	brotliBest = numCodings
+	numForms   = numCodings + 1
 )
 
 // Preferred lists the codings in the server's order of preference, used
@@ -35,7 +44,7 @@ func (c Coding) String() string {
 	switch c {
 	case Gzip:
 		return "gzip"
-	case Brotli:
+	case Brotli, brotliBest:
 		return "br"
 	case Zstd:
 		return "zstd"
@@ -48,7 +57,7 @@ func (c Coding) Ext() string {
 	switch c {
 	case Gzip:
 		return ".gz"
-	case Brotli:
+	case Brotli, brotliBest:
 		return ".br"
 	case Zstd:
 		return ".zst"
@@ -96,4 +105,12 @@ func ETag(hash string, c Coding) string {
 		return `"` + hash + `"`
 	}
 	return `"` + hash + "-" + c.String() + `"`
+}
+
+// BestETag returns the strong entity tag of the brotli form at its best
+// quality of the bytes named by hash, "<hash>-br11": another representation
+// than the brotli form at the usual level, "<hash>-br" (RFC 9110 8.8.3),
+// though both go out as "br".
+func BestETag(hash string) string {
+	return strings.TrimSuffix(ETag(hash, Brotli), `"`) + `11"`
 }

@@ -119,3 +119,19 @@ func qvalue(s string) (int, bool) {
 	}
 	return w, true
 }
+
+// Ranked returns the codings of offered that the request's Accept-Encoding
+// lines accept, in the order Negotiate would choose them one after another:
+// first its answer, then what to send when that one cannot be had (Pick).
+// The list ends at the first Identity.
+func Ranked(lines []string, offered Set) (ranked [numCodings - 1]Coding) {
+	for i := range ranked {
+		c := Negotiate(lines, offered)
+		if c == Identity {
+			break
+		}
+		ranked[i] = c
+		offered &^= 1 << c
+	}
+	return ranked
+}

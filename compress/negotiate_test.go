@@ -122,3 +122,20 @@ func FuzzNegotiate(f *testing.F) {
 		}
 	})
 }
+
+func TestRanked(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   [3]Coding
+	}{
+		{"gzip, deflate, br, zstd", [3]Coding{Brotli, Zstd, Gzip}},
+		{"gzip;q=0.5, br;q=0.8", [3]Coding{Brotli, Gzip}},
+		{"gzip, identity;q=0.9, zstd;q=0.5", [3]Coding{Gzip}}, // identity before zstd
+		{"", [3]Coding{}},
+		{"br;q=0", [3]Coding{}},
+	} {
+		if got := Ranked([]string{tc.header}, All); got != tc.want {
+			t.Errorf("Ranked(%q) = %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}

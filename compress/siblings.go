@@ -20,9 +20,17 @@ import (
 var Siblings = [...]Coding{Zstd, Brotli, Gzip}
 
 // Forms returns data's form in each coding of Siblings, nil where it is
-// not worth it (Worth). The same bytes always give the same forms.
-func (e *Encoder) Forms(data []byte) (forms [len(Siblings)][]byte) {
+// not worth it (Worth). With best, for a critical asset, its brotli form is
+// made at the best quality (11) rather than 6: a critical asset is read
+// before every first paint and compressed once, here, while brotli 11
+// costs 30 times the CPU of 6 (encode.go): every text file at 11 would
+// make a build of a large site take minutes. The same bytes always give
+// the same forms.
+func (e *Encoder) Forms(data []byte, best bool) (forms [len(Siblings)][]byte) {
 	for i, c := range Siblings {
+		if c == Brotli && best {
+			c = brotliBest
+		}
 		if b := e.Encode(c, data); Worth(len(b), len(data)) {
 			forms[i] = b
 		}
@@ -38,19 +46,19 @@ type SiblingStats struct {
 }
 
 // WriteSiblings writes beside the file at path its forms in the codings of
-// Siblings that are worth it, each atomically (a server reading the folder
+// Siblings that are worth it (Forms, best for a critical asset), each atomically (a server reading the folder
 // meanwhile sees the old sibling or the new one). A sibling that already
 // decodes to the file's bytes is left as it is: one made by hand at another
 // level, or by an earlier run, keeping its time. A sibling of other bytes
 // is stale: it is replaced, or removed when its coding is not worth it, so
 // that no form of older bytes stays beside the file.
-func (e *Encoder) WriteSiblings(path string, perm fs.FileMode) (SiblingStats, error) {
+func (e *Encoder) WriteSiblings(path string, perm fs.FileMode, best bool) (SiblingStats, error) {
 	var st SiblingStats
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return st, err
 	}
-	forms := e.Forms(data)
+	forms := e.Forms(data, best)
 	for i, c := range Siblings {
 		p := path + c.Ext()
 		old, err := os.ReadFile(p)

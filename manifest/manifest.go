@@ -7,6 +7,11 @@
 // incrementally; Read and Write move a manifest to and from disk atomically.
 package manifest
 
+import (
+	"net/url"
+	"strings"
+)
+
 // Version is the manifest format written by this package. Version 2 keeps
 // preloads that block nothing apart from Assets, in Page.Preload.
 const Version = 2
@@ -84,4 +89,27 @@ type File struct {
 	Type string `json:"type"`
 	// Hash is the hex sha256 of the file's bytes.
 	Hash string `json:"hash"`
+}
+
+// CriticalFiles returns the URL paths of the files of Files that are a
+// critical asset of some page. An asset's path may carry the query of its
+// reference ("/style.css?v=3") and escapes ("/a%20b.css"): the file's path
+// has neither.
+func (m *Manifest) CriticalFiles() map[string]bool {
+	files := map[string]bool{}
+	for _, page := range m.Pages {
+		if page == nil {
+			continue
+		}
+		for _, a := range page.Assets {
+			p, _, _ := strings.Cut(a.Path, "?")
+			if u, err := url.PathUnescape(p); err == nil {
+				p = u
+			}
+			if _, ok := m.Files[p]; ok {
+				files[p] = true
+			}
+		}
+	}
+	return files
 }

@@ -203,6 +203,12 @@ var (
 		"Compressed forms a request found not made: compressed for it, or waited for a compression under way.", nil, nil)
 	compressBusy = prometheus.NewDesc("herald_compress_cache_busy_total",
 		"Compressed forms a request found not made and went without, the memory of compressions being taken: the file went out as it is.", nil, nil)
+	compressFallback = prometheus.NewDesc("herald_compress_cache_fallback_total",
+		"Compressed forms a request found not made, the memory of compressions being taken, and for which a form of another coding it accepts, already made, went out.", nil, nil)
+	compressBest = prometheus.NewDesc("herald_compress_best_made_total",
+		"Brotli forms at best quality (11) the warmer made of critical assets, once requests were quiet.", nil, nil)
+	compressBestPending = prometheus.NewDesc("herald_compress_best_pending",
+		"Critical assets whose brotli form at best quality the warmer has yet to make or look for.", nil, nil)
 	compressBytes = prometheus.NewDesc("herald_compress_cache_memory_bytes",
 		"Bytes of compressed forms the cache holds in memory.", nil, nil)
 )
@@ -211,6 +217,9 @@ func (compressCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- compressHits
 	ch <- compressMisses
 	ch <- compressBusy
+	ch <- compressFallback
+	ch <- compressBest
+	ch <- compressBestPending
 	ch <- compressBytes
 }
 
@@ -223,6 +232,9 @@ func (c compressCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(compressHits, prometheus.CounterValue, float64(s.GetDisk), "disk")
 	ch <- prometheus.MustNewConstMetric(compressMisses, prometheus.CounterValue, float64(s.GetMiss))
 	ch <- prometheus.MustNewConstMetric(compressBusy, prometheus.CounterValue, float64(s.GetBusy))
+	ch <- prometheus.MustNewConstMetric(compressFallback, prometheus.CounterValue, float64(s.GetFallback))
+	ch <- prometheus.MustNewConstMetric(compressBest, prometheus.CounterValue, float64(s.BestMade))
+	ch <- prometheus.MustNewConstMetric(compressBestPending, prometheus.GaugeValue, float64(s.BestPending))
 	ch <- prometheus.MustNewConstMetric(compressBytes, prometheus.GaugeValue, float64(s.MemoryBytes))
 }
 

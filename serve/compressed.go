@@ -28,8 +28,39 @@ import (
 // (compress.MaxWait), then is sent the file as it is, and a later one gets
 // the form.
 //
+// Once requests are quiet, the warmer also makes the brotli forms at best
+// quality of the critical assets (compress.QuietFor), which then go out for
+// br with their own ETag (compress.BestETag). A request that finds the
+// memory of compressions taken gets a form already made in another coding
+// it accepts (the gzip form the warmer made with the brotli one) before the
+// file as it is (compress.Cache.Pick).
+//
 // Ranges apply to the form sent, as nginx's gzip_static does: each form
 // has its own strong ETag (compress.ETag), so If-Range never mixes two.
+
+// pick returns the form of e to send to a client that accepts the codings
+// of order, its preferred first (compress.Ranked); its Data is nil to send
+// the file itself (as encoded's).
+func (h *Handler) pick(s *state, e *fileEntry, order []compress.Coding) compress.Form {
+	form, err := h.compressed.Pick(e.compressFile(s), order...)
+	if err != nil {
+		h.logger.Debug("cannot compress a file", "file", e.name, "coding", order[0].String(), "err", err)
+		return compress.Form{}
+	}
+	return form
+}
+
+// compressFile is e's file for the compress.Cache, read through s.open:
+// from memory when it is cached there.
+func (e *fileEntry) compressFile(s *state) compress.File {
+	return compress.File{Hash: e.hash, Size: e.size, Open: func() (io.ReadCloser, error) {
+		f, err := s.open(e)
+		if err != nil {
+			return nil, err
+		}
+		return readCloser{f.r, f.close}, nil
+	}}
+}
 
 // encoded returns e's form in coding c, or nil to send the file itself (the
 // form is not worth it, the memory of compressions is taken, or the file
@@ -40,13 +71,7 @@ func (h *Handler) encoded(s *state, e *fileEntry, c compress.Coding, wait bool) 
 	if wait {
 		get = h.compressed.Make
 	}
-	data, err := get(compress.File{Hash: e.hash, Size: e.size, Open: func() (io.ReadCloser, error) {
-		f, err := s.open(e)
-		if err != nil {
-			return nil, err
-		}
-		return readCloser{f.r, f.close}, nil
-	}}, c)
+	data, err := get(e.compressFile(s), c)
 	if err != nil {
 		h.logger.Debug("cannot compress a file", "file", e.name, "coding", c.String(), "err", err)
 		return nil
@@ -71,7 +96,9 @@ func (h *Handler) warm(s *state) {
 			continue
 		}
 		for _, a := range page.Assets {
-			if e := s.files[a.Path]; e != nil && e.codedEtag[compress.Zstd] != nil {
+			// An asset's path may carry a query ("/style.css?v=3"): its
+			// file is the path's (assetFile).
+			if e := s.files[assetFile(a.Path)]; e != nil && e.codedEtag[compress.Zstd] != nil {
 				critical = append(critical, job(e))
 			}
 		}

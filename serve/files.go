@@ -60,6 +60,9 @@ type fileEntry struct {
 	// codedEtag is the ETag of each encoded form herald makes itself, set
 	// when the file's type gains from compression (compress.Compressible).
 	codedEtag [4][]string
+	// bestEtag is the ETag of the brotli form at best quality
+	// (compress.BestETag), set with codedEtag.
+	bestEtag []string
 	// page is set for an HTML page of the manifest. Manifests share
 	// unchanged pages, so a plan is made again only for a page that changed.
 	page *lazyPlan
@@ -121,6 +124,7 @@ func newFileEntry(urlPath string, f manifest.File, opts *Options) *fileEntry {
 		for _, c := range compress.Preferred {
 			e.codedEtag[c] = header(compress.ETag(f.Hash, c))
 		}
+		e.bestEtag = header(compress.BestETag(f.Hash))
 	}
 	e.html = manifest.IsPage(urlPath)
 	switch {
@@ -350,9 +354,16 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, s *state, e 
 		src, etag = v.file, v.etag
 		hdr["Content-Encoding"] = v.header
 	case coding != compress.Identity:
-		if data := h.encoded(s, e, coding, false); data != nil {
-			hdr["Content-Encoding"] = codingHeader[coding]
-			hdr["Etag"] = e.codedEtag[coding]
+		// No sibling: offered were every coding (negotiate), and the first
+		// of the ranking is coding.
+		order := compress.Ranked(r.Header["Accept-Encoding"], compress.All)
+		if form := h.pick(s, e, order[:]); form.Data != nil {
+			data := form.Data
+			hdr["Content-Encoding"] = codingHeader[form.Coding]
+			hdr["Etag"] = e.codedEtag[form.Coding]
+			if form.Best {
+				hdr["Etag"] = e.bestEtag
+			}
 			// http.ServeContent leaves Content-Length out of a whole
 			// response with a Content-Encoding; it sets its own for a
 			// range, and drops it from a 304 or an error.

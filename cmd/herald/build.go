@@ -58,7 +58,7 @@ func runBuild(c *cli.Context) error {
 		return usageError("--precompress does not apply with --watch: herald serve compresses what changes; run herald build --precompress once the site is done")
 	}
 	if c.Bool("precompress") {
-		st, err := precompress(dir)
+		st, err := precompress(dir, opts)
 		if err != nil {
 			return fmt.Errorf("precompress: %w", err)
 		}

@@ -15,9 +15,16 @@ import (
 // built: the manifest then lists them among its files (never as pages or
 // assets), so a later herald check builds the same one, and herald serve
 // sends them as they are. Hidden files, siblings and links are left alone.
-func precompress(dir string) (compress.SiblingStats, error) {
+// The critical assets of the pages get their brotli sibling at the best
+// quality: a manifest of the site as it is (opts) names them first.
+func precompress(dir string, opts manifest.Options) (compress.SiblingStats, error) {
+	m, _, err := buildSite(dir, opts)
+	if err != nil {
+		return compress.SiblingStats{}, err
+	}
+	critical := m.CriticalFiles()
 	var names []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -50,7 +57,8 @@ func precompress(dir string) (compress.SiblingStats, error) {
 	for range workers {
 		wg.Go(func() {
 			for p := range todo {
-				st, err := enc.WriteSiblings(p, 0o644)
+				rel, _ := filepath.Rel(dir, p)
+				st, err := enc.WriteSiblings(p, 0o644, critical["/"+filepath.ToSlash(rel)])
 				mu.Lock()
 				total.Written += st.Written
 				total.Kept += st.Kept

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+
+	"herald/compress"
 	"herald/manifest"
 )
 
@@ -65,5 +71,46 @@ func TestBuildPrecompress(t *testing.T) {
 	}
 	if code, out, errs := herald(t, "build", "--precompress", "--watch", dir); code != 2 || !strings.Contains(errs, "--precompress does not apply with --watch") {
 		t.Errorf("--precompress --watch: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestPrecompressBest: a critical asset's .br sibling is brotli at its best
+// quality, smaller than brotli 6's, whatever query its page's reference
+// carries; a file no page needs before its first paint gets brotli 6.
+func TestPrecompressBest(t *testing.T) {
+	css := func(seed int) string {
+		var b strings.Builder
+		for i := range 1500 {
+			fmt.Fprintf(&b, ".c%d { margin: %dpx auto; color: #%06x }\n", i, (i*seed)%37, (i*7919+seed)%0xffffff)
+		}
+		return b.String()
+	}
+	critical, other := css(1), css(2)
+	dir := site(t, map[string]string{
+		"index.html": `<link rel=stylesheet href="a.css?v=3"><p>text</p><a href=b.css>b</a>`,
+		"a.css":      critical,
+		"b.css":      other,
+	})
+	if code, out, errs := herald(t, "build", "--precompress", dir); code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", code, out, errs)
+	}
+	for _, tc := range []struct {
+		name, data string
+		best       bool
+	}{{"a.css", critical, true}, {"b.css", other, false}} {
+		br, err := os.ReadFile(filepath.Join(dir, tc.name+".br"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		usual := compress.Encode(compress.Brotli, []byte(tc.data))
+		got, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br)))
+		switch {
+		case err != nil || string(got) != tc.data:
+			t.Errorf("%s.br does not decode to the file: %v", tc.name, err)
+		case tc.best && len(br) >= len(usual):
+			t.Errorf("%s.br: %d bytes, brotli 6 makes %d: not at the best quality", tc.name, len(br), len(usual))
+		case !tc.best && !bytes.Equal(br, usual):
+			t.Errorf("%s.br: not brotli 6, for a file no page needs first", tc.name)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	_ "image/gif" // image sizes for hero candidates without width/height
 	_ "image/jpeg"
 	_ "image/png"
+	"iter"
 	"strings"
 )
 
@@ -66,13 +67,9 @@ func avifSize(b []byte) (w, h int) {
 	if !ok || ftyp.typ != "ftyp" || !avifBrand(ftyp.data) {
 		return 0, 0
 	}
-	for len(rest) > 0 {
-		var box isoBox
-		if box, rest, ok = nextBox(rest); !ok {
-			return 0, 0
-		}
-		if box.typ == "meta" && len(box.data) >= 4 {
-			return ispeSize(box.data[4:]) // after version and flags
+	for meta := range children(rest, "meta") {
+		if len(meta) >= 4 {
+			return ispeSize(meta[4:]) // after version and flags
 		}
 	}
 	return 0, 0
@@ -92,40 +89,38 @@ func avifBrand(ftyp []byte) bool {
 
 // ispeSize finds the largest ispe in the children of a meta box.
 func ispeSize(meta []byte) (w, h int) {
-	for b := meta; len(b) > 0; {
-		iprp, rest, ok := nextBox(b)
-		if !ok {
-			break
-		}
-		b = rest
-		if iprp.typ != "iprp" {
-			continue
-		}
-		for p := iprp.data; len(p) > 0; {
-			ipco, rest, ok := nextBox(p)
-			if !ok {
-				break
-			}
-			p = rest
-			if ipco.typ != "ipco" {
-				continue
-			}
-			for q := ipco.data; len(q) > 0; {
-				prop, rest, ok := nextBox(q)
-				if !ok {
-					break
+	for iprp := range children(meta, "iprp") {
+		for ipco := range children(iprp, "ipco") {
+			for prop := range children(ipco, "ispe") {
+				if len(prop) < 12 { // version, flags, width, height
+					continue
 				}
-				q = rest
-				if prop.typ == "ispe" && len(prop.data) >= 12 { // version, flags, width, height
-					pw, ph := binary.BigEndian.Uint32(prop.data[4:]), binary.BigEndian.Uint32(prop.data[8:])
-					if pw <= 1<<20 && ph <= 1<<20 && int(pw)*int(ph) > w*h {
-						w, h = int(pw), int(ph)
-					}
+				pw, ph := binary.BigEndian.Uint32(prop[4:]), binary.BigEndian.Uint32(prop[8:])
+				if pw <= 1<<20 && ph <= 1<<20 && int(pw)*int(ph) > w*h {
+					w, h = int(pw), int(ph)
 				}
 			}
 		}
 	}
 	return w, h
+}
+
+// children yields the data of the boxes of type typ packed in b, in
+// order; it stops at the first box that is cut off or of impossible size,
+// so what lies beyond a broken box is never read.
+func children(b []byte, typ string) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for p := b; ; {
+			box, rest, ok := nextBox(p)
+			if !ok {
+				return
+			}
+			if box.typ == typ && !yield(box.data) {
+				return
+			}
+			p = rest
+		}
+	}
 }
 
 // isoBox is a box of the ISO base media file format: its type and its

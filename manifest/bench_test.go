@@ -100,3 +100,21 @@ func BenchmarkUpdatePython(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMarshalPython: writing the python docs' manifest (2 MB), as
+// herald build does once it has built it.
+func BenchmarkMarshalPython(b *testing.B) {
+	root, err := os.OpenRoot(testsite.Dir(b, "python"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer root.Close()
+	m, _, err := Build(root.FS(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		data, _ := Marshal(m)
+		b.SetBytes(int64(len(data)))
+	}
+}

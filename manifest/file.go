@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,37 +17,26 @@ import (
 // Marshal returns the manifest's canonical JSON and sets m.Hash to the sha256
 // of that JSON taken with Hash empty: the hash a manifest has when it is
 // built, again for one changed since. The same manifest always gives the
-// same bytes: map keys are sorted and slices keep their order.
+// same bytes: map keys are sorted and slices keep their order. The JSON is
+// what encoding/json writes, indented by one space, with no HTML escapes;
+// the error is always nil.
 func Marshal(m *Manifest) ([]byte, error) {
-	m.Hash = ""
-	body, err := encode(m)
-	if err != nil {
-		return nil, err
-	}
+	// The hash is the second field, written in once the rest is hashed: the
+	// JSON goes after room for it, and what comes before the hash moves
+	// back into that room. One buffer of about the right size holds it all.
+	const room = 2 * sha256.Size
+	b := bytes.NewBuffer(make([]byte, room, room+sizeHint(m)))
+	bw := bufio.NewWriterSize(b, 32<<10)
+	writeCanonical(bw, m, encodePage)
+	bw.Flush() // a bytes.Buffer's Write never fails
+	out, body := b.Bytes(), b.Bytes()[room:]
 	sum := sha256.Sum256(body)
 	m.Hash = hex.EncodeToString(sum[:])
-	// The hash is the second field: write it into the bytes rather than
-	// encoding the whole manifest again.
-	empty := []byte(`"hash": ""`)
-	i := bytes.Index(body, empty)
-	if i < 0 {
-		return encode(m)
-	}
-	out := make([]byte, 0, len(body)+len(m.Hash))
-	out = append(out, body[:i+len(empty)-1]...)
-	out = append(out, m.Hash...)
-	return append(out, body[i+len(empty)-1:]...), nil
-}
-
-func encode(m *Manifest) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(m); err != nil {
-		return nil, fmt.Errorf("manifest: encode: %w", err)
-	}
-	return b.Bytes(), nil
+	before := `"hash": "`
+	i := bytes.Index(body, []byte(before)) + len(before)
+	copy(out, body[:i])
+	copy(out[i:], m.Hash)
+	return out, nil
 }
 
 // Unmarshal parses a manifest and checks its version and its own hash.

@@ -2,6 +2,9 @@ package manifest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,11 +120,116 @@ func TestHashSetWhenBuilt(t *testing.T) {
 func sealed(t testing.TB, what string, m *Manifest) {
 	t.Helper()
 	got := m.Hash
-	if _, err := Marshal(m); err != nil {
+	data, err := Marshal(m)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got == "" || got != m.Hash {
 		t.Errorf("%s: hash %q, Marshal gives %q", what, got, m.Hash)
+	}
+	asJSON(t, what, m, data)
+}
+
+// asJSON reports an error unless data, which Marshal gave for m, is what
+// encoding/json writes for m, and m.Hash the sha256 of what it writes with
+// Hash empty.
+func asJSON(t testing.TB, what string, m *Manifest, data []byte) {
+	t.Helper()
+	encode := func(m Manifest) []byte {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", " ")
+		if err := enc.Encode(m); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	unsealed := *m
+	unsealed.Hash = ""
+	if sum := sha256.Sum256(encode(unsealed)); hex.EncodeToString(sum[:]) != m.Hash {
+		t.Errorf("%s: hash %s, encoding/json's JSON gives %x", what, m.Hash, sum)
+	}
+	want := encode(*m)
+	if bytes.Equal(data, want) {
+		return
+	}
+	i := 0
+	for i < len(data) && i < len(want) && data[i] == want[i] {
+		i++
+	}
+	from := max(0, i-80)
+	t.Errorf("%s: Marshal's JSON differs from encoding/json's at byte %d of %d:\n got %q\nwant %q",
+		what, i, len(want), data[from:min(len(data), i+80)], want[from:min(len(want), i+80)])
+}
+
+// TestMarshalAsJSON holds Marshal to encoding/json on the edges of the
+// format: nil and empty maps and lists, a nil page, fields left out when
+// empty, and strings that need escapes.
+func TestMarshalAsJSON(t *testing.T) {
+	const odd = "/a \"b\" <c> & d\\e\u00e9\u2028\x01.css"
+	oddAsset := Asset{Path: odd, As: odd, Type: odd, Size: 1, Hash: odd, Why: Why(odd), CrossOrigin: odd, Media: odd}
+	var whys []Asset
+	for i, why := range []Why{WhyLink, WhyImport, WhyHeadScript, WhyBodyStyle, WhyBodyScript,
+		WhyFontFace, WhyPreload, WhyModulePreload, WhyHero} {
+		whys = append(whys, Asset{Path: "/" + string(why), As: "style", Type: "text/css; charset=utf-8",
+			Size: int64(i) << (7 * i), Hash: "ab" + string(why), Why: why})
+	}
+	tests := []struct {
+		name string
+		m    *Manifest
+		// unread is set for manifests Unmarshal must refuse: another
+		// version, and strings not in UTF-8, which JSON writes with
+		// \ufffd escapes that read back as other strings (Build leaves
+		// such names out).
+		unread bool
+	}{
+		{name: "zero", m: &Manifest{}, unread: true},
+		{name: "empty maps", m: &Manifest{Version: Version, Pages: map[string]*Page{}, Files: map[string]File{}}},
+		{name: "nil pages map", m: &Manifest{Version: Version, Files: map[string]File{"/a.css": {Size: 3}}}},
+		{name: "nil files map", m: &Manifest{Version: Version, Pages: map[string]*Page{"/index.html": {}}}},
+		{name: "nil page", m: &Manifest{Version: Version, Pages: map[string]*Page{"/a.html": nil, "/b.html": {}}}},
+		{name: "empty page, origin", m: &Manifest{Version: Version, Origin: "https://example.org",
+			Pages: map[string]*Page{"/index.html": {}}, Files: map[string]File{}}},
+		{name: "stale hash", m: &Manifest{Version: Version, Hash: "0123", Pages: map[string]*Page{}}},
+		{name: "empty lists", m: &Manifest{Version: Version, Pages: map[string]*Page{
+			"/empty.html": {Assets: []Asset{}, Preload: []Asset{}, Deferred: []Asset{}, External: []string{}, Missing: []Missing{}},
+			"/nil.html":   {Preload: []Asset{}, External: nil, Missing: []Missing{}},
+		}}},
+		{name: "odd strings", m: &Manifest{Version: Version, Origin: odd,
+			Pages: map[string]*Page{odd: {Assets: []Asset{oddAsset}, Preload: []Asset{oddAsset}, Deferred: []Asset{oddAsset},
+				External: []string{odd, odd}, Missing: []Missing{{Path: odd, Why: Why(odd), From: odd, Line: 1}}}},
+			Files: map[string]File{odd: {Size: 1, Type: odd, Hash: odd}}}},
+		{name: "not UTF-8", m: &Manifest{Version: Version, Origin: "caf\xe9", Files: map[string]File{"/r\xe9sum\xe9": {Type: "\xff"}}}, unread: true},
+		{name: "whys, lines, sizes", m: &Manifest{Version: Version,
+			Pages: map[string]*Page{"/index.html": {Assets: whys[:6], Preload: whys[6:], Deferred: whys[3:5],
+				Missing: []Missing{{Path: "/gone.css", Why: WhyImport, From: "/a.css", Line: 0},
+					{Path: "/gone.woff2", Why: WhyFontFace, From: "/b.css", Line: 1 << 40}}}},
+			Files: map[string]File{"/big": {Size: 1<<63 - 1, Type: "application/octet-stream", Hash: "ff"},
+				"/empty": {}, "/a": {Size: 1}}}},
+		{name: "other version", m: &Manifest{Version: 1 << 40}, unread: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := Marshal(tt.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			asJSON(t, tt.name, tt.m, data)
+			read, err := Unmarshal(data)
+			if tt.unread {
+				if err == nil {
+					t.Error("Unmarshal read it")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Unmarshal: %v", err)
+			}
+			if read.Hash != tt.m.Hash {
+				t.Errorf("read back hash %s, want %s", read.Hash, tt.m.Hash)
+			}
+		})
 	}
 }
 

@@ -171,3 +171,67 @@ func TestPickFallback(t *testing.T) {
 		})
 	}
 }
+
+// TestBestReadBack: a best form pushed out of memory by other forms is read
+// back from the disk for the next request, not made again, and brotli 6
+// does not go out meanwhile; without a folder, brotli 6 goes out.
+func TestBestReadBack(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		dir      bool
+		wantBest bool
+	}{
+		{"folder", true, true},
+		{"no folder", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := Options{MemoryBudget: 256 << 10}
+			if tc.dir {
+				opts.Dir = t.TempDir()
+			}
+			c := New(opts)
+			defer c.Close()
+			crit := textFile(t, 3, 96<<10)
+			c.Warm("site", []File{crit}, nil)
+			c.WaitBest()
+			best := c.Best(crit.Hash)
+			if best == nil {
+				t.Fatal("no best form made")
+			}
+			// Other files' forms until the best one has left memory.
+			for i := uint64(10); ; i++ {
+				if !c.inMemory(key{crit.Hash, brotliBest}) { // Peek would keep it in
+					break
+				}
+				if i == 200 {
+					t.Fatal("the best form never left memory")
+				}
+				if _, err := c.Get(textFile(t, i, 64<<10), Gzip); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := c.Stats()
+			form, err := c.Pick(unreadable(crit.Hash, int(crit.Size)), Brotli, Gzip)
+			if err != nil && tc.wantBest {
+				t.Fatal(err)
+			}
+			if form.Best != tc.wantBest {
+				t.Fatalf("Pick(br) after the best form left memory: best %v, want %v", form.Best, tc.wantBest)
+			}
+			if !tc.wantBest {
+				return
+			}
+			if !bytes.Equal(form.Data, best) {
+				t.Errorf("the form read back differs from the one made")
+			}
+			after := c.Stats()
+			if after.BestMade != before.BestMade || after.DiskHits != before.DiskHits+1 {
+				t.Errorf("best forms made %d → %d, disk hits %d → %d; want it read from the disk once",
+					before.BestMade, after.BestMade, before.DiskHits, after.DiskHits)
+			}
+			if _, ok := c.Peek(crit.Hash, brotliBest); !ok {
+				t.Errorf("the form read back is not kept in memory")
+			}
+		})
+	}
+}

@@ -119,6 +119,11 @@ type Cache struct {
 	entries map[key]*list.Element
 	bytes   int64
 	flights map[key]*flight
+	// bestOnDisk holds the hashes whose brotliBest form this Cache wrote
+	// to or read from dir: one that has left memory is read back from there
+	// for the next request (best), rather than brotli 6 going out until the
+	// next Warm. At most maxBestOnDisk hashes.
+	bestOnDisk map[string]struct{}
 
 	warmer
 
@@ -167,7 +172,7 @@ func New(opts Options) *Cache {
 	c := &Cache{dir: opts.Dir, budget: opts.MemoryBudget, diskBudget: opts.DiskBudget,
 		codings: opts.Codings, enc: newEncoder(2, cmp.Or(opts.WorkMemory, DefaultWorkMemory)),
 		bestBudget: cmp.Or(opts.BestBudget, DefaultBestBudget), born: time.Now(),
-		entries: map[key]*list.Element{}, flights: map[key]*flight{}}
+		entries: map[key]*list.Element{}, flights: map[key]*flight{}, bestOnDisk: map[string]struct{}{}}
 	if c.budget <= 0 {
 		c.budget = DefaultMemoryBudget
 	}
@@ -225,8 +230,12 @@ func (c *Cache) Pick(f File, order ...Coding) (Form, error) {
 	}
 	c.saw()
 	if order[0] == Brotli {
-		if data, ok := c.Peek(f.Hash, brotliBest); ok && data != nil {
-			c.getMemory.Add(1)
+		if data, from := c.best(f.Hash); data != nil {
+			if from == fromDisk {
+				c.getDisk.Add(1)
+			} else {
+				c.getMemory.Add(1)
+			}
 			return Form{Data: data, Coding: Brotli, Best: true}, nil
 		}
 	}
@@ -252,7 +261,7 @@ func (c *Cache) Pick(f File, order ...Coding) (Form, error) {
 // not worth sending.
 func (c *Cache) ready(hash string, cd Coding) (_ Form, ok bool) {
 	if cd == Brotli {
-		if data, ok := c.Peek(hash, brotliBest); ok && data != nil {
+		if data := c.Best(hash); data != nil {
 			return Form{Data: data, Coding: Brotli, Best: true}, true
 		}
 	}
@@ -443,7 +452,10 @@ func (c *Cache) produce(k key, src File, wait bool) (_ *entry, from int, _ error
 	} else {
 		c.compressed.Add(1)
 	}
-	c.writeDisk(e) // a form not kept is made again: nothing to report
+	// A form not kept is made again: nothing to report.
+	if err := c.writeDisk(e); err == nil && k.c == brotliBest {
+		c.noteBest(k.hash)
+	}
 	return e, fromMade, nil
 }
 
@@ -631,4 +643,52 @@ func fileExists(p string) bool {
 	}
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// maxBestOnDisk bounds Cache.bestOnDisk: some 2 MiB of hashes. Past it the
+// set starts again, and the forms it forgets are read back at the next Warm.
+const maxBestOnDisk = 1 << 14
+
+// Best returns the brotli form at best quality of the file of hash, nil
+// when there is none: from memory, or from the disk when this Cache made it
+// or read it there and it has since left memory (a burst of other forms
+// under the memory budget), so a critical asset does not fall back to
+// brotli 6.
+func (c *Cache) Best(hash string) []byte {
+	data, _ := c.best(hash)
+	return data
+}
+
+// best is Best, which also says where the form came from: fromMemory or
+// fromDisk.
+func (c *Cache) best(hash string) (_ []byte, from int) {
+	if data, ok := c.Peek(hash, brotliBest); ok {
+		return data, fromMemory
+	}
+	c.mu.Lock()
+	_, known := c.bestOnDisk[hash]
+	c.mu.Unlock()
+	if !known {
+		return nil, fromMade
+	}
+	e := c.readDisk(key{hash, brotliBest})
+	if e == nil { // pruned from the disk, or the folder is gone
+		c.mu.Lock()
+		delete(c.bestOnDisk, hash)
+		c.mu.Unlock()
+		return nil, fromMade
+	}
+	c.diskHits.Add(1)
+	c.keep(e)
+	return e.data, fromDisk
+}
+
+// noteBest records that the brotliBest form of hash is on disk.
+func (c *Cache) noteBest(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.bestOnDisk) >= maxBestOnDisk {
+		clear(c.bestOnDisk)
+	}
+	c.bestOnDisk[hash] = struct{}{}
 }

@@ -344,6 +344,7 @@ func (c *Cache) readBest(hash string) {
 	if e := c.readDisk(k); e != nil {
 		c.diskHits.Add(1)
 		c.keep(e)
+		c.noteBest(hash)
 		c.bestBytes.Add(int64(len(e.data)))
 	}
 }

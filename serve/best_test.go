@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +32,7 @@ func TestBestForm(t *testing.T) {
 	defer cache.Close()
 	opts := DefaultOptions()
 	opts.Compressed = cache
+	opts.Report = true
 	h := newHandler(t, fsys, opts)
 	cache.WaitBest()
 	if s := cache.Stats(); s.Compressed != int64(len(compress.Warmed)) || s.BestMade != 1 {
@@ -60,6 +62,16 @@ func TestBestForm(t *testing.T) {
 	}
 	if usualForm := compress.Encode(compress.Brotli, []byte(css)); len(body) >= len(usualForm) {
 		t.Errorf("best form %d bytes, brotli 6 %d", len(body), len(usualForm))
+	}
+	// The page report gives the size of the form sent for br.
+	rw := httptest.NewRecorder()
+	h.ServeHTTP(rw, httptest.NewRequest("GET", "/_herald/page?format=json&path=/index.html", nil))
+	var report PageReport
+	if err := json.Unmarshal(rw.Body.Bytes(), &report); err != nil || len(report.Assets) != 1 {
+		t.Fatalf("page report: %v, %d assets: %s", err, len(report.Assets), rw.Body.Bytes())
+	}
+	if got := report.Assets[0].Br; got != int64(len(body)) {
+		t.Errorf("page report: /style.css %d bytes in br, want the best form's %d", got, len(body))
 	}
 	for _, tc := range []struct {
 		name   string

@@ -322,7 +322,8 @@ func readAll(fsys fs.FS, name string) ([]byte, error) {
 
 // encodedSize is the size of the form of e that a client accepting coding
 // c gets: a precompressed sibling, the form herald makes (compressed now
-// when not yet made), or -1 for the file itself.
+// when not yet made; for brotli, the one at best quality once the warmer
+// has made it), or -1 for the file itself.
 func (h *Handler) encodedSize(s *state, e *fileEntry, c compress.Coding) int64 {
 	for i := range e.variants {
 		if e.variants[i].coding == c.String() {
@@ -331,6 +332,11 @@ func (h *Handler) encodedSize(s *state, e *fileEntry, c compress.Coding) int64 {
 	}
 	if len(e.variants) > 0 || e.codedEtag[c] == nil {
 		return sizeUnknown
+	}
+	if c == compress.Brotli { // the form at best quality, once made, goes instead
+		if data := h.compressed.Best(e.hash); data != nil {
+			return int64(len(data))
+		}
 	}
 	if data := h.encoded(s, e, c, true); data != nil {
 		return int64(len(data))

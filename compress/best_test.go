@@ -2,6 +2,7 @@ package compress
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -233,5 +234,18 @@ func TestBestReadBack(t *testing.T) {
 				t.Errorf("the form read back is not kept in memory")
 			}
 		})
+	}
+}
+
+// TestBestOnDiskBound: the hashes of best forms on disk that a Cache
+// remembers stay within maxBestOnDisk, however many it writes.
+func TestBestOnDiskBound(t *testing.T) {
+	c := New(Options{})
+	defer c.Close()
+	for i := range 3*maxBestOnDisk + 1 {
+		c.noteBest(fmt.Sprintf("%064x", i))
+		if n := len(c.bestOnDisk); n > maxBestOnDisk {
+			t.Fatalf("%d hashes remembered after %d, want at most %d", n, i+1, maxBestOnDisk)
+		}
 	}
 }

@@ -11,13 +11,16 @@
 # has a cache folder of its own (XDG_CACHE_HOME), empty at the start, so neither takes the other's forms.
 # HERALD_BASE=BINARY: a second herald (e.g. one built from main) served and loaded alongside, as
 # "base", for a before/after in one run. PAINT_FLAGS: flags for cmd/paint (-timing FILE, -netlog DIR).
+# SETTLE: how long each fresh browser is left after its start before the load; the work of its
+# start-up goes on after its first page and otherwise competes with the load on 2 cores (with no delay
+# and no bottleneck, a paint took some 645 ms at SETTLE=0 and 390-420 ms at 2s).
 # Env: RATES="10mbit 1.6mbit" DELAY=25ms RUNS=7 PAGE=/index.html SITE=$SITES/python PORT=28544
-#   CHROMIUM=/usr/bin/chromium HERALD_BASE PAINT_FLAGS
+#   CHROMIUM=/usr/bin/chromium HERALD_BASE PAINT_FLAGS SETTLE=2s
 set -eu
 . "$(dirname "$0")/lib/env.sh"
 "$BENCH/setup.sh"
 RATES=${RATES:-10mbit 1.6mbit} DELAY=${DELAY:-25ms} RUNS=${RUNS:-7} PAGE=${PAGE:-/index.html}
-SITE=${SITE:-$SITES/python} PORT=${PORT:-28544} CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+SITE=${SITE:-$SITES/python} PORT=${PORT:-28544} CHROMIUM=${CHROMIUM:-/usr/bin/chromium} SETTLE=${SETTLE:-2s}
 (cd "$TOP" && go build -o "$BENCH_DATA/bin/paint" ./scripts/bench/cmd/paint)
 work=$(mktemp -d) pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -32,7 +35,7 @@ if [ -n "${HERALD_BASE:-}" ]; then
 fi
 sleep 2
 for rate in $RATES; do
-	echo "# $(date -u +%FT%TZ) $SITE$PAGE, RTT 2x$DELAY, $rate; $RUNS loads per server" >&2
+	echo "# $(date -u +%FT%TZ) $SITE$PAGE, RTT 2x$DELAY, $rate; $RUNS loads per server, each $SETTLE after its browser's start" >&2
 	urls=()
 	for i in "${!targets[@]}"; do
 		"$BENCH_DATA/bin/delayproxy" -listen "127.0.0.1:$((PORT + 10 + i))" -to "127.0.0.1:$((PORT + i))" \
@@ -40,14 +43,14 @@ for rate in $RATES; do
 		urls+=("${targets[i]}=https://127.0.0.1:$((PORT + 10 + i))$PAGE")
 	done
 	sleep 0.5
-	"$BENCH_DATA/bin/paint" -cert "$BENCH_DATA/tls/cert.pem" -chromium "$CHROMIUM" -n 1 "${urls[@]}" >/dev/null
+	"$BENCH_DATA/bin/paint" -cert "$BENCH_DATA/tls/cert.pem" -chromium "$CHROMIUM" -settle "$SETTLE" -n 1 "${urls[@]}" >/dev/null
 	for _ in $(seq 240); do
 		curl -s "http://$metrics/metrics" | grep -qx 'herald_compress_best_pending 0' && break
 		sleep 0.5
 	done
 	echo "# herald: $(curl -s "http://$metrics/metrics" | grep -E '^herald_compress_best_(made_total|pending) ' | tr '\n' ' ')" >&2
 	# shellcheck disable=SC2086
-	"$BENCH_DATA/bin/paint" -cert "$BENCH_DATA/tls/cert.pem" -chromium "$CHROMIUM" -n "$RUNS" ${PAINT_FLAGS:-} "${urls[@]}"
+	"$BENCH_DATA/bin/paint" -cert "$BENCH_DATA/tls/cert.pem" -chromium "$CHROMIUM" -settle "$SETTLE" -n "$RUNS" ${PAINT_FLAGS:-} "${urls[@]}"
 	proxies=("${pids[@]: -${#targets[@]}}")
 	kill "${proxies[@]}"; wait "${proxies[@]}" 2>/dev/null || true
 done

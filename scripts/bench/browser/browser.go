@@ -41,9 +41,11 @@ func SPKI(cert *x509.Certificate) string {
 
 // Open starts chromium in a new profile (nothing cached, no connection
 // kept) that trusts the key spki names, with the options of extra, and
-// navigates to url once the browser is up. ctx ends after 60 s; done ends
-// the browser and removes the profile.
-func Open(chromium, spki, url string, extra ...chromedp.ExecAllocatorOption) (ctx context.Context, done func(), err error) {
+// navigates to url once the browser is up and settle has passed (the work
+// of its start-up, which goes on after its first page, then competes less
+// with the load). ctx ends after 60 s; done ends the browser and removes
+// the profile.
+func Open(chromium, spki, url string, settle time.Duration, extra ...chromedp.ExecAllocatorOption) (ctx context.Context, done func(), err error) {
 	profile, err := os.MkdirTemp("", "paint-profile-")
 	if err != nil {
 		return nil, nil, err
@@ -67,6 +69,7 @@ func Open(chromium, spki, url string, extra ...chromedp.ExecAllocatorOption) (ct
 		done()
 		return nil, nil, err
 	}
+	time.Sleep(settle)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		done()
 		return nil, nil, err

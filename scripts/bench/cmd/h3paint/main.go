@@ -168,7 +168,7 @@ func load(chromium, spki string, u *url.URL, proto string) (result, error) {
 	if proto == "h3" {
 		quic = []chromedp.ExecAllocatorOption{chromedp.Flag("enable-quic", true), chromedp.Flag("origin-to-force-quic-on", u.Host)}
 	}
-	ctx, done, err := browser.Open(chromium, spki, u.String(), quic...)
+	ctx, done, err := browser.Open(chromium, spki, u.String(), 0, quic...)
 	if err != nil {
 		return result{}, err
 	}

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"herald/scripts/bench/browser"
 
@@ -37,6 +38,7 @@ func main() {
 	chromium := flag.String("chromium", "/usr/bin/chromium", "the browser")
 	timing := flag.String("timing", "", "append each load's Navigation and Resource Timing to this file, a JSON object a line, and print the median time of each step of a load")
 	netlog := flag.String("netlog", "", "write each load's Chromium net log into this folder (NAME-LOAD.json)")
+	settle := flag.Duration("settle", 0, "wait this long between the browser's start and the load")
 	flag.Parse()
 	if *certFile == "" || flag.NArg() == 0 {
 		log.Fatal("usage: paint -cert CERT [-n N] NAME=URL...")
@@ -71,7 +73,7 @@ func main() {
 			if *netlog != "" {
 				logFile = filepath.Join(*netlog, fmt.Sprintf("%s-%d.json", t.name, i+1))
 			}
-			ms, entries, err := firstPaint(*chromium, spki, t.url, logFile, timingOut != nil)
+			ms, entries, err := firstPaint(*chromium, spki, t.url, logFile, *settle, timingOut != nil)
 			if err != nil {
 				log.Fatalf("%s: %v", t.name, err)
 			}
@@ -157,12 +159,12 @@ const entriesJS = `document.readyState != 'complete' ? null :
 // with timing, the page's performance entries once it has loaded (JSON).
 // With netlog set, Chromium writes its net log to that file (the frames
 // of each HTTP/2 stream, when each request went out).
-func firstPaint(chromium, spki, url, netlog string, timing bool) (float64, string, error) {
+func firstPaint(chromium, spki, url, netlog string, settle time.Duration, timing bool) (float64, string, error) {
 	extra := []chromedp.ExecAllocatorOption{chromedp.Flag("disable-quic", true)}
 	if netlog != "" {
 		extra = append(extra, chromedp.Flag("log-net-log", netlog))
 	}
-	ctx, done, err := browser.Open(chromium, spki, url, extra...)
+	ctx, done, err := browser.Open(chromium, spki, url, settle, extra...)
 	if err != nil {
 		return 0, "", err
 	}

@@ -453,7 +453,7 @@ func (c *Cache) produce(k key, src File, wait bool) (_ *entry, from int, _ error
 		c.compressed.Add(1)
 	}
 	// A form not kept is made again: nothing to report.
-	if err := c.writeDisk(e); err == nil && k.c == brotliBest {
+	if err := c.writeDisk(e); err == nil && k.c == brotliBest && c.dir != "" {
 		c.noteBest(k.hash)
 	}
 	return e, fromMade, nil
